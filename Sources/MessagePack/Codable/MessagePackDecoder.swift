@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Decodes any `Decodable` value from MessagePack.
+///
+/// Structs decode from maps whose keys may come in any order (as Python packs a dict), or from arrays with
+/// ``Options-swift.struct/positional``. Integers decode into any integer type that holds the value exactly
+/// (a uint8 200 into `Int` or `UInt8`; into `Int8` it is an error). Extra map keys are skipped.
+///
+///     struct Point: Codable { var x: Int; var y: Int }
+///     let p = try MessagePackDecoder().decode(Point.self, from: [0x82, 0xa1, 0x79, 0x02, 0xa1, 0x78, 0x01])
+///     // Point(x: 1, y: 2)
+///
+/// - Throws: `DecodingError` with the coding path; `underlyingError` is a ``MessagePackError`` with the byte
+///   offset and value path.
+public struct MessagePackDecoder: Sendable {
+    /// Decoding choices.
+    public struct Options: Hashable, Sendable {
+        /// Read structs and classes from arrays of their values in `CodingKeys` order.
+        public var positional = false
+        /// Accept integers where a `Double` or `Float` is asked for, when they convert exactly.
+        public var acceptsIntegersAsFloats = true
+        /// The defaults.
+        public init() {}
+    }
+
+    /// Decoding choices.
+    public var options = Options()
+    /// Bounds on the input.
+    public var limits = MessagePackLimits()
+    /// Values handed to every `init(from:)` as `decoder.userInfo`.
+    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+
+    /// Creates a decoder with default options and limits.
+    public init() {}
+
+    /// Decodes one value of type `T` that must fill `bytes` exactly.
+    public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        if let result = try bytes.withContiguousStorageIfAvailable({ try decode(type, raw: UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return try Array(bytes).withUnsafeBytes { try decode(type, raw: $0) }
+    }
+
+    /// Decodes one value of type `T` that must fill `raw` exactly.
+    public func decode<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
+        let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
+        return try impl.decodeTopLevel(type)
+    }
+}
+
+/// Lets an upper layer (portable objects) decode values the plain decoder would read generically.
+package protocol _DecodingHook: AnyObject {
+    /// Returns the value when it decoded it itself, nil to let the plain decoder go on.
+    func decode<T: Decodable>(_ type: T.Type, impl: _DecoderImpl) throws -> T?
+}
+
+/// The one decoder object behind every container of one `decode` call.
+package final class _DecoderImpl: Decoder {
+    package var reader: MessagePackReader
+    let options: MessagePackDecoder.Options
+    package let limits: MessagePackLimits
+    package let userInfo: [CodingUserInfoKey: Any]
+    package var codingPath: [any CodingKey] = []
+    package var hook: (any _DecodingHook)?
+    package var depth = 0
+
+    /// State of one open keyed or unkeyed container. Containers refer to their frame by index.
+    struct Frame {
+        var start: Int  // offset of the container's header
+        var count: Int  // entries or elements
+        var consumed = 0  // entries or elements passed by the cursor
+        var cursor: Int  // offset of the next entry or element
+        var end: Int? = nil  // offset after the container, once known
+        var indexStart: Int? = nil  // first slot in `keyIndex` once the map was indexed
+        var positional = false
+    }
+    var frames: [Frame] = []
+    /// Where the value being decoded starts, and the frame mark of its level.
+    var valueStart = 0
+    var levelMark = 0
+    /// Key positions of maps read out of order: key payload range and value offset.
+    var keyIndex: [(keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)] = []
+
+    package init(
+        _ raw: UnsafeRawBufferPointer, options: MessagePackDecoder.Options, limits: MessagePackLimits,
+        userInfo: [CodingUserInfoKey: any Sendable]
+    ) {
+        self.reader = MessagePackReader(raw)
+        self.options = options
+        self.limits = limits
+        self.userInfo = userInfo
+    }
+
+    package func decodeTopLevel<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            guard reader.bytes.count <= limits.maxMessageByteCount else {
+                throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
+            }
+            let value = try decodeValue(type)
+            guard reader.isAtEnd else {
+                throw MessagePackError(
+                    .trailingBytes, at: reader.offset, "\(reader.remainingByteCount) byte(s) follow the value",
+                    hint: "decode a sequence with a stream decoder, or check the framing")
+            }
+            return value
+        } catch let error as MessagePackError {
+            throw Self.decodingError(error, type: type)
+        }
+    }
+
+    static func decodingError(_ error: MessagePackError, type: Any.Type) -> DecodingError {
+        let context = DecodingError.Context(
+            codingPath: error.path.codingPath, debugDescription: error.description, underlyingError: error)
+        if error.code == .typeMismatch { return .typeMismatch(type, context) }
+        return .dataCorrupted(context)
+    }
+
+    // MARK: Values
+
+    /// Decodes one value at the cursor and leaves the cursor after it.
+    package func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == String.self { return _identityCast(try reader.readString(), to: T.self) }
+        if T.self == Int.self { return _identityCast(try decodeInteger(Int.self), to: T.self) }
+        if T.self == Double.self { return _identityCast(try decodeDouble(), to: T.self) }
+        if T.self == Bool.self { return _identityCast(try reader.readBool(), to: T.self) }
+        if T.self == [UInt8].self { return _identityCast(try decodeBytes(), to: T.self) }
+        if T.self == [Int].self { return _identityCast(try decodeArray { try $0.decodeInteger(Int.self) }, to: T.self) }
+        if T.self == [Double].self { return _identityCast(try decodeArray { try $0.decodeDouble() }, to: T.self) }
+        if T.self == [String].self { return _identityCast(try decodeArray { try $0.reader.readString() }, to: T.self) }
+        if T.self == MessagePackValue.self {
+            return _identityCast(try reader._readValue(limits: limits, depth: depth), to: T.self)
+        }
+        if T.self == MessagePackTimestamp.self { return _identityCast(try reader.readTimestamp(), to: T.self) }
+        if let hook, let value = try hook.decode(type, impl: self) { return value }
+        return try decodeWithContainers(type)
+    }
+
+    /// Runs `T.init(from:)` at the cursor, then moves the cursor past the value whatever the initializer read.
+    package func decodeWithContainers<T: Decodable>(_ type: T.Type) throws -> T {
+        guard depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: reader.offset) }
+        let savedStart = valueStart
+        let savedMark = levelMark
+        let start = reader.offset
+        valueStart = start
+        levelMark = frames.count
+        depth += 1
+        defer {
+            depth -= 1
+            valueStart = savedStart
+            levelMark = savedMark
+        }
+        let mark = frames.count
+        let value = try T(from: self)
+        if frames.count > mark {
+            reader.offset = try finish(frame: mark)
+            frames.removeSubrange(mark...)
+        } else if reader.offset == start {
+            try reader.skipValue(limits: limits)  // the initializer read nothing
+        }
+        return value
+    }
+
+    func decodeArray<E>(_ element: (_DecoderImpl) throws -> E) throws -> [E] {
+        let count = try reader.readArrayHeader()
+        var result: [E] = []
+        result.reserveCapacity(count)  // Safe: the count was checked against the bytes that remain.
+        for i in 0..<count {
+            do { result.append(try element(self)) } catch let error as MessagePackError {
+                throw error.prefixed(with: .index(i))
+            }
+        }
+        return result
+    }
+
+    func decodeBytes() throws -> [UInt8] {
+        let start = reader.offset
+        let (payload, count) = try reader.readBinaryHeader()
+        guard count <= limits.maxPayloadByteCount else {
+            reader.offset = start
+            throw MessagePackError.limit("maxPayloadByteCount", limits.maxPayloadByteCount, at: start)
+        }
+        return [UInt8](UnsafeRawBufferPointer(rebasing: reader.bytes[payload..<(payload + count)]))
+    }
+
+    package func decodeInteger<I: FixedWidthInteger>(_: I.Type) throws -> I {
+        let start = reader.offset
+        let wire = try reader.readIntegerValue()
+        let result: I?
+        switch wire {
+        case .signed(let v): result = I(exactly: v)
+        case .unsigned(let v): result = I(exactly: v)
+        }
+        guard let result else {
+            reader.offset = start
+            let shown: String
+            switch wire {
+            case .signed(let v): shown = String(v)
+            case .unsigned(let v): shown = String(v)
+            }
+            throw MessagePackError(
+                .typeMismatch, at: start, "\(shown) does not fit in \(I.self)",
+                hint: "decode into a wider integer type")
+        }
+        return result
+    }
+
+    package func decodeDouble() throws -> Double {
+        let b = try reader.peekFormatByte()
+        if options.acceptsIntegersAsFloats, b <= 0x7f || b >= 0xe0 || (0xcc...0xd3).contains(b) {
+            let start = reader.offset
+            let wire = try reader.readIntegerValue()
+            let d: Double?
+            switch wire {
+            case .signed(let v): d = Double(exactly: v)
+            case .unsigned(let v): d = Double(exactly: v)
+            }
+            guard let d else {
+                reader.offset = start
+                throw MessagePackError(.typeMismatch, at: start, "the integer cannot be represented as a Double exactly")
+            }
+            return d
+        }
+        return try reader.readDouble()
+    }
+
+    func decodeFloat() throws -> Float {
+        let b = try reader.peekFormatByte()
+        if b == FormatByte.float32 || b == FormatByte.float64 { return try reader.readFloat() }
+        let start = reader.offset
+        let d = try decodeDouble()
+        guard let f = Float(exactly: d) else {
+            reader.offset = start
+            throw MessagePackError(.typeMismatch, at: start, "\(d) cannot be represented as a Float exactly")
+        }
+        return f
+    }
+
+    // MARK: Frames
+
+    /// The end of a container, skipping whatever its reader left unread.
+    func finish(frame index: Int) throws -> Int {
+        var frame = frames[index]
+        if let end = frame.end { return end }
+        reader.offset = frame.cursor
+        let remaining = frame.count - frame.consumed
+        let perEntry = (frame.indexStart == nil && !frame.positional && isMap(frame)) ? 2 : 1
+        for _ in 0..<(remaining * perEntry) { try reader.skipValue(limits: limits) }
+        frame.end = reader.offset
+        frames[index] = frame
+        return reader.offset
+    }
+
+    func isMap(_ frame: Frame) -> Bool {
+        let b = reader.bytes[frame.start]
+        return (0x80...0x8f).contains(b) || b == FormatByte.map16 || b == FormatByte.map32
+    }
+
+    /// Indexes every key of a map frame so keys can be found in any order.
+    func indexKeys(frame index: Int) throws {
+        var frame = frames[index]
+        let saved = reader.offset
+        defer { reader.offset = saved }
+        reader.offset = frame.start
+        let count = try reader.readMapHeader()
+        frame.indexStart = keyIndex.count
+        for _ in 0..<count {
+            let keyOffset = reader.offset
+            var isString = false
+            var keyStart = keyOffset
+            var keyCount = 0
+            if let b = try? reader.peekFormatByte(), (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
+                (keyStart, keyCount) = try reader.readStringHeader()
+                isString = true
+            } else {
+                try reader.skipValue(limits: limits)
+            }
+            let valueOffset = reader.offset
+            try reader.skipValue(limits: limits)
+            keyIndex.append((keyStart, keyCount, isString, keyOffset, valueOffset))
+        }
+        frame.end = reader.offset
+        frame.consumed = frame.count
+        frames[index] = frame
+    }
+
+    // MARK: Decoder
+
+    func openFrame(isMap: Bool) throws -> Int {
+        // A second request for the same value's container reuses the first one.
+        if frames.count > levelMark, frames[levelMark].start == valueStart {
+            return levelMark
+        }
+        reader.offset = valueStart
+        let positional = isMap && options.positional
+        let count = isMap && !positional ? try reader.readMapHeader() : try reader.readArrayHeader()
+        guard count <= limits.maxElementCount else {
+            throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: valueStart)
+        }
+        frames.append(Frame(start: valueStart, count: count, cursor: reader.offset, positional: positional))
+        return frames.count - 1
+    }
+
+    package func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let index = try openFrame(isMap: true)
+        return KeyedDecodingContainer(_KeyedDecoder<Key>(impl: self, frame: index, path: codingPath))
+    }
+
+    package func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let index = try openFrame(isMap: false)
+        return _UnkeyedDecoder(impl: self, frame: index, path: codingPath)
+    }
+
+    package func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    /// A decoder for the value at `offset`, independent of this one's containers (for `superDecoder`).
+    func subDecoder(at offset: Int, path: [any CodingKey]) -> _DecoderImpl {
+        let sub = _DecoderImpl(reader.bytes, options: options, limits: limits, userInfo: [:])
+        sub.reader.offset = offset
+        sub.valueStart = offset
+        sub.codingPath = path
+        sub.hook = hook
+        sub.depth = depth
+        return sub
+    }
+}
+
+extension _DecoderImpl: SingleValueDecodingContainer {
+    package func decodeNil() -> Bool { reader.readNilIfPresent() }
+    package func decode(_ type: Bool.Type) throws -> Bool { try reader.readBool() }
+    package func decode(_ type: String.Type) throws -> String { try reader.readString() }
+    package func decode(_ type: Double.Type) throws -> Double { try decodeDouble() }
+    package func decode(_ type: Float.Type) throws -> Float { try decodeFloat() }
+    package func decode(_ type: Int.Type) throws -> Int { try decodeInteger(Int.self) }
+    package func decode(_ type: Int8.Type) throws -> Int8 { try decodeInteger(Int8.self) }
+    package func decode(_ type: Int16.Type) throws -> Int16 { try decodeInteger(Int16.self) }
+    package func decode(_ type: Int32.Type) throws -> Int32 { try decodeInteger(Int32.self) }
+    package func decode(_ type: Int64.Type) throws -> Int64 { try decodeInteger(Int64.self) }
+    package func decode(_ type: UInt.Type) throws -> UInt { try decodeInteger(UInt.self) }
+    package func decode(_ type: UInt8.Type) throws -> UInt8 { try decodeInteger(UInt8.self) }
+    package func decode(_ type: UInt16.Type) throws -> UInt16 { try decodeInteger(UInt16.self) }
+    package func decode(_ type: UInt32.Type) throws -> UInt32 { try decodeInteger(UInt32.self) }
+    package func decode(_ type: UInt64.Type) throws -> UInt64 { try decodeInteger(UInt64.self) }
+    package func decode<T: Decodable>(_ type: T.Type) throws -> T { try decodeValue(type) }
+}
+
+// MARK: Keyed
+
+struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let impl: _DecoderImpl
+    let frame: Int
+    let codingPath: [any CodingKey]
+
+    init(impl: _DecoderImpl, frame: Int, path: [any CodingKey]) {
+        self.impl = impl
+        self.frame = frame
+        self.codingPath = path
+    }
+
+    var allKeys: [Key] {
+        if impl.frames[frame].positional { return [] }
+        if impl.frames[frame].indexStart == nil { try? impl.indexKeys(frame: frame) }
+        guard let first = impl.frames[frame].indexStart else { return [] }
+        let bytes = impl.reader.bytes
+        return impl.keyIndex[first..<(first + impl.frames[frame].count)].compactMap { entry in
+            if entry.isString {
+                let s = String(decoding: bytes[entry.keyStart..<(entry.keyStart + entry.keyCount)], as: UTF8.self)
+                return Key(stringValue: s)
+            }
+            var r = MessagePackReader(bytes, offset: entry.keyOffset)
+            if let i = try? r.readSignedInteger(), let k = Key(intValue: Int(i)) { return k }
+            return nil
+        }
+    }
+
+    func contains(_ key: Key) -> Bool { (try? locate(key)) ?? nil != nil }
+
+    /// Whether the key at `offset` equals `key`: compares UTF-8 bytes, or the integer for int keys.
+    func keyMatches(_ key: Key, at offset: Int) -> Bool {
+        var r = MessagePackReader(impl.reader.bytes, offset: offset)
+        guard let b = try? r.peekFormatByte() else { return false }
+        if (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
+            guard let (start, count) = try? r.readStringHeader() else { return false }
+            return bytesEqual(key.stringValue, start: start, count: count)
+        }
+        if let i = key.intValue, let v = try? r.readSignedInteger() { return Int64(i) == v }
+        return false
+    }
+
+    func bytesEqual(_ string: String, start: Int, count: Int) -> Bool {
+        let wire = UnsafeRawBufferPointer(rebasing: impl.reader.bytes[start..<(start + count)])
+        var s = string
+        return s.withUTF8 { utf8 in
+            utf8.count == count && (count == 0 || memcmpEqual(utf8.baseAddress!, wire.baseAddress!, count))
+        }
+    }
+
+    /// Finds the value offset for `key`: first at the in-order cursor, else through the key index.
+    /// Moves the cursor past the entry when it matched in order.
+    func locate(_ key: Key) throws -> Int? {
+        var f = impl.frames[frame]
+        if f.positional {
+            guard f.consumed < f.count else { return nil }
+            let valueOffset = f.cursor
+            f.consumed += 1
+            impl.frames[frame] = f
+            return valueOffset
+        }
+        if f.indexStart == nil {
+            if f.consumed < f.count && keyMatches(key, at: f.cursor) {
+                impl.reader.offset = f.cursor
+                try impl.reader.skipValue(limits: impl.limits)
+                return impl.reader.offset
+            }
+            try impl.indexKeys(frame: frame)
+            f = impl.frames[frame]
+        }
+        let first = f.indexStart!
+        for i in first..<(first + f.count) {
+            let e = impl.keyIndex[i]
+            if e.isString {
+                if bytesEqual(key.stringValue, start: e.keyStart, count: e.keyCount) { return e.valueOffset }
+            } else if keyMatches(key, at: e.keyOffset) {
+                return e.valueOffset
+            }
+        }
+        return nil
+    }
+
+    /// After a value was read in order, moves the cursor to where the reader stopped.
+    @inline(__always)
+    func advance(from valueOffset: Int) {
+        var f = impl.frames[frame]
+        if f.indexStart == nil && (f.positional || f.consumed < f.count) {
+            if !f.positional { f.consumed += 1 }
+            f.cursor = impl.reader.offset
+            impl.frames[frame] = f
+        }
+    }
+
+    func missing(_ key: Key) -> DecodingError {
+        .keyNotFound(
+            key,
+            DecodingError.Context(
+                codingPath: codingPath,
+                debugDescription: "no value for key \"\(key.stringValue)\" at \(MessagePackPath(codingPath.map { .key($0.stringValue) })); the map has \(impl.frames[frame].count) entries"))
+    }
+
+    @inline(__always)
+    func read<T>(_ key: Key, _ body: () throws -> T) throws -> T {
+        guard let offset = try locate(key) else { throw missing(key) }
+        impl.reader.offset = offset
+        do {
+            let value = try body()
+            advance(from: offset)
+            return value
+        } catch let error as MessagePackError {
+            throw error.prefixed(with: .key(key.stringValue))
+        }
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let offset = try locate(key) else { throw missing(key) }
+        impl.reader.offset = offset
+        if impl.reader.readNilIfPresent() {
+            advance(from: offset)
+            return true
+        }
+        // Not nil: the caller will decode the value with another call, so undo a positional step.
+        if impl.frames[frame].positional { impl.frames[frame].consumed -= 1 }
+        return false
+    }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(key) { try impl.reader.readBool() } }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(key) { try impl.reader.readString() } }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(key) { try impl.decodeDouble() } }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(key) { try impl.decodeFloat() } }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(key) { try impl.decodeInteger(Int.self) } }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try read(key) { try impl.decodeInteger(Int8.self) } }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try read(key) { try impl.decodeInteger(Int16.self) }
+    }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try read(key) { try impl.decodeInteger(Int32.self) }
+    }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try read(key) { try impl.decodeInteger(Int64.self) }
+    }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try read(key) { try impl.decodeInteger(UInt.self) } }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try read(key) { try impl.decodeInteger(UInt8.self) }
+    }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try read(key) { try impl.decodeInteger(UInt16.self) }
+    }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try read(key) { try impl.decodeInteger(UInt32.self) }
+    }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try read(key) { try impl.decodeInteger(UInt64.self) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try read(key) {
+            impl.codingPath = codingPath + [key]
+            defer { impl.codingPath = codingPath }
+            return try impl.decodeValue(type)
+        }
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let offset = try locate(key) else { return nil }
+        impl.reader.offset = offset
+        if impl.reader.readNilIfPresent() {
+            advance(from: offset)
+            return nil
+        }
+        do {
+            impl.codingPath = codingPath + [key]
+            defer { impl.codingPath = codingPath }
+            let value = try impl.decodeValue(type)
+            advance(from: offset)
+            return value
+        } catch let error as MessagePackError {
+            throw error.prefixed(with: .key(key.stringValue))
+        }
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        let sub = try subDecoder(forKey: key)
+        return try sub.container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try subDecoder(forKey: key).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { try subDecoder(forKey: Key(stringValue: "super")!) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { try subDecoder(forKey: key) }
+
+    func subDecoder(forKey key: Key) throws -> _DecoderImpl {
+        guard let offset = try locate(key) else { throw missing(key) }
+        impl.reader.offset = offset
+        try impl.reader.skipValue(limits: impl.limits)
+        advance(from: offset)
+        return impl.subDecoder(at: offset, path: codingPath + [key])
+    }
+}
+
+@inline(__always)
+func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+        return false
+    }
+    return true
+}
+
+// MARK: Unkeyed
+
+struct _UnkeyedDecoder: UnkeyedDecodingContainer {
+    let impl: _DecoderImpl
+    let frame: Int
+    let codingPath: [any CodingKey]
+
+    init(impl: _DecoderImpl, frame: Int, path: [any CodingKey]) {
+        self.impl = impl
+        self.frame = frame
+        self.codingPath = path
+    }
+
+    var count: Int? { impl.frames[frame].count }
+    var currentIndex: Int { impl.frames[frame].consumed }
+    var isAtEnd: Bool { impl.frames[frame].consumed >= impl.frames[frame].count }
+
+    @inline(__always)
+    func read<T>(_ body: () throws -> T) throws -> T {
+        let f = impl.frames[frame]
+        guard f.consumed < f.count else {
+            throw DecodingError.valueNotFound(
+                T.self,
+                DecodingError.Context(
+                    codingPath: codingPath + [_IndexKey(intValue: f.consumed)],
+                    debugDescription: "the array has only \(f.count) elements"))
+        }
+        impl.reader.offset = f.cursor
+        do {
+            let value = try body()
+            impl.frames[frame].consumed += 1
+            impl.frames[frame].cursor = impl.reader.offset
+            return value
+        } catch let error as MessagePackError {
+            throw error.prefixed(with: .index(f.consumed))
+        }
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        let f = impl.frames[frame]
+        guard f.consumed < f.count else { return false }
+        impl.reader.offset = f.cursor
+        if impl.reader.readNilIfPresent() {
+            impl.frames[frame].consumed += 1
+            impl.frames[frame].cursor = impl.reader.offset
+            return true
+        }
+        return false
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try read { try impl.reader.readBool() } }
+    mutating func decode(_ type: String.Type) throws -> String { try read { try impl.reader.readString() } }
+    mutating func decode(_ type: Double.Type) throws -> Double { try read { try impl.decodeDouble() } }
+    mutating func decode(_ type: Float.Type) throws -> Float { try read { try impl.decodeFloat() } }
+    mutating func decode(_ type: Int.Type) throws -> Int { try read { try impl.decodeInteger(Int.self) } }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try read { try impl.decodeInteger(Int8.self) } }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try read { try impl.decodeInteger(Int16.self) } }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try read { try impl.decodeInteger(Int32.self) } }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try read { try impl.decodeInteger(Int64.self) } }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try read { try impl.decodeInteger(UInt.self) } }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try read { try impl.decodeInteger(UInt8.self) } }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try read { try impl.decodeInteger(UInt16.self) } }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try read { try impl.decodeInteger(UInt32.self) } }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try read { try impl.decodeInteger(UInt64.self) } }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let path = codingPath + [_IndexKey(intValue: currentIndex)]
+        let impl = self.impl
+        return try read {
+            impl.codingPath = path
+            defer { impl.codingPath = codingPath }
+            return try impl.decodeValue(type)
+        }
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try subDecoder().container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try subDecoder().unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder { try subDecoder() }
+
+    mutating func subDecoder() throws -> _DecoderImpl {
+        let offset = impl.frames[frame].cursor
+        let path = codingPath + [_IndexKey(intValue: currentIndex)]
+        let impl = self.impl
+        try read { try impl.reader.skipValue(limits: impl.limits) }
+        return impl.subDecoder(at: offset, path: path)
+    }
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Encodes any `Encodable` value as MessagePack.
+///
+/// Structs and classes become maps keyed by their `CodingKeys` (or arrays with
+/// ``Options-swift.struct/positional``), optionals become nil, `[UInt8]` becomes bin, and `MessagePackValue`
+/// is written as itself. Output is deterministic: the same value always gives the same bytes, and
+/// ``Options-swift.struct/sortsDictionaryKeys`` sorts the keys of maps built from a `Dictionary`.
+///
+///     struct Point: Codable { var x: Int; var y: Int }
+///     let bytes = try MessagePackEncoder().encode(Point(x: 1, y: 2))
+///     // 82 a1 78 01 a1 79 02   ({"x": 1, "y": 2})
+///
+/// The encoder writes straight into one buffer and patches container headers when a container ends, so
+/// sibling containers must be filled one after another (as synthesized code does).
+public struct MessagePackEncoder: Sendable {
+    /// Encoding choices.
+    public struct Options: Hashable, Sendable {
+        /// Sort the keys of maps that come from a `Dictionary` (Swift's order is random per process).
+        public var sortsDictionaryKeys = true
+        /// Write structs and classes as arrays of their values in `CodingKeys` order instead of maps.
+        public var positional = false
+        /// The defaults: dictionaries sorted, structs as maps.
+        public init() {}
+    }
+
+    /// Encoding choices.
+    public var options = Options()
+    /// Values handed to every `encode(to:)` as `encoder.userInfo`.
+    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+
+    /// Creates an encoder with default options.
+    public init() {}
+
+    /// Encodes `value` and returns the bytes.
+    ///
+    /// - Throws: `EncodingError.invalidValue` with the coding path; its `underlyingError` is a
+    ///   ``MessagePackError`` when the fault is the encoder's.
+    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let impl = _EncoderImpl(options: options, userInfo: userInfo)
+        try impl.encodeTopLevel(value)
+        return impl.writer.bytes
+    }
+
+    /// Encodes `value`, appending to `writer`.
+    public func encode<T: Encodable>(_ value: T, into writer: inout MessagePackWriter) throws {
+        let impl = _EncoderImpl(options: options, userInfo: userInfo)
+        swap(&impl.writer, &writer)
+        defer { swap(&impl.writer, &writer) }
+        try impl.encodeTopLevel(value)
+    }
+}
+
+/// Lets an upper layer (portable objects) take over values the plain encoder would write generically.
+package protocol _EncodingHook: AnyObject {
+    /// Returns true when it wrote `value` itself.
+    func encode<T: Encodable>(_ value: T, impl: _EncoderImpl) throws -> Bool
+}
+
+/// A key for array positions and for the `super` entry.
+package struct _IndexKey: CodingKey {
+    package var stringValue: String
+    package var intValue: Int?
+    package init(intValue: Int) {
+        self.intValue = intValue
+        self.stringValue = String(intValue)
+    }
+    package init(stringValue: String) {
+        self.stringValue = stringValue
+        self.intValue = nil
+    }
+    package static let `super` = _IndexKey(stringValue: "super")
+}
+
+/// Marks `Dictionary` so the encoder can sort its keys and write integer keys as integers.
+protocol _DictionaryMarker {}
+extension Dictionary: _DictionaryMarker {}
+
+/// The one encoder object behind every container of one `encode` call.
+package final class _EncoderImpl: Encoder {
+    package var writer = MessagePackWriter()
+    let options: MessagePackEncoder.Options
+    package let userInfo: [CodingUserInfoKey: Any]
+    package var codingPath: [any CodingKey] = []
+    /// The upper layer's hook, if any.
+    package var hook: (any _EncodingHook)?
+
+    struct Frame {
+        enum Kind { case map, array, single }
+        var kind: Kind
+        var headerOffset: Int
+        var count = 0
+        var serial: Int
+        var sortsKeys = false
+        var entryStart = 0  // index into entryOffsets when sorting
+    }
+    var frames: [Frame] = []
+    var nextSerial = 0
+    var nextMapSortsKeys = false
+    var nextMapIsDictionary = false
+    /// Start offsets of the entries of maps being sorted.
+    var entryOffsets: [Int] = []
+
+    package init(options: MessagePackEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable]) {
+        self.options = options
+        self.userInfo = userInfo
+    }
+
+    package func encodeTopLevel<T: Encodable>(_ value: T) throws {
+        do {
+            try encodeValue(value)
+            try closeFrames(downTo: 0)
+        } catch let error as MessagePackError {
+            throw EncodingError.invalidValue(
+                value,
+                EncodingError.Context(
+                    codingPath: error.path.codingPath, debugDescription: error.description, underlyingError: error))
+        }
+    }
+
+    // MARK: Frames
+
+    func openFrame(_ kind: Frame.Kind) -> (index: Int, serial: Int) {
+        let serial = nextSerial
+        nextSerial &+= 1
+        var frame = Frame(kind: kind, headerOffset: writer.byteCount, serial: serial)
+        if kind == .map && nextMapSortsKeys {
+            frame.sortsKeys = true
+            frame.entryStart = entryOffsets.count
+        }
+        nextMapSortsKeys = false
+        if kind != .single {
+            // One placeholder byte: the fix form. Widened when the container ends with 16 or more.
+            writer.reserveCapacity(1)
+            writer.writeNil()
+        }
+        frames.append(frame)
+        return (frames.count - 1, serial)
+    }
+
+    /// Closes every frame above `index` (exclusive) and checks that `index` is still the frame it was.
+    @inline(__always)
+    func prepare(frame index: Int, serial: Int) throws {
+        if frames.count - 1 != index {
+            guard index < frames.count, frames[index].serial == serial else { throw Self.staleContainer() }
+            try closeFrames(downTo: index + 1)
+        }
+    }
+
+    @inline(never)
+    static func staleContainer() -> MessagePackError {
+        MessagePackError(
+            .cannotSerialize, at: -1, "an encoding container was used after its value was finished",
+            hint: "fill sibling containers one after another, and do not keep containers beyond encode(to:)")
+    }
+
+    func closeFrames(downTo mark: Int) throws {
+        while frames.count > mark {
+            let frame = frames.removeLast()
+            switch frame.kind {
+            case .single:
+                if writer.byteCount == frame.headerOffset { writer.writeNil() }
+            case .array:
+                patchHeader(frame, fix: 0x90, marker16: FormatByte.array16, marker32: FormatByte.array32)
+            case .map:
+                if frame.sortsKeys { sortEntries(frame) }
+                patchHeader(frame, fix: 0x80, marker16: FormatByte.map16, marker32: FormatByte.map32)
+            }
+        }
+    }
+
+    func patchHeader(_ frame: Frame, fix: UInt8, marker16: UInt8, marker32: UInt8) {
+        let at = frame.headerOffset
+        if frame.count < 16 {
+            writer._setByte(fix | UInt8(frame.count), at: at)
+        } else if frame.count <= Int(UInt16.max) {
+            writer._insertGap(2, at: at + 1)
+            writer._setByte(marker16, at: at)
+            writer._setBigEndian(UInt16(frame.count), at: at + 1)
+        } else {
+            writer._insertGap(4, at: at + 1)
+            writer._setByte(marker32, at: at)
+            writer._setBigEndian(UInt32(frame.count), at: at + 1)
+        }
+    }
+
+    /// Reorders a map's entries by key: strings by UTF-8 bytes, other keys by their encoded bytes.
+    func sortEntries(_ frame: Frame) {
+        let starts = Array(entryOffsets[frame.entryStart...])
+        entryOffsets.removeSubrange(frame.entryStart...)
+        guard starts.count > 1 else { return }
+        let end = writer.byteCount
+        let sorted: [UInt8] = writer.withUnsafeBytes { raw in
+            var ranges: [(key: UnsafeRawBufferPointer, entry: Range<Int>)] = []
+            ranges.reserveCapacity(starts.count)
+            for (i, s) in starts.enumerated() {
+                let e = i + 1 < starts.count ? starts[i + 1] : end
+                var reader = MessagePackReader(raw, offset: s)
+                var key = UnsafeRawBufferPointer(rebasing: raw[s..<e])
+                if let (ks, kc) = try? reader.readStringHeader() {
+                    key = UnsafeRawBufferPointer(rebasing: raw[ks..<(ks + kc)])
+                }
+                ranges.append((key, s..<e))
+            }
+            ranges.sort { $0.key.lexicographicallyPrecedes($1.key) }
+            var out: [UInt8] = []
+            out.reserveCapacity(end - starts[0])
+            for r in ranges { out.append(contentsOf: raw[r.entry]) }
+            return out
+        }
+        writer._truncate(to: starts[0])
+        writer.writeRawBytes(sorted)
+    }
+
+    // MARK: Values
+
+    /// Writes one value of any type, taking the fast routes first.
+    package func encodeValue<T: Encodable>(_ value: T) throws {
+        if T.self == String.self { return writer.write(_identityCast(value, to: String.self)) }
+        if T.self == Int.self { return writer.write(_identityCast(value, to: Int.self)) }
+        if T.self == Double.self { return writer.write(_identityCast(value, to: Double.self)) }
+        if T.self == Bool.self { return writer.write(_identityCast(value, to: Bool.self)) }
+        if T.self == [UInt8].self { return writer.writeBinary(_identityCast(value, to: [UInt8].self)) }
+        if T.self == [Int].self {
+            let array = _identityCast(value, to: [Int].self)
+            writer.writeArrayHeader(count: array.count)
+            for v in array { writer.write(v) }
+            return
+        }
+        if T.self == [Double].self {
+            let array = _identityCast(value, to: [Double].self)
+            writer.writeArrayHeader(count: array.count)
+            for v in array { writer.write(v) }
+            return
+        }
+        if T.self == [String].self {
+            let array = _identityCast(value, to: [String].self)
+            writer.writeArrayHeader(count: array.count)
+            for v in array { writer.write(v) }
+            return
+        }
+        if T.self == MessagePackValue.self { return writer.write(_identityCast(value, to: MessagePackValue.self)) }
+        if T.self == MessagePackTimestamp.self {
+            return writer.write(_identityCast(value, to: MessagePackTimestamp.self))
+        }
+        if let hook, try hook.encode(value, impl: self) { return }
+        if value is any _DictionaryMarker {
+            nextMapSortsKeys = options.sortsDictionaryKeys
+            nextMapIsDictionary = true
+        }
+        try encodeWithContainers(value)
+    }
+
+    /// Runs `value.encode(to:)` and closes the containers it opened.
+    package func encodeWithContainers<T: Encodable>(_ value: T) throws {
+        let mark = frames.count
+        let start = writer.byteCount
+        try value.encode(to: self)
+        try closeFrames(downTo: mark)
+        if writer.byteCount == start { writer.writeNil() }  // encode(to:) wrote nothing
+    }
+
+    /// Writes a map key for a `CodingKey`: an integer for integer-keyed dictionaries, else its string.
+    func writeKey(_ key: some CodingKey, isDictionary: Bool) {
+        if isDictionary, let i = key.intValue { writer.write(i) } else { writer.write(key.stringValue) }
+    }
+
+    // MARK: Encoder
+
+    package func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let isDictionary = nextMapIsDictionary
+        nextMapIsDictionary = false
+        if options.positional && !isDictionary {
+            let (index, serial) = openFrame(.array)
+            return KeyedEncodingContainer(
+                _KeyedEncoder<Key>(impl: self, frame: index, serial: serial, positional: true, isDictionary: false))
+        }
+        let (index, serial) = openFrame(.map)
+        return KeyedEncodingContainer(
+            _KeyedEncoder<Key>(impl: self, frame: index, serial: serial, positional: false, isDictionary: isDictionary))
+    }
+
+    package func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        nextMapIsDictionary = false
+        let (index, serial) = openFrame(.array)
+        return _UnkeyedEncoder(impl: self, frame: index, serial: serial)
+    }
+
+    package func singleValueContainer() -> any SingleValueEncodingContainer {
+        nextMapIsDictionary = false
+        return _SingleValueEncoder(impl: self)
+    }
+}
+
+/// Reinterprets a value whose type was just checked to be `U`.
+@inline(__always)
+package func _identityCast<T, U>(_ value: T, to: U.Type) -> U {
+    // Safe: every caller checked T.self == U.self, so the layouts are the same.
+    withUnsafePointer(to: value) { $0.withMemoryRebound(to: U.self, capacity: 1) { $0.pointee } }
+}
+
+extension MessagePackPath {
+    /// The path as `CodingKey`s, for `EncodingError`/`DecodingError` contexts.
+    public var codingPath: [any CodingKey] {
+        segments.compactMap { segment -> (any CodingKey)? in
+            switch segment {
+            case .key(let k): return _IndexKey(stringValue: k)
+            case .index(let i): return _IndexKey(intValue: i)
+            case .otherKey(let k): return _IndexKey(stringValue: k)
+            case .globalData: return _IndexKey(stringValue: "$globalData")
+            }
+        }
+    }
+}
+
+// MARK: Containers
+
+struct _KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let impl: _EncoderImpl
+    let frame: Int
+    let serial: Int
+    let positional: Bool
+    let isDictionary: Bool
+
+    var codingPath: [any CodingKey] { impl.codingPath }
+
+    @inline(__always)
+    func begin(_ key: Key) throws {
+        try impl.prepare(frame: frame, serial: serial)
+        if impl.frames[frame].sortsKeys { impl.entryOffsets.append(impl.writer.byteCount) }
+        impl.frames[frame].count += 1
+        if !positional { impl.writeKey(key, isDictionary: isDictionary) }
+    }
+
+    func encodeNil(forKey key: Key) throws { try begin(key); impl.writer.writeNil() }
+    func encode(_ value: Bool, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: String, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: Double, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: Float, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: Int, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: Int8, forKey key: Key) throws { try begin(key); impl.writer.write(Int64(value)) }
+    func encode(_ value: Int16, forKey key: Key) throws { try begin(key); impl.writer.write(Int64(value)) }
+    func encode(_ value: Int32, forKey key: Key) throws { try begin(key); impl.writer.write(Int64(value)) }
+    func encode(_ value: Int64, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+    func encode(_ value: UInt, forKey key: Key) throws { try begin(key); impl.writer.write(UInt64(value)) }
+    func encode(_ value: UInt8, forKey key: Key) throws { try begin(key); impl.writer.write(UInt64(value)) }
+    func encode(_ value: UInt16, forKey key: Key) throws { try begin(key); impl.writer.write(UInt64(value)) }
+    func encode(_ value: UInt32, forKey key: Key) throws { try begin(key); impl.writer.write(UInt64(value)) }
+    func encode(_ value: UInt64, forKey key: Key) throws { try begin(key); impl.writer.write(value) }
+
+    func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try begin(key)
+        impl.codingPath.append(key)
+        defer { impl.codingPath.removeLast() }
+        do {
+            try impl.encodeValue(value)
+        } catch let error as MessagePackError {
+            throw error.prefixed(with: .key(key.stringValue))
+        }
+    }
+
+    // Positional output needs a slot for every field, so absent optionals are written as nil there.
+    func encodeIfPresent(_ value: (some Encodable)?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else if positional { try encodeNil(forKey: key) }
+    }
+    func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else if positional { try encodeNil(forKey: key) }
+    }
+    func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else if positional { try encodeNil(forKey: key) }
+    }
+    func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else if positional { try encodeNil(forKey: key) }
+    }
+    func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else if positional { try encodeNil(forKey: key) }
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
+        try? begin(key)
+        return impl.container(keyedBy: keyType)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        try? begin(key)
+        return impl.unkeyedContainer()
+    }
+
+    func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+
+    func superEncoder(forKey key: Key) -> any Encoder {
+        try? begin(key)
+        _ = impl.openFrame(.single)
+        return impl
+    }
+}
+
+struct _UnkeyedEncoder: UnkeyedEncodingContainer {
+    let impl: _EncoderImpl
+    let frame: Int
+    let serial: Int
+
+    var codingPath: [any CodingKey] { impl.codingPath }
+    var count: Int { impl.frames.indices.contains(frame) ? impl.frames[frame].count : 0 }
+
+    @inline(__always)
+    func begin() throws {
+        try impl.prepare(frame: frame, serial: serial)
+        impl.frames[frame].count += 1
+    }
+
+    mutating func encodeNil() throws { try begin(); impl.writer.writeNil() }
+    mutating func encode(_ value: Bool) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: String) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: Double) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: Float) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: Int) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: Int8) throws { try begin(); impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { try begin(); impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { try begin(); impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { try begin(); impl.writer.write(value) }
+    mutating func encode(_ value: UInt) throws { try begin(); impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { try begin(); impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { try begin(); impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { try begin(); impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { try begin(); impl.writer.write(value) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let index = count
+        try begin()
+        impl.codingPath.append(_IndexKey(intValue: index))
+        defer { impl.codingPath.removeLast() }
+        do {
+            try impl.encodeValue(value)
+        } catch let error as MessagePackError {
+            throw error.prefixed(with: .index(index))
+        }
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
+        -> KeyedEncodingContainer<NestedKey>
+    {
+        try? begin()
+        return impl.container(keyedBy: keyType)
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        try? begin()
+        return impl.unkeyedContainer()
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        try? begin()
+        _ = impl.openFrame(.single)
+        return impl
+    }
+}
+
+struct _SingleValueEncoder: SingleValueEncodingContainer {
+    let impl: _EncoderImpl
+    var codingPath: [any CodingKey] { impl.codingPath }
+
+    mutating func encodeNil() throws { impl.writer.writeNil() }
+    mutating func encode(_ value: Bool) throws { impl.writer.write(value) }
+    mutating func encode(_ value: String) throws { impl.writer.write(value) }
+    mutating func encode(_ value: Double) throws { impl.writer.write(value) }
+    mutating func encode(_ value: Float) throws { impl.writer.write(value) }
+    mutating func encode(_ value: Int) throws { impl.writer.write(value) }
+    mutating func encode(_ value: Int8) throws { impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { impl.writer.write(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { impl.writer.write(value) }
+    mutating func encode(_ value: UInt) throws { impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { impl.writer.write(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { impl.writer.write(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try impl.encodeValue(value) }
+}

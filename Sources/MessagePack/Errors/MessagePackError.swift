@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// The error every PortableWire decoder and encoder throws: what went wrong, where, and what to do.
+///
+/// `code` is stable and the only field `==` compares, so tests and callers match on it:
+///
+///     do { _ = try MessagePackValue(decoding: [0xcd, 0x01]) }
+///     catch let error as MessagePackError where error.code == .truncated { … }
+///
+/// `description` reads like a compiler message:
+/// `truncated at byte 1 ($): uint16 needs 2 bytes but 1 remains; the input was cut short or a length is wrong`.
+/// See Spec/format.md, "Error codes".
+public struct MessagePackError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable error category. Codes are static members so new ones never break callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The name used in `Spec/` vectors, e.g. `truncated`.
+        public let name: String
+        /// Creates a code; upper layers add their own as static members in extensions.
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The input ended inside a value, or a declared length or count exceeds the bytes that remain.
+        public static let truncated = Code("truncated")
+        /// The reserved format byte 0xc1.
+        public static let invalidFormatByte = Code("invalidFormatByte")
+        /// A str payload that is not valid UTF-8.
+        public static let invalidUTF8 = Code("invalidUTF8")
+        /// A timestamp extension (type −1) of a bad length or with nanoseconds ≥ 10⁹.
+        public static let invalidTimestamp = Code("invalidTimestamp")
+        /// Bytes remain after the one value that was asked for.
+        public static let trailingBytes = Code("trailingBytes")
+        /// A configured limit (`MessagePackLimits`) would be exceeded.
+        public static let limitExceeded = Code("limitExceeded")
+        /// A well-formed value of another kind than the one requested.
+        public static let typeMismatch = Code("typeMismatch")
+        /// A value that cannot be written (for example an unsupported type inside a dynamic container).
+        public static let cannotSerialize = Code("cannotSerialize")
+    }
+
+    /// What went wrong; the only field `==` and `hash(into:)` look at.
+    public var code: Code
+    /// The byte offset in the input where the fault was found (−1 when encoding).
+    public var byteOffset: Int
+    /// How the decoder got there: map keys and array indices from the root.
+    public var path: MessagePackPath
+    /// A sentence for humans; never match on it.
+    public var detail: String
+    /// What to do about it, when there is something to say.
+    public var hint: String?
+
+    /// Creates an error; prefer the factories, which keep error paths out of hot code.
+    public init(_ code: Code, at byteOffset: Int, path: MessagePackPath = .root, _ detail: String, hint: String? = nil) {
+        self.code = code
+        self.byteOffset = byteOffset
+        self.path = path
+        self.detail = detail
+        self.hint = hint
+    }
+
+    public static func == (lhs: MessagePackError, rhs: MessagePackError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    public var description: String {
+        var text = "\(code.name)"
+        if byteOffset >= 0 { text += " at byte \(byteOffset)" }
+        text += " (\(path)): \(detail)"
+        if let hint { text += "; \(hint)" }
+        return text
+    }
+
+    /// Returns the error with `segment` put in front of its path (used while unwinding).
+    @inlinable
+    public func prefixed(with segment: MessagePackPath.Segment) -> MessagePackError {
+        var copy = self
+        copy.path._prepend(segment)
+        return copy
+    }
+}
+
+extension MessagePackError {
+    @inline(never) @usableFromInline
+    static func truncated(at offset: Int, needed: Int, remaining: Int, what: String) -> MessagePackError {
+        MessagePackError(
+            .truncated, at: offset,
+            "\(what) needs \(needed) byte\(needed == 1 ? "" : "s") but \(remaining) remain\(remaining == 1 ? "s" : "")",
+            hint: "the input was cut short, or a length or count in it is wrong")
+    }
+
+    @inline(never) @usableFromInline
+    static func invalidFormatByte(at offset: Int) -> MessagePackError {
+        MessagePackError(
+            .invalidFormatByte, at: offset, "0xc1 is reserved and never used by MessagePack",
+            hint: "the input is not MessagePack, or the reader lost its place in it")
+    }
+
+    @inline(never) @usableFromInline
+    static func invalidUTF8(at offset: Int) -> MessagePackError {
+        MessagePackError(
+            .invalidUTF8, at: offset, "the str payload is not valid UTF-8",
+            hint: "send arbitrary bytes as bin, not str")
+    }
+
+    @inline(never) @usableFromInline
+    static func limit(_ name: String, _ value: Int, at offset: Int) -> MessagePackError {
+        MessagePackError(
+            .limitExceeded, at: offset, "the input exceeds the limit \(name) = \(value)",
+            hint: "raise MessagePackLimits.\(name) if this input is trusted")
+    }
+
+    @inline(never) @usableFromInline
+    static func typeMismatch(at offset: Int, expected: String, found: UInt8) -> MessagePackError {
+        MessagePackError(
+            .typeMismatch, at: offset,
+            "expected \(expected) but found \(FormatByte.familyName(found)) (0x\(hexByte(found)))")
+    }
+}
+
+@usableFromInline
+func hexByte(_ byte: UInt8) -> String {
+    let digits: [Character] = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// A cursor over one contiguous buffer of MessagePack bytes.
+///
+/// Every `read…` is transactional: it checks the bytes it needs once, and moves the cursor only on
+/// success, so after a throw `offset` still points at the token that failed. `peek…` never moves.
+///
+///     try [0xcd, 0x01, 0x00].withUnsafeBytes { raw in
+///         var reader = MessagePackReader(raw)
+///         let n = try reader.readUnsignedInteger()   // 256, offset 3
+///     }
+///
+/// The reader does not own its bytes: the buffer must outlive it (use it inside `withUnsafeBytes`).
+public struct MessagePackReader {
+    @usableFromInline let _bytes: UnsafeRawBufferPointer
+    /// The position of the next byte to read.
+    public var offset: Int
+
+    /// Creates a reader at the start of `bytes`.
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+        self._bytes = bytes
+        self.offset = offset
+    }
+
+    /// All bytes the reader was given.
+    @inlinable public var bytes: UnsafeRawBufferPointer { _bytes }
+    /// Bytes left after the cursor.
+    @inlinable public var remainingByteCount: Int { _bytes.count &- offset }
+    /// Whether the cursor is at the end.
+    @inlinable public var isAtEnd: Bool { offset >= _bytes.count }
+
+    // MARK: Primitive access
+
+    /// Returns the format byte at the cursor without consuming it.
+    @inlinable
+    public func peekFormatByte() throws(MessagePackError) -> UInt8 {
+        guard offset < _bytes.count else { throw .truncated(at: offset, needed: 1, remaining: 0, what: "a value") }
+        return _bytes[offset]
+    }
+
+    @inlinable
+    func _load<T: FixedWidthInteger>(_: T.Type, at position: Int) -> T {
+        // Safe: every caller checked position + size <= count first.
+        T(bigEndian: _bytes.loadUnaligned(fromByteOffset: position, as: T.self))
+    }
+
+    @inlinable
+    func _require(_ byteCount: Int, at position: Int, what: StaticString) throws(MessagePackError) {
+        // Written so it cannot overflow: byteCount and position are both within 0...Int.max/2.
+        guard byteCount <= _bytes.count &- position else {
+            throw .truncated(
+                at: offset, needed: byteCount, remaining: max(0, _bytes.count - position), what: "\(what)")
+        }
+    }
+
+    // MARK: Scalars
+
+    /// Consumes a nil.
+    @inlinable
+    public mutating func readNil() throws(MessagePackError) {
+        let b = try peekFormatByte()
+        guard b == FormatByte.nil else { throw .typeMismatch(at: offset, expected: "nil", found: b) }
+        offset &+= 1
+    }
+
+    /// Consumes a nil if there is one and returns whether it did.
+    @inlinable
+    public mutating func readNilIfPresent() -> Bool {
+        if offset < _bytes.count && _bytes[offset] == FormatByte.nil {
+            offset &+= 1
+            return true
+        }
+        return false
+    }
+
+    /// Consumes a bool.
+    @inlinable
+    public mutating func readBool() throws(MessagePackError) -> Bool {
+        let b = try peekFormatByte()
+        switch b {
+        case FormatByte.false: offset &+= 1; return false
+        case FormatByte.true: offset &+= 1; return true
+        default: throw .typeMismatch(at: offset, expected: "bool", found: b)
+        }
+    }
+
+    /// Consumes an integer of any MessagePack width and returns it as `Int64`.
+    ///
+    /// - Throws: `.typeMismatch` for a non-integer, `.limitExceeded`-free `.typeMismatch` for a uint64 above
+    ///   `Int64.max` (use ``readUnsignedInteger()`` or ``readIntegerValue()``), `.truncated`.
+    @inlinable
+    public mutating func readSignedInteger() throws(MessagePackError) -> Int64 {
+        switch try readIntegerValue() {
+        case .signed(let v): return v
+        case .unsigned(let v):
+            guard v <= UInt64(Int64.max) else {
+                throw MessagePackError(.typeMismatch, at: offset, "\(v) does not fit in Int64")
+            }
+            return Int64(v)
+        }
+    }
+
+    /// Consumes a non-negative integer of any width and returns it as `UInt64`.
+    @inlinable
+    public mutating func readUnsignedInteger() throws(MessagePackError) -> UInt64 {
+        let start = offset
+        switch try readIntegerValue() {
+        case .unsigned(let v): return v
+        case .signed(let v):
+            guard v >= 0 else {
+                offset = start
+                throw MessagePackError(.typeMismatch, at: start, "\(v) is negative where an unsigned integer is needed")
+            }
+            return UInt64(v)
+        }
+    }
+
+    /// An integer as it was on the wire: the unsigned forms (and positive fixint) or the signed ones.
+    public enum IntegerValue: Hashable, Sendable {
+        case signed(Int64)
+        case unsigned(UInt64)
+    }
+
+    /// Consumes an integer of any width, keeping whether its wire form was signed or unsigned.
+    @inlinable
+    public mutating func readIntegerValue() throws(MessagePackError) -> IntegerValue {
+        let b = try peekFormatByte()
+        switch b {
+        case 0x00...0x7f:  // positive fixint
+            offset &+= 1
+            return .unsigned(UInt64(b))
+        case 0xe0...0xff:  // negative fixint
+            offset &+= 1
+            return .signed(Int64(Int8(bitPattern: b)))
+        case FormatByte.uint8:
+            try _require(2, at: offset, what: "uint8")
+            let v = _bytes[offset &+ 1]
+            offset &+= 2
+            return .unsigned(UInt64(v))
+        case FormatByte.uint16:
+            try _require(3, at: offset, what: "uint16")
+            let v = _load(UInt16.self, at: offset &+ 1)
+            offset &+= 3
+            return .unsigned(UInt64(v))
+        case FormatByte.uint32:
+            try _require(5, at: offset, what: "uint32")
+            let v = _load(UInt32.self, at: offset &+ 1)
+            offset &+= 5
+            return .unsigned(UInt64(v))
+        case FormatByte.uint64:
+            try _require(9, at: offset, what: "uint64")
+            let v = _load(UInt64.self, at: offset &+ 1)
+            offset &+= 9
+            return .unsigned(v)
+        case FormatByte.int8:
+            try _require(2, at: offset, what: "int8")
+            let v = Int8(bitPattern: _bytes[offset &+ 1])
+            offset &+= 2
+            return .signed(Int64(v))
+        case FormatByte.int16:
+            try _require(3, at: offset, what: "int16")
+            let v = _load(Int16.self, at: offset &+ 1)
+            offset &+= 3
+            return .signed(Int64(v))
+        case FormatByte.int32:
+            try _require(5, at: offset, what: "int32")
+            let v = _load(Int32.self, at: offset &+ 1)
+            offset &+= 5
+            return .signed(Int64(v))
+        case FormatByte.int64:
+            try _require(9, at: offset, what: "int64")
+            let v = _load(Int64.self, at: offset &+ 1)
+            offset &+= 9
+            return .signed(v)
+        default:
+            throw .typeMismatch(at: offset, expected: "an integer", found: b)
+        }
+    }
+
+    /// Consumes a float64, or a float32 widened exactly, and returns it as `Double`.
+    @inlinable
+    public mutating func readDouble() throws(MessagePackError) -> Double {
+        let b = try peekFormatByte()
+        switch b {
+        case FormatByte.float64:
+            try _require(9, at: offset, what: "float64")
+            let v = _load(UInt64.self, at: offset &+ 1)
+            offset &+= 9
+            return Double(bitPattern: v)
+        case FormatByte.float32:
+            try _require(5, at: offset, what: "float32")
+            let v = _load(UInt32.self, at: offset &+ 1)
+            offset &+= 5
+            return Double(Float(bitPattern: v))
+        default:
+            throw .typeMismatch(at: offset, expected: "a float", found: b)
+        }
+    }
+
+    /// Consumes a float32. A float64 is accepted only if it converts to `Float` exactly.
+    @inlinable
+    public mutating func readFloat() throws(MessagePackError) -> Float {
+        let b = try peekFormatByte()
+        if b == FormatByte.float32 {
+            try _require(5, at: offset, what: "float32")
+            let v = _load(UInt32.self, at: offset &+ 1)
+            offset &+= 5
+            return Float(bitPattern: v)
+        }
+        let start = offset
+        let d = try readDouble()
+        let f = Float(d)
+        guard Double(f) == d || d.isNaN else {
+            offset = start
+            throw MessagePackError(.typeMismatch, at: start, "float64 \(d) cannot be represented as a Float exactly")
+        }
+        return f
+    }
+
+    // MARK: Lengths
+
+    /// Consumes a str header and returns the payload's position and byte count, checked against the input.
+    @inlinable
+    public mutating func readStringHeader() throws(MessagePackError) -> (start: Int, byteCount: Int) {
+        let b = try peekFormatByte()
+        let headerSize: Int
+        let length: Int
+        switch b {
+        case 0xa0...0xbf:  // fixstr
+            headerSize = 1
+            length = Int(b & 0x1f)
+        case FormatByte.str8:
+            try _require(2, at: offset, what: "str8 header")
+            headerSize = 2
+            length = Int(_bytes[offset &+ 1])
+        case FormatByte.str16:
+            try _require(3, at: offset, what: "str16 header")
+            headerSize = 3
+            length = Int(_load(UInt16.self, at: offset &+ 1))
+        case FormatByte.str32:
+            try _require(5, at: offset, what: "str32 header")
+            headerSize = 5
+            length = Int(_load(UInt32.self, at: offset &+ 1))
+        default:
+            throw .typeMismatch(at: offset, expected: "a string", found: b)
+        }
+        let start = offset &+ headerSize
+        guard length <= _bytes.count &- start else {
+            throw .truncated(at: offset, needed: length, remaining: _bytes.count - start, what: "the str payload")
+        }
+        offset = start &+ length
+        return (start, length)
+    }
+
+    /// Consumes a str and returns it, validating UTF-8.
+    @inlinable
+    public mutating func readString() throws(MessagePackError) -> String {
+        let begin = offset
+        let (start, count) = try readStringHeader()
+        let payload = UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)])
+        guard let s = String(validating: payload.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            offset = begin
+            throw .invalidUTF8(at: start)
+        }
+        return s
+    }
+
+    /// Consumes a bin header and returns the payload's position and byte count, checked against the input.
+    @inlinable
+    public mutating func readBinaryHeader() throws(MessagePackError) -> (start: Int, byteCount: Int) {
+        let b = try peekFormatByte()
+        let headerSize: Int
+        let length: Int
+        switch b {
+        case FormatByte.bin8:
+            try _require(2, at: offset, what: "bin8 header")
+            headerSize = 2
+            length = Int(_bytes[offset &+ 1])
+        case FormatByte.bin16:
+            try _require(3, at: offset, what: "bin16 header")
+            headerSize = 3
+            length = Int(_load(UInt16.self, at: offset &+ 1))
+        case FormatByte.bin32:
+            try _require(5, at: offset, what: "bin32 header")
+            headerSize = 5
+            length = Int(_load(UInt32.self, at: offset &+ 1))
+        default:
+            throw .typeMismatch(at: offset, expected: "binary", found: b)
+        }
+        let start = offset &+ headerSize
+        guard length <= _bytes.count &- start else {
+            throw .truncated(at: offset, needed: length, remaining: _bytes.count - start, what: "the bin payload")
+        }
+        offset = start &+ length
+        return (start, length)
+    }
+
+    /// Consumes a bin and returns a copy of its bytes.
+    @inlinable
+    public mutating func readBinary() throws(MessagePackError) -> [UInt8] {
+        let (start, count) = try readBinaryHeader()
+        return [UInt8](UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)]))
+    }
+
+    /// Consumes an array header and returns its element count, checked against the input
+    /// (each element needs at least one byte).
+    @inlinable
+    public mutating func readArrayHeader() throws(MessagePackError) -> Int {
+        let b = try peekFormatByte()
+        let headerSize: Int
+        let count: Int
+        switch b {
+        case 0x90...0x9f:  // fixarray
+            headerSize = 1
+            count = Int(b & 0x0f)
+        case FormatByte.array16:
+            try _require(3, at: offset, what: "array16 header")
+            headerSize = 3
+            count = Int(_load(UInt16.self, at: offset &+ 1))
+        case FormatByte.array32:
+            try _require(5, at: offset, what: "array32 header")
+            headerSize = 5
+            count = Int(_load(UInt32.self, at: offset &+ 1))
+        default:
+            throw .typeMismatch(at: offset, expected: "an array", found: b)
+        }
+        guard count <= _bytes.count &- (offset &+ headerSize) else {
+            throw MessagePackError(
+                .truncated, at: offset,
+                "the array declares \(count) elements but only \(_bytes.count - offset - headerSize) bytes remain",
+                hint: "the input was cut short, or the count is wrong")
+        }
+        offset &+= headerSize
+        return count
+    }
+
+    /// Consumes a map header and returns its entry count, checked against the input
+    /// (each entry needs at least two bytes).
+    @inlinable
+    public mutating func readMapHeader() throws(MessagePackError) -> Int {
+        let b = try peekFormatByte()
+        let headerSize: Int
+        let count: Int
+        switch b {
+        case 0x80...0x8f:  // fixmap
+            headerSize = 1
+            count = Int(b & 0x0f)
+        case FormatByte.map16:
+            try _require(3, at: offset, what: "map16 header")
+            headerSize = 3
+            count = Int(_load(UInt16.self, at: offset &+ 1))
+        case FormatByte.map32:
+            try _require(5, at: offset, what: "map32 header")
+            headerSize = 5
+            count = Int(_load(UInt32.self, at: offset &+ 1))
+        default:
+            throw .typeMismatch(at: offset, expected: "a map", found: b)
+        }
+        guard count <= (_bytes.count &- (offset &+ headerSize)) / 2 else {
+            throw MessagePackError(
+                .truncated, at: offset,
+                "the map declares \(count) entries but only \(_bytes.count - offset - headerSize) bytes remain",
+                hint: "the input was cut short, or the count is wrong")
+        }
+        offset &+= headerSize
+        return count
+    }
+
+    /// Consumes an ext header (fixext or ext8/16/32) and returns its type and payload position, checked.
+    /// The payload itself is not consumed: the cursor stops at its first byte.
+    @inlinable
+    public mutating func readExtensionHeader() throws(MessagePackError) -> (type: Int8, byteCount: Int) {
+        let b = try peekFormatByte()
+        let headerSize: Int
+        let length: Int
+        switch b {
+        case FormatByte.fixext1, FormatByte.fixext2, FormatByte.fixext4, FormatByte.fixext8, FormatByte.fixext16:
+            try _require(2, at: offset, what: "fixext header")
+            headerSize = 2
+            length = 1 << Int(b &- FormatByte.fixext1)
+        case FormatByte.ext8:
+            try _require(3, at: offset, what: "ext8 header")
+            headerSize = 3
+            length = Int(_bytes[offset &+ 1])
+        case FormatByte.ext16:
+            try _require(4, at: offset, what: "ext16 header")
+            headerSize = 4
+            length = Int(_load(UInt16.self, at: offset &+ 1))
+        case FormatByte.ext32:
+            try _require(6, at: offset, what: "ext32 header")
+            headerSize = 6
+            length = Int(_load(UInt32.self, at: offset &+ 1))
+        default:
+            throw .typeMismatch(at: offset, expected: "an extension", found: b)
+        }
+        let type = Int8(bitPattern: _bytes[offset &+ headerSize &- 1])
+        guard length <= _bytes.count &- (offset &+ headerSize) else {
+            throw .truncated(
+                at: offset, needed: length, remaining: _bytes.count - offset - headerSize, what: "the ext payload")
+        }
+        offset &+= headerSize
+        return (type, length)
+    }
+
+    /// Returns whether the next value is an ext, and its type, without consuming anything.
+    @inlinable
+    public func peekExtensionType() -> Int8? {
+        guard offset < _bytes.count else { return nil }
+        let b = _bytes[offset]
+        let typeOffset: Int
+        switch b {
+        case 0xd4...0xd8: typeOffset = 1  // fixext
+        case FormatByte.ext8: typeOffset = 2
+        case FormatByte.ext16: typeOffset = 3
+        case FormatByte.ext32: typeOffset = 5
+        default: return nil
+        }
+        guard typeOffset < _bytes.count &- offset else { return nil }
+        return Int8(bitPattern: _bytes[offset &+ typeOffset])
+    }
+
+    /// Consumes `byteCount` raw bytes (already checked by a header read) and returns them as a buffer.
+    @inlinable
+    public mutating func readRawBytes(_ byteCount: Int) throws(MessagePackError) -> UnsafeRawBufferPointer {
+        try _require(byteCount, at: offset, what: "raw bytes")
+        let slice = UnsafeRawBufferPointer(rebasing: _bytes[offset..<(offset &+ byteCount)])
+        offset &+= byteCount
+        return slice
+    }
+
+    /// Consumes a timestamp extension (type −1) in any of its three widths.
+    @inlinable
+    public mutating func readTimestamp() throws(MessagePackError) -> MessagePackTimestamp {
+        let start = offset
+        let (type, count) = try readExtensionHeader()
+        guard type == -1 else {
+            offset = start
+            throw MessagePackError(.typeMismatch, at: start, "expected a timestamp (ext −1) but found ext \(type)")
+        }
+        do {
+            let ts = try MessagePackTimestamp(extensionPayload: UnsafeRawBufferPointer(
+                rebasing: _bytes[offset..<(offset &+ count)]), at: start)
+            offset &+= count
+            return ts
+        } catch {
+            offset = start
+            throw error
+        }
+    }
+
+    // MARK: Skipping
+
+    /// Consumes one whole value of any kind without building it, validating structure (not UTF-8).
+    ///
+    /// - Complexity: O(n) in the value's bytes; iterative, so deep nesting cannot overflow the stack.
+    public mutating func skipValue(limits: MessagePackLimits = .default) throws(MessagePackError) {
+        let start = offset
+        // Pending element counts of the open containers; never larger than maxDepth.
+        var pending: [Int] = []
+        var remaining = 1
+        do throws(MessagePackError) {
+            while true {
+                while remaining == 0 {
+                    guard let last = pending.popLast() else { return }
+                    remaining = last
+                }
+                remaining -= 1
+                let b = try peekFormatByte()
+                var children = 0
+                switch b {
+                case 0x00...0x7f, 0xe0...0xff, FormatByte.nil, FormatByte.false, FormatByte.true:
+                    offset &+= 1
+                case FormatByte.neverUsed:
+                    throw MessagePackError.invalidFormatByte(at: offset)
+                case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
+                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: offset) }
+                    children = try readMapHeader() &* 2
+                case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
+                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: offset) }
+                    children = try readArrayHeader()
+                case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
+                    _ = try readStringHeader()
+                case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:
+                    _ = try readBinaryHeader()
+                case FormatByte.float32: try _require(5, at: offset, what: "float32"); offset &+= 5
+                case FormatByte.float64: try _require(9, at: offset, what: "float64"); offset &+= 9
+                case 0xcc...0xd3:  // uint8...int64
+                    _ = try readIntegerValue()
+                default:  // ext family
+                    let (_, count) = try readExtensionHeader()
+                    offset &+= count
+                }
+                if children > 0 {
+                    pending.append(remaining)
+                    remaining = children
+                }
+            }
+        } catch {
+            let failure = error
+            offset = start
+            throw failure
+        }
+    }
+}

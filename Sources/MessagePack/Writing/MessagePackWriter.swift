@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Appends canonical MessagePack to one contiguous, growable buffer.
+///
+/// Every `write…` picks the shortest form, byte-identical to msgpack-c and Python
+/// `msgpack.packb(x, use_bin_type=True)`. The writer owns its memory (it is `~Copyable`), grows it
+/// geometrically, and allocates nothing per value.
+///
+///     var writer = MessagePackWriter()
+///     writer.write(256)            // cd 01 00
+///     writer.write("hi")           // a2 68 69
+///     let bytes = writer.finish()  // [0xcd, 0x01, 0x00, 0xa2, 0x68, 0x69]
+public struct MessagePackWriter: ~Copyable {
+    @usableFromInline var _base: UnsafeMutableRawPointer
+    @usableFromInline var _count: Int
+    @usableFromInline var _capacity: Int
+
+    /// Creates an empty writer with room for `capacity` bytes before it first grows.
+    @inlinable
+    public init(capacity: Int = 256) {
+        _capacity = max(capacity, 16)
+        _base = UnsafeMutableRawPointer.allocate(byteCount: _capacity, alignment: 8)
+        _count = 0
+    }
+
+    deinit { _base.deallocate() }
+
+    /// The number of bytes written so far.
+    @inlinable public var byteCount: Int { _count }
+
+    /// Gives read access to the bytes written so far.
+    @inlinable
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: _base, count: _count))
+    }
+
+    /// Returns the bytes written, ending the writer.
+    @inlinable
+    public consuming func finish() -> [UInt8] {
+        let count = _count
+        let base = _base
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Safe: buffer has room for `count` bytes, the writer holds exactly `count` initialised bytes.
+            if count > 0 { buffer.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: count) }
+            initialized = count
+        }
+    }
+
+    /// A copy of the bytes written so far; the writer stays usable.
+    @inlinable
+    public var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
+
+    /// Forgets everything written, keeping the capacity.
+    @inlinable public mutating func removeAll() { _count = 0 }
+
+    // MARK: Buffer management
+
+    @inlinable @inline(__always)
+    mutating func _ensure(_ extra: Int) {
+        if _capacity &- _count < extra { _grow(extra) }
+    }
+
+    @inline(never) @usableFromInline
+    mutating func _grow(_ extra: Int) {
+        let needed = _count + extra
+        var newCapacity = _capacity &* 2
+        if newCapacity < needed { newCapacity = needed }
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        newBase.copyMemory(from: _base, byteCount: _count)
+        _base.deallocate()
+        _base = newBase
+        _capacity = newCapacity
+    }
+
+    /// Makes room for at least `byteCount` more bytes at once.
+    @inlinable public mutating func reserveCapacity(_ byteCount: Int) { _ensure(byteCount) }
+
+    @inlinable @inline(__always)
+    mutating func _appendByteAssumingCapacity(_ byte: UInt8) {
+        _base.storeBytes(of: byte, toByteOffset: _count, as: UInt8.self)
+        _count &+= 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func _appendAssumingCapacity<T: FixedWidthInteger>(_ value: T) {
+        _base.storeBytes(of: value.bigEndian, toByteOffset: _count, as: T.self)
+        _count &+= MemoryLayout<T>.size
+    }
+
+    @inlinable @inline(__always)
+    mutating func _append<T: FixedWidthInteger>(marker: UInt8, _ value: T) {
+        _ensure(1 &+ MemoryLayout<T>.size)
+        _appendByteAssumingCapacity(marker)
+        _appendAssumingCapacity(value)
+    }
+
+    /// Appends bytes that are already MessagePack (or a payload whose header was written).
+    @inlinable
+    public mutating func writeRawBytes(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        _ensure(bytes.count)
+        (_base + _count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        _count &+= bytes.count
+    }
+
+    /// Appends bytes that are already MessagePack (or a payload whose header was written).
+    @inlinable
+    public mutating func writeRawBytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { writeRawBytes($0) }
+    }
+
+    /// Inserts `gap` unspecified bytes at `position`, moving everything after it (for headers sized late).
+    @usableFromInline
+    package mutating func _insertGap(_ gap: Int, at position: Int) {
+        _ensure(gap)
+        (_base + position + gap).copyMemory(from: _base + position, byteCount: _count - position)
+        _count += gap
+    }
+
+    /// Removes `count` bytes at `position`, moving everything after it down.
+    @usableFromInline
+    package mutating func _removeBytes(_ count: Int, at position: Int) {
+        (_base + position).copyMemory(from: _base + position + count, byteCount: _count - position - count)
+        _count -= count
+    }
+
+    /// Overwrites one byte already written.
+    @usableFromInline
+    package mutating func _setByte(_ byte: UInt8, at position: Int) {
+        _base.storeBytes(of: byte, toByteOffset: position, as: UInt8.self)
+    }
+
+    /// Overwrites a big-endian integer already written.
+    @usableFromInline
+    package mutating func _setBigEndian<T: FixedWidthInteger>(_ value: T, at position: Int) {
+        _base.storeBytes(of: value.bigEndian, toByteOffset: position, as: T.self)
+    }
+
+    /// Truncates the buffer back to `byteCount` bytes.
+    @usableFromInline
+    package mutating func _truncate(to byteCount: Int) { _count = byteCount }
+
+    // MARK: Scalars
+
+    /// Writes nil (`c0`).
+    @inlinable
+    public mutating func writeNil() {
+        _ensure(1)
+        _appendByteAssumingCapacity(FormatByte.nil)
+    }
+
+    /// Writes `c2` or `c3`.
+    @inlinable
+    public mutating func write(_ value: Bool) {
+        _ensure(1)
+        _appendByteAssumingCapacity(value ? FormatByte.true : FormatByte.false)
+    }
+
+    /// Writes a non-negative integer in the shortest unsigned form.
+    @inlinable
+    public mutating func write(_ value: UInt64) {
+        if value < 0x80 {
+            _ensure(1)
+            _appendByteAssumingCapacity(UInt8(truncatingIfNeeded: value))
+        } else if value <= UInt64(UInt8.max) {
+            _append(marker: FormatByte.uint8, UInt8(truncatingIfNeeded: value))
+        } else if value <= UInt64(UInt16.max) {
+            _append(marker: FormatByte.uint16, UInt16(truncatingIfNeeded: value))
+        } else if value <= UInt64(UInt32.max) {
+            _append(marker: FormatByte.uint32, UInt32(truncatingIfNeeded: value))
+        } else {
+            _append(marker: FormatByte.uint64, value)
+        }
+    }
+
+    /// Writes an integer in the shortest form; values ≥ 0 use the unsigned forms, as msgpack-c does.
+    @inlinable
+    public mutating func write(_ value: Int64) {
+        if value >= 0 {
+            write(UInt64(bitPattern: value))
+        } else if value >= -32 {
+            _ensure(1)
+            _appendByteAssumingCapacity(UInt8(truncatingIfNeeded: value))
+        } else if value >= Int64(Int8.min) {
+            _append(marker: FormatByte.int8, Int8(truncatingIfNeeded: value))
+        } else if value >= Int64(Int16.min) {
+            _append(marker: FormatByte.int16, Int16(truncatingIfNeeded: value))
+        } else if value >= Int64(Int32.min) {
+            _append(marker: FormatByte.int32, Int32(truncatingIfNeeded: value))
+        } else {
+            _append(marker: FormatByte.int64, value)
+        }
+    }
+
+    /// Writes an `Int` in the shortest form.
+    @inlinable public mutating func write(_ value: Int) { write(Int64(value)) }
+
+    /// Writes any integer in the shortest form.
+    @inlinable
+    public mutating func writeInteger<T: BinaryInteger>(_ value: T) {
+        if let v = Int64(exactly: value) { write(v) } else { write(UInt64(truncatingIfNeeded: value)) }
+    }
+
+    /// Writes a float64 (`cb`).
+    @inlinable
+    public mutating func write(_ value: Double) { _append(marker: FormatByte.float64, value.bitPattern) }
+
+    /// Writes a float32 (`ca`).
+    @inlinable
+    public mutating func write(_ value: Float) { _append(marker: FormatByte.float32, value.bitPattern) }
+
+    // MARK: Strings and binary
+
+    /// Writes a str header for `byteCount` bytes of UTF-8 (fixstr, str8, str16, str32).
+    @inlinable
+    public mutating func writeStringHeader(byteCount: Int) {
+        if byteCount < 32 {
+            _ensure(1)
+            _appendByteAssumingCapacity(0xa0 | UInt8(truncatingIfNeeded: byteCount))
+        } else if byteCount <= Int(UInt8.max) {
+            _append(marker: FormatByte.str8, UInt8(truncatingIfNeeded: byteCount))
+        } else if byteCount <= Int(UInt16.max) {
+            _append(marker: FormatByte.str16, UInt16(truncatingIfNeeded: byteCount))
+        } else {
+            precondition(byteCount <= Int(UInt32.max), "MessagePack strings hold at most 4 GiB")
+            _append(marker: FormatByte.str32, UInt32(truncatingIfNeeded: byteCount))
+        }
+    }
+
+    /// Writes a string as str.
+    @inlinable
+    public mutating func write(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            writeStringHeader(byteCount: utf8.count)
+            writeRawBytes(UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    /// Writes a bin header for `byteCount` bytes (bin8, bin16, bin32).
+    @inlinable
+    public mutating func writeBinaryHeader(byteCount: Int) {
+        if byteCount <= Int(UInt8.max) {
+            _append(marker: FormatByte.bin8, UInt8(truncatingIfNeeded: byteCount))
+        } else if byteCount <= Int(UInt16.max) {
+            _append(marker: FormatByte.bin16, UInt16(truncatingIfNeeded: byteCount))
+        } else {
+            precondition(byteCount <= Int(UInt32.max), "MessagePack binaries hold at most 4 GiB")
+            _append(marker: FormatByte.bin32, UInt32(truncatingIfNeeded: byteCount))
+        }
+    }
+
+    /// Writes bytes as bin.
+    @inlinable
+    public mutating func writeBinary(_ bytes: UnsafeRawBufferPointer) {
+        writeBinaryHeader(byteCount: bytes.count)
+        writeRawBytes(bytes)
+    }
+
+    /// Writes bytes as bin.
+    @inlinable
+    public mutating func writeBinary(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { writeBinary($0) }
+    }
+
+    // MARK: Containers
+
+    /// Writes an array header; the `count` elements must follow.
+    @inlinable
+    public mutating func writeArrayHeader(count: Int) {
+        if count < 16 {
+            _ensure(1)
+            _appendByteAssumingCapacity(0x90 | UInt8(truncatingIfNeeded: count))
+        } else if count <= Int(UInt16.max) {
+            _append(marker: FormatByte.array16, UInt16(truncatingIfNeeded: count))
+        } else {
+            precondition(count <= Int(UInt32.max), "MessagePack arrays hold at most 2³²−1 elements")
+            _append(marker: FormatByte.array32, UInt32(truncatingIfNeeded: count))
+        }
+    }
+
+    /// Writes a map header; `count` key/value pairs must follow.
+    @inlinable
+    public mutating func writeMapHeader(count: Int) {
+        if count < 16 {
+            _ensure(1)
+            _appendByteAssumingCapacity(0x80 | UInt8(truncatingIfNeeded: count))
+        } else if count <= Int(UInt16.max) {
+            _append(marker: FormatByte.map16, UInt16(truncatingIfNeeded: count))
+        } else {
+            precondition(count <= Int(UInt32.max), "MessagePack maps hold at most 2³²−1 entries")
+            _append(marker: FormatByte.map32, UInt32(truncatingIfNeeded: count))
+        }
+    }
+
+    // MARK: Extensions
+
+    /// Writes an ext header (fixext when the size allows, else ext8/16/32); `byteCount` payload bytes must follow.
+    @inlinable
+    public mutating func writeExtensionHeader(type: Int8, byteCount: Int) {
+        _ensure(6)
+        let t = UInt8(bitPattern: type)
+        switch byteCount {
+        case 1: _appendByteAssumingCapacity(FormatByte.fixext1)
+        case 2: _appendByteAssumingCapacity(FormatByte.fixext2)
+        case 4: _appendByteAssumingCapacity(FormatByte.fixext4)
+        case 8: _appendByteAssumingCapacity(FormatByte.fixext8)
+        case 16: _appendByteAssumingCapacity(FormatByte.fixext16)
+        default:
+            if byteCount <= Int(UInt8.max) {
+                _appendByteAssumingCapacity(FormatByte.ext8)
+                _appendByteAssumingCapacity(UInt8(truncatingIfNeeded: byteCount))
+            } else if byteCount <= Int(UInt16.max) {
+                _appendByteAssumingCapacity(FormatByte.ext16)
+                _appendAssumingCapacity(UInt16(truncatingIfNeeded: byteCount))
+            } else {
+                precondition(byteCount <= Int(UInt32.max), "MessagePack extensions hold at most 4 GiB")
+                _appendByteAssumingCapacity(FormatByte.ext32)
+                _appendAssumingCapacity(UInt32(truncatingIfNeeded: byteCount))
+            }
+        }
+        _appendByteAssumingCapacity(t)
+    }
+
+    /// The size of the canonical ext header for a payload of `byteCount` bytes.
+    @inlinable
+    public static func extensionHeaderByteCount(payloadByteCount byteCount: Int) -> Int {
+        switch byteCount {
+        case 1, 2, 4, 8, 16: return 2
+        case 0...0xff: return 3
+        case 0x100...0xffff: return 4
+        default: return 6
+        }
+    }
+
+    /// Writes an ext value.
+    @inlinable
+    public mutating func writeExtension(type: Int8, payload: UnsafeRawBufferPointer) {
+        writeExtensionHeader(type: type, byteCount: payload.count)
+        writeRawBytes(payload)
+    }
+
+    /// Writes an ext value.
+    @inlinable
+    public mutating func writeExtension(type: Int8, payload: [UInt8]) {
+        payload.withUnsafeBytes { writeExtension(type: type, payload: $0) }
+    }
+
+    /// Writes a timestamp (ext −1) in its shortest width.
+    @inlinable
+    public mutating func write(_ timestamp: MessagePackTimestamp) {
+        switch timestamp.payloadByteCount {
+        case 4:
+            writeExtensionHeader(type: -1, byteCount: 4)
+            _ensure(4)
+            _appendAssumingCapacity(UInt32(truncatingIfNeeded: timestamp.seconds))
+        case 8:
+            writeExtensionHeader(type: -1, byteCount: 8)
+            _ensure(8)
+            _appendAssumingCapacity(UInt64(timestamp.nanoseconds) << 34 | UInt64(timestamp.seconds))
+        default:
+            writeExtensionHeader(type: -1, byteCount: 12)
+            _ensure(12)
+            _appendAssumingCapacity(timestamp.nanoseconds)
+            _appendAssumingCapacity(timestamp.seconds)
+        }
+    }
+
+    /// Begins an ext whose payload size is not known yet; pass the result to ``endExtension(_:)``.
+    ///
+    /// Reserves the largest header and, when the payload is done, rewrites it in the shortest form
+    /// (moving the payload down), so output stays canonical.
+    @inlinable
+    public mutating func beginExtension(type: Int8) -> PendingExtension {
+        _ensure(6)
+        let start = _count
+        _count &+= 6
+        return PendingExtension(headerOffset: start, type: type)
+    }
+
+    /// Finishes an ext begun with ``beginExtension(type:)``.
+    @inlinable
+    public mutating func endExtension(_ pending: PendingExtension) {
+        let payloadStart = pending.headerOffset + 6
+        let byteCount = _count - payloadStart
+        let headerSize = Self.extensionHeaderByteCount(payloadByteCount: byteCount)
+        if headerSize < 6 { _removeBytes(6 - headerSize, at: pending.headerOffset) }
+        let end = _count
+        _count = pending.headerOffset
+        writeExtensionHeader(type: pending.type, byteCount: byteCount)
+        assert(_count == pending.headerOffset + headerSize)
+        _count = end
+    }
+
+    /// An ext whose header is written last; see ``beginExtension(type:)``.
+    public struct PendingExtension: Sendable {
+        @usableFromInline let headerOffset: Int
+        @usableFromInline let type: Int8
+        @inlinable init(headerOffset: Int, type: Int8) {
+            self.headerOffset = headerOffset
+            self.type = type
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/* decode.h - decode one PortableWire message with msgpack-c and walk the
+ * portable extension payloads (design.md sections 1 and 3). */
+#ifndef PW_DECODE_H
+#define PW_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+#include "value.h"
+
+/* Default limits (design.md section 1). */
+#define PW_MAX_DEPTH 512
+#define PW_MAX_MESSAGE_BYTES 67108864u
+#define PW_MAX_PAYLOAD_BYTES 67108864u
+#define PW_MAX_COUNT 16777216u
+#define PW_MAX_OBJECTS 1048576u
+#define PW_MAX_REFS 1048576u
+#define PW_MAX_TYPES 65536u
+#define PW_MAX_GLOBALS 65536u
+
+/* Portable ext types (defaults). */
+#define PW_EXT_P 80
+#define PW_EXT_Q 81
+#define PW_EXT_R 82
+#define PW_EXT_G 71
+
+typedef struct {
+    const char **registered; /* NUL-free names, lengths in reglen */
+    const size_t *reglen;
+    size_t nreg;
+    const char **two_phase;
+    const size_t *twolen;
+    size_t ntwo;
+    int passthrough;
+} DecodeOptions;
+
+/* Category used when msgpack-c's unpacker refuses nesting deeper than
+ * MSGPACK_EMBED_STACK_SIZE (not a PortableWire error code). */
+#define PW_ERR_MSGPACK_STACK "msgpackCStackLimit"
+
+typedef struct {
+    Value *value;   /* the body */
+    Value *global;  /* V_MAP of global data (str keys), n == 0 if none */
+    const char *error; /* NULL on success, else the error code */
+    char message[512];
+} DecodeResult;
+
+/* Returns 0 on success, -1 on a decode error (res->error set). */
+int pw_decode(Arena *a, const uint8_t *buf, size_t len, const DecodeOptions *opt, DecodeResult *res);
+
+#endif

@@ -1,0 +1,46 @@
+/* value.h - the PortableWire value model (design.md section 2 notation). */
+#ifndef PW_VALUE_H
+#define PW_VALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "util.h"
+
+typedef enum {
+    V_NIL, V_BOOL, V_INT, V_F32, V_F64, V_STR, V_BIN, V_ARR, V_MAP,
+    V_EXT, V_TS, V_PORT, V_REF
+} VType;
+
+typedef struct Value Value;
+struct Value {
+    VType t;
+    int b;               /* V_BOOL */
+    int neg;             /* V_INT: 1 -> value is s (< 0), 0 -> value is u */
+    uint64_t u;          /* V_INT (>= 0), V_F64 bits, V_REF id, V_PORT id */
+    int64_t s;           /* V_INT (< 0), V_TS seconds */
+    uint32_t f32;        /* V_F32 bits; V_TS nanoseconds */
+    int8_t ext_type;     /* V_EXT */
+    int two_phase;       /* V_PORT */
+    const uint8_t *p;    /* V_STR/V_BIN/V_EXT bytes, V_PORT type name */
+    size_t len;
+    Value **items;       /* V_ARR: n items; V_MAP: 2n items (k0,v0,k1,v1,..) */
+    size_t n;
+    Value *data;         /* V_PORT */
+};
+
+/* Notation (JSON) -> Value. Returns NULL with a message in err (the notation
+ * itself is malformed - a vector bug). */
+Value *notation_parse(Arena *a, const JNode *j, char *err, size_t errlen);
+
+/* `globalData` notation: [["key", value], ...] -> V_MAP with str keys. */
+Value *notation_parse_global(Arena *a, const JNode *j, char *err, size_t errlen);
+
+/* Value -> notation JSON text, cut after max bytes (0 = no limit). */
+void notation_print(Buf *out, const Value *v, size_t max);
+
+/* Structural equality, floats by bit pattern. Returns 1 when equal; else 0
+ * and describes the first difference (path, expected, got) in why. */
+int value_equal(const Value *expected, const Value *got, Buf *why);
+
+#endif
