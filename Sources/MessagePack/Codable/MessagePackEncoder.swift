@@ -84,6 +84,9 @@ package final class _EncoderImpl: Encoder {
     package var codingPath: [any CodingKey] = []
     /// The upper layer's hook, if any.
     package var hook: (any _EncodingHook)?
+    /// Values being written inside one another; bounded so deep graphs throw instead of overflowing the stack.
+    package var depth = 0
+    package var maxDepth = MessagePackLimits.default.maxDepth
 
     struct Frame {
         enum Kind { case map, array, single }
@@ -148,13 +151,20 @@ package final class _EncoderImpl: Encoder {
     }
 
     @inline(never)
+    package static func tooDeep(_ limit: Int) -> MessagePackError {
+        MessagePackError(
+            .limitExceeded, at: -1, "values are nested more than maxDepth = \(limit) levels deep",
+            hint: "a reference cycle among non-portable classes looks like this; make the types Portable to detect it")
+    }
+
+    @inline(never)
     static func staleContainer() -> MessagePackError {
         MessagePackError(
             .cannotSerialize, at: -1, "an encoding container was used after its value was finished",
             hint: "fill sibling containers one after another, and do not keep containers beyond encode(to:)")
     }
 
-    func closeFrames(downTo mark: Int) throws {
+    package func closeFrames(downTo mark: Int) throws {
         while frames.count > mark {
             let frame = frames.removeLast()
             switch frame.kind {
@@ -253,6 +263,9 @@ package final class _EncoderImpl: Encoder {
 
     /// Runs `value.encode(to:)` and closes the containers it opened.
     package func encodeWithContainers<T: Encodable>(_ value: T) throws {
+        guard depth < maxDepth else { throw Self.tooDeep(maxDepth) }
+        depth += 1
+        defer { depth -= 1 }
         let mark = frames.count
         let start = writer.byteCount
         try value.encode(to: self)

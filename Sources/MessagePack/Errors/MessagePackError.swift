@@ -100,8 +100,9 @@ extension MessagePackError {
             hint: "send arbitrary bytes as bin, not str")
     }
 
+    /// The error for exceeding limit `name` (used by every decoder in the package).
     @inline(never) @usableFromInline
-    static func limit(_ name: String, _ value: Int, at offset: Int) -> MessagePackError {
+    package static func limit(_ name: String, _ value: Int, at offset: Int) -> MessagePackError {
         MessagePackError(
             .limitExceeded, at: offset, "the input exceeds the limit \(name) = \(value)",
             hint: "raise MessagePackLimits.\(name) if this input is trusted")

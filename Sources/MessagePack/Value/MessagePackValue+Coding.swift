@@ -58,7 +58,7 @@ extension MessagePackReader {
     }
 
     @usableFromInline
-    mutating func _readValue(limits: MessagePackLimits, depth: Int) throws(MessagePackError) -> MessagePackValue {
+    package mutating func _readValue(limits: MessagePackLimits, depth: Int) throws(MessagePackError) -> MessagePackValue {
         let b = try peekFormatByte()
         switch b {
         case 0x00...0x7f:  // positive fixint

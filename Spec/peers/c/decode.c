@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <msgpack.h>
+#include <msgpack/unpack_define.h> /* MSGPACK_EMBED_STACK_SIZE */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,12 +57,13 @@ static int fail(DCtx *c, const char *code, const char *fmt, ...)
 /* ---------------------------------------------------------------------- */
 /* Header-only pre-scan of exactly one value at b[*pos].
  * Returns 0: the value is structurally complete (*pos = its end);
- *         1: ends early or meets 0xc1 - left to msgpack-c to report;
+ *         1 / 2: ends early / meets 0xc1 - left to msgpack-c to report;
  *        -1: limitExceeded / truncated container count (c->err set).
  * *maxrel receives the deepest relative container nesting seen. */
 
 #define PS_OK 0
-#define PS_DEFER 1
+#define PS_DEFER 1    /* input ends early */
+#define PS_DEFER_C1 2 /* meets 0xc1 */
 
 static uint64_t be(const uint8_t *p, int n)
 {
@@ -97,7 +99,7 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
         } else {
             int lenbytes = 0;
             switch (h) {
-            case 0xc1: return PS_DEFER;
+            case 0xc1: return PS_DEFER_C1;
             case 0xc4: case 0xd9: lenbytes = 1; is_payload = 1; break;
             case 0xc5: case 0xda: lenbytes = 2; is_payload = 1; break;
             case 0xc6: case 0xdb: lenbytes = 4; is_payload = 1; break;
@@ -135,6 +137,14 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
         if (len - p < hdr)
             return PS_DEFER;
         if (container) {
+            /* order: truncated (count cannot fit in the remaining bytes) is
+             * reported before any limit, then the depth, then the count limit */
+            uint64_t need = count * (uint64_t)container;
+            if (need > len - p - hdr)
+                return fail(c, "truncated",
+                            "%s at offset %zu declares %" PRIu64 " %s but only %zu bytes remain",
+                            container == 1 ? "array" : "map", p, count,
+                            container == 1 ? "elements" : "entries", len - p - hdr);
             int depth = base + top + 1;
             if (depth > PW_MAX_DEPTH)
                 return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d at offset %zu",
@@ -142,12 +152,6 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
             if (count > PW_MAX_COUNT)
                 return fail(c, "limitExceeded", "%s count %" PRIu64 " exceeds the limit %u at offset %zu",
                             container == 1 ? "array" : "map", count, PW_MAX_COUNT, p);
-            uint64_t need = count * (uint64_t)container;
-            if (need > len - p - hdr)
-                return fail(c, "truncated",
-                            "%s at offset %zu declares %" PRIu64 " %s but only %zu bytes remain",
-                            container == 1 ? "array" : "map", p, count,
-                            container == 1 ? "elements" : "entries", len - p - hdr);
             p += hdr;
             if (count > 0) {
                 stack[top++] = count * (uint64_t)container;
@@ -158,11 +162,19 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
             if (top + 1 > *maxrel)
                 *maxrel = top + 1;
         } else {
+            if (plen > len - p - hdr)
+                return PS_DEFER; /* msgpack-c reports the truncation (before any limit) */
             if (is_payload && plen > PW_MAX_PAYLOAD_BYTES)
                 return fail(c, "limitExceeded", "payload length %" PRIu64 " exceeds the limit %u at offset %zu",
                             plen, PW_MAX_PAYLOAD_BYTES, p);
-            if (plen > len - p - hdr)
-                return PS_DEFER; /* msgpack-c reports the truncation */
+            if ((h >= 0xc7 && h <= 0xc9) || (h >= 0xd4 && h <= 0xd8)) {
+                /* a portable object or envelope is a container for maxDepth */
+                int8_t et = (int8_t)b[p + hdr - 1];
+                int depth = base + top + 1;
+                if ((et == PW_EXT_P || et == PW_EXT_Q || et == PW_EXT_G) && depth > PW_MAX_DEPTH)
+                    return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d at offset %zu (ext %d)",
+                                depth, PW_MAX_DEPTH, p, et);
+            }
             p += hdr + (size_t)plen;
         }
         /* one item complete: pop finished containers */
@@ -214,7 +226,12 @@ static int unpack_one(DCtx *c, const uint8_t *b, size_t len, size_t *off, int ba
     case MSGPACK_UNPACK_CONTINUE:
         return truncated_code_fail(c, w, what);
     case MSGPACK_UNPACK_PARSE_ERROR:
-        return fail(c, "invalidFormatByte", "%s: msgpack-c parse error (0xc1) in value at offset %zu", what, start);
+        if (ps == PS_DEFER_C1)
+            return fail(c, "invalidFormatByte", "%s: msgpack-c parse error (0xc1) in value at offset %zu", what,
+                        start);
+        return fail(c, "invalidFormatByte",
+                    "%s: msgpack-c MSGPACK_UNPACK_PARSE_ERROR for the value at offset %zu, although it contains no "
+                    "0xc1 (the input is truncated)", what, start);
     case MSGPACK_UNPACK_NOMEM_ERROR:
         if (maxrel > MSGPACK_EMBED_STACK_SIZE)
             return fail(c, PW_ERR_MSGPACK_STACK,
@@ -373,6 +390,11 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
     if (oe->in_progress) {
         const TypeEnt *te = &c->types[oe->type_index];
         int two = is_listed(c->opt->two_phase, c->opt->twolen, c->opt->ntwo, te->name, te->len);
+        /* passthrough: an opaque object of an unregistered type has no receiver
+         * type; it is taken as two-phase when it was sent as Q */
+        if (c->opt->passthrough &&
+            !is_listed(c->opt->registered, c->opt->reglen, c->opt->nreg, te->name, te->len))
+            two = oe->is_q;
         if (!oe->is_q || !two) {
             fail(c, "incompleteReference",
                  "back-reference to object id %" PRIu64 " (\"%.*s\") whose data is still being decoded (%s)", id,
@@ -428,6 +450,13 @@ static int convert_envelope(DCtx *c, const msgpack_object *o, int depth, int top
                  (int)kv->key.type);
             goto done;
         }
+        for (size_t k = 0; k < i; k++)
+            if (m->via.map.ptr[k].key.via.str.size == kv->key.via.str.size &&
+                memcmp(m->via.map.ptr[k].key.via.str.ptr, kv->key.via.str.ptr, kv->key.via.str.size) == 0) {
+                fail(c, "malformedPortable", "global-data key \"%.*s\" occurs twice", (int)kv->key.via.str.size,
+                     kv->key.via.str.ptr);
+                goto done;
+            }
         if (convert(c, &kv->key, d + 1, 0, &g->items[2 * i]) ||
             convert(c, &kv->val, d + 1, 0, &g->items[2 * i + 1]))
             goto done;

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+import MessagePack
+
+/// Decodes messages that may contain portable objects, back-references and global data.
+///
+/// Only registered types are ever instantiated; back-references resolve to the same instance (`===`);
+/// a reference to an object still being decoded is rejected unless its type is two-phase. Work and memory
+/// are linear in the message size: references share instances, they are never copied.
+///
+///     let people = try PortableDecoder(registry: registry).decode([Person].self, from: bytes)
+///     let shapes = try PortableDecoder(registry: registry).decode(as: [any Shape].self, from: bytes)
+///
+/// - Throws: ``MessagePackError`` with byte offset and value path (`.unknownType`, `.danglingReference`,
+///   `.incompleteReference`, `.typeReferenceOutOfRange`, `.malformedPortable`, `.truncated`, …);
+///   `DecodingError`s from `init(from:)` (a missing key, say) pass through unchanged.
+public struct PortableDecoder: Sendable {
+    /// What to do with a type name the registry does not know.
+    public enum UnknownTypes: Sendable {
+        /// Throw `.unknownType` with the name, the path and a hint (the default).
+        case reject
+        /// Decode it into an ``OpaquePortable`` that re-encodes byte-identical.
+        case passthrough
+    }
+
+    /// The types that may be received.
+    public var registry: TypeRegistry
+    /// Plain-value choices.
+    public var options = MessagePackDecoder.Options()
+    /// Bounds on the input.
+    public var limits = MessagePackLimits()
+    /// The ext type codes (both ends must agree).
+    public var extensionTypes = PortableExtensionTypes()
+    /// Unknown type names: rejected by default.
+    public var unknownTypes = UnknownTypes.reject
+    /// Values handed to every `init(from:)` as `decoder.userInfo`.
+    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+
+    /// Creates a decoder for the types in `registry`.
+    public init(registry: TypeRegistry) { self.registry = registry }
+
+    /// Decodes one message into a `Decodable` type.
+    public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        try withMessage(bytes) { state, impl in try impl.decodeValue(type) }
+    }
+
+    /// Decodes one message into a dynamic value.
+    public func decode(from bytes: some Collection<UInt8>) throws -> PortableValue {
+        try decodeMessage(from: bytes).body
+    }
+
+    /// Decodes one message into a dynamic body plus its global data table.
+    public func decodeMessage(from bytes: some Collection<UInt8>) throws -> PortableMessage {
+        try withMessage(bytes) { state, impl in
+            PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
+        }
+    }
+
+    /// Decodes one message and casts it to `T`, which need not be `Decodable`: `[any Shape]`, `any Shape`,
+    /// `[String: Any]`. Objects arrive as their registered concrete types.
+    ///
+    /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
+    public func decode<T>(as type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        let value = try decode(from: bytes)
+        guard let typed = value.unwrapped as? T else {
+            throw MessagePackError(
+                .typeMismatch, at: 0, "the message decodes to \(value), which is not a \(T.self)",
+                hint: "decode into PortableValue to inspect it")
+        }
+        return typed
+    }
+
+    func withMessage<R>(_ bytes: some Collection<UInt8>, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
+        throws -> R
+    {
+        if let result = try bytes.withContiguousStorageIfAvailable({
+            try withMessage(raw: UnsafeRawBufferPointer($0), body)
+        }) {
+            return result
+        }
+        return try Array(bytes).withUnsafeBytes { try withMessage(raw: $0, body) }
+    }
+
+    func withMessage<R>(raw: UnsafeRawBufferPointer, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
+        throws -> R
+    {
+        guard raw.count <= limits.maxMessageByteCount else {
+            throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
+        }
+        let state = PortableDecodingState(
+            registry: registry, types: extensionTypes, passthrough: unknownTypes == .passthrough, limits: limits)
+        let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
+        impl.hook = state
+        let result = try state.readMessage(impl) { try body(state, impl) }
+        guard impl.reader.isAtEnd else {
+            throw MessagePackError(
+                .trailingBytes, at: impl.reader.offset, "\(impl.reader.remainingByteCount) byte(s) follow the message",
+                hint: "decode a sequence with a stream decoder, or check the framing")
+        }
+        return result
+    }
+}
+
+/// A decoded message: its body and the global data that came ahead of it.
+public struct PortableMessage {
+    /// The message body.
+    public var body: PortableValue
+    /// The global data table, in wire order (empty when the message had none).
+    public var globalData: [(key: String, value: PortableValue)]
+}

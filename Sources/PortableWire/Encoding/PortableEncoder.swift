@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+import MessagePack
+
+/// Encodes messages that may contain portable objects, shared references and global data.
+///
+/// Plain values come out as canonical MessagePack, exactly as ``MessagePackEncoder`` writes them. A
+/// ``Portable`` value becomes one ext value carrying its registered name (sent once per message, then by
+/// index); a class instance met again becomes a back-reference, so it arrives as the same instance; a
+/// cycle among non-two-phase classes fails with both paths. See Spec/portable-objects.md.
+///
+///     var registry = TypeRegistry()
+///     try registry.register(Person.self)
+///     let bytes = try PortableEncoder(registry: registry).encode([alice, alice, bob])
+///
+/// - Throws: ``MessagePackError`` (`.cannotSerialize`, `.cycleDetected`, `.limitExceeded`, …) with the value
+///   path; errors thrown by your own `encode(to:)` or `serialize(globalData:)` pass through unchanged.
+public struct PortableEncoder: Sendable {
+    /// The types that may be sent.
+    public var registry: TypeRegistry
+    /// Plain-value choices (dictionary key order, positional structs).
+    public var options = MessagePackEncoder.Options()
+    /// The ext type codes (both ends must agree).
+    public var extensionTypes = PortableExtensionTypes()
+    /// The deepest nesting written before `.limitExceeded` (objects count as a level).
+    public var maxDepth = MessagePackLimits.default.maxDepth
+    /// Values handed to every `encode(to:)` as `encoder.userInfo`.
+    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+
+    /// Creates an encoder for the types in `registry`.
+    public init(registry: TypeRegistry) { self.registry = registry }
+
+    /// Encodes a `Codable` value (which may be or contain portable objects) as one message.
+    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        try encodeMessage { state, impl in try impl.encodeValue(value) }
+    }
+
+    /// Encodes a dynamic value as one message.
+    public func encode(_ value: PortableValue) throws -> [UInt8] {
+        try encodeMessage { state, impl in try state.write(value, impl) }
+    }
+
+    /// Encodes a value known only at run time: `[String: Any]`, `[Any]`, `[any Shape]`, plain Swift values,
+    /// portable objects and `Encodable`s, in any nesting. Anything else throws `.cannotSerialize` with its path.
+    public func encode(any value: Any) throws -> [UInt8] {
+        try encodeMessage { state, impl in try state.writeAny(value, impl) }
+    }
+
+    /// Encodes a dynamic body with an explicit global data table (custom serializers may add to it).
+    public func encode(_ value: PortableValue, globalData: [(key: String, value: PortableValue)]) throws -> [UInt8] {
+        try encodeMessage(initialGlobalData: globalData) { state, impl in try state.write(value, impl) }
+    }
+
+    /// Runs `body` once to collect global data; when there is some, runs it again after the table so that
+    /// type-name indices and object ids follow wire order (table first, then body).
+    func encodeMessage(
+        initialGlobalData: [(key: String, value: PortableValue)] = [],
+        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+    ) throws -> [UInt8] {
+        let globalData = GlobalData(isAvailable: true)
+        for entry in initialGlobalData { try globalData.set(entry.value, forKey: entry.key) }
+        let first = makeImpl(globalData: globalData)
+        try body(first.state, first.impl)
+        try first.impl.closeFrames(downTo: 0)
+        if globalData.count == 0 { return first.impl.writer.bytes }
+
+        globalData.isFrozen = true
+        let second = makeImpl(globalData: globalData)
+        let impl = second.impl
+        let envelope = impl.writer.beginExtension(type: extensionTypes.globalData)
+        impl.writer.writeMapHeader(count: globalData.count)
+        second.state.insideGlobalData = true
+        for entry in globalData.entries {
+            impl.writer.write(entry.key)
+            impl.codingPath.append(_GlobalDataKey(stringValue: entry.key))
+            try second.state.write(entry.value, impl)
+            impl.codingPath.removeLast()
+        }
+        second.state.insideGlobalData = false
+        try body(second.state, impl)
+        try impl.closeFrames(downTo: 0)
+        impl.writer.endExtension(envelope)
+        return impl.writer.bytes
+    }
+
+    func makeImpl(globalData: GlobalData) -> (state: PortableEncodingState, impl: _EncoderImpl) {
+        let state = PortableEncodingState(
+            registry: registry, types: extensionTypes, sortsDictionaryKeys: options.sortsDictionaryKeys,
+            globalData: globalData)
+        let impl = _EncoderImpl(options: options, userInfo: userInfo)
+        impl.hook = state
+        impl.maxDepth = maxDepth
+        return (state, impl)
+    }
+}

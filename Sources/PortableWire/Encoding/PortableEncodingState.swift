@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+import MessagePack
+
+/// Everything one message's encoding remembers: the type-name table, object ids, the instances already
+/// written, the ones still being written (cycle detection), and the global data.
+final class PortableEncodingState: _EncodingHook {
+    let registry: TypeRegistry
+    let types: PortableExtensionTypes
+    let sortsDictionaryKeys: Bool
+    /// The body's global data; objects inside global data get `unavailable`.
+    let globalData: GlobalData
+    let unavailable = GlobalData(isAvailable: false)
+    var insideGlobalData = false
+
+    /// Type-name table: name to index, in order of first occurrence.
+    var typeIndex: [String: Int] = [:]
+    var nextObjectID = 0
+    /// Class instances written completely, by identity, with their object id.
+    var written: [ObjectIdentifier: Int] = [:]
+    /// Class instances being written: their id, path depth (their path is a prefix of the current one).
+    var inProgress: [ObjectIdentifier: (id: Int, pathDepth: Int, twoPhase: Bool)] = [:]
+    /// Keeps every instance alive until the message is done, so no `ObjectIdentifier` is reused.
+    var retained: [AnyObject] = []
+
+    init(registry: TypeRegistry, types: PortableExtensionTypes, sortsDictionaryKeys: Bool, globalData: GlobalData) {
+        self.registry = registry
+        self.types = types
+        self.sortsDictionaryKeys = sortsDictionaryKeys
+        self.globalData = globalData
+    }
+
+    var currentGlobalData: GlobalData { insideGlobalData ? unavailable : globalData }
+
+    // MARK: Hook
+
+    func encode<T: Encodable>(_ value: T, impl: _EncoderImpl) throws -> Bool {
+        if T.self == PortableValue.self {
+            try write(_identityCast(value, to: PortableValue.self), impl)
+            return true
+        }
+        if let object = value as? any Portable {
+            try writeObject(object, impl)
+            return true
+        }
+        return try encodeFoundationValue(value, impl: impl)
+    }
+
+    // MARK: Objects
+
+    func writeObject(_ object: any Portable, _ impl: _EncoderImpl) throws {
+        let isClass = type(of: object) is AnyClass
+        var identity: ObjectIdentifier?
+        if isClass {
+            let instance = object as AnyObject
+            let oid = ObjectIdentifier(instance)
+            if let id = written[oid] { return writeReference(id, impl) }
+            if let open = inProgress[oid] {
+                if open.twoPhase { return writeReference(open.id, impl) }
+                throw cycleError(object, ancestorDepth: open.pathDepth, impl)
+            }
+            identity = oid
+            retained.append(instance)
+        }
+        let (name, kind) = try entry(for: object, impl)
+        let twoPhase: Bool
+        switch kind {
+        case .twoPhase: twoPhase = true
+        case .generic(let t): twoPhase = t
+        case .codable, .custom: twoPhase = false
+        }
+        let id = nextObjectID
+        nextObjectID += 1
+        if let identity { inProgress[identity] = (id, impl.codingPath.count, twoPhase) }
+        guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+        impl.depth += 1
+        let pending = impl.writer.beginExtension(type: twoPhase ? types.twoPhaseObject : types.object)
+        if let index = typeIndex[name] {
+            impl.writer.write(UInt64(index))
+        } else {
+            typeIndex[name] = typeIndex.count
+            impl.writer.write(name)
+        }
+        switch kind {
+        case .codable:
+            let encodable = object as! any Encodable
+            try encodeOpened(encodable, impl)
+        case .custom:
+            try write((object as! any CustomPortable).serialize(globalData: currentGlobalData), impl)
+        case .twoPhase:
+            try write((object as! any TwoPhasePortable).serialize(globalData: currentGlobalData), impl)
+        case .generic:
+            try write((object as! OpaquePortable).data, impl)
+        }
+        impl.writer.endExtension(pending)
+        impl.depth -= 1
+        if let identity {
+            inProgress[identity] = nil
+            written[identity] = id
+        }
+    }
+
+    private func encodeOpened<E: Encodable>(_ value: E, _ impl: _EncoderImpl) throws {
+        try impl.encodeWithContainers(value)
+    }
+
+    func writeReference(_ id: Int, _ impl: _EncoderImpl) {
+        let pending = impl.writer.beginExtension(type: types.reference)
+        impl.writer.write(UInt64(id))
+        impl.writer.endExtension(pending)
+    }
+
+    func entry(for object: any Portable, _ impl: _EncoderImpl) throws -> (String, TypeRegistry.Kind) {
+        if let opaque = object as? OpaquePortable { return (opaque.name, .generic(twoPhase: opaque.isTwoPhase)) }
+        if let name = registry.nameByType[ObjectIdentifier(type(of: object))], let entry = registry.byName[name] {
+            return (name, entry.kind)
+        }
+        let typeName = "\(type(of: object))"
+        throw MessagePackError(
+            .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
+            "cannot serialize \(typeName) at \(Self.path(impl.codingPath)): the type is Portable but not registered",
+            hint: "call registry.register(\(typeName).self) on the encoder's registry")
+    }
+
+    func cycleError(_ object: any Portable, ancestorDepth: Int, _ impl: _EncoderImpl) -> MessagePackError {
+        let here = Self.path(impl.codingPath)
+        let ancestor = Self.path(Array(impl.codingPath.prefix(ancestorDepth)))
+        return MessagePackError(
+            .cycleDetected, at: -1, path: here,
+            "cycle: \(here) refers back to \(ancestor) (\(type(of: object)))",
+            hint: "break the cycle, make one edge non-encoded, or conform \(type(of: object)) to TwoPhasePortable")
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> MessagePackPath {
+        var segments: [MessagePackPath.Segment] = []
+        for key in codingPath {
+            if let marker = key as? _GlobalDataKey {
+                segments.append(.globalData)
+                segments.append(.key(marker.stringValue))
+            } else if let i = key.intValue, key.stringValue == String(i) {
+                segments.append(.index(i))
+            } else {
+                segments.append(.key(key.stringValue))
+            }
+        }
+        return MessagePackPath(segments)
+    }
+
+    // MARK: Dynamic values
+
+    func write(_ value: PortableValue, _ impl: _EncoderImpl) throws {
+        switch value {
+        case .nil: impl.writer.writeNil()
+        case .bool(let b): impl.writer.write(b)
+        case .int(let v): impl.writer.write(v)
+        case .uint(let v): impl.writer.write(v)
+        case .float(let v): impl.writer.write(v)
+        case .double(let v): impl.writer.write(v)
+        case .string(let s): impl.writer.write(s)
+        case .binary(let b): impl.writer.writeBinary(b)
+        case .extension(let t, let d): impl.writer.writeExtension(type: t, payload: d)
+        case .timestamp(let t): impl.writer.write(t)
+        case .object(let o): try writeObject(o, impl)
+        case .array(let elements):
+            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+            impl.depth += 1
+            defer { impl.depth -= 1 }
+            impl.writer.writeArrayHeader(count: elements.count)
+            for (i, element) in elements.enumerated() {
+                impl.codingPath.append(_IndexKey(intValue: i))
+                defer { impl.codingPath.removeLast() }
+                try write(element, impl)
+            }
+        case .map(let entries):
+            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+            impl.depth += 1
+            defer { impl.depth -= 1 }
+            impl.writer.writeMapHeader(count: entries.count)
+            for (i, entry) in entries.enumerated() {
+                try write(entry.key, impl)
+                impl.codingPath.append(
+                    entry.key.stringValue.map { _IndexKey(stringValue: $0) } ?? _IndexKey(intValue: i))
+                defer { impl.codingPath.removeLast() }
+                try write(entry.value, impl)
+            }
+        }
+    }
+
+    /// Writes a value known only as `Any`: plain Swift values, collections, portable objects, `Encodable`s.
+    func writeAny(_ value: Any, _ impl: _EncoderImpl) throws {
+        switch value {
+        case let v as any _OptionalMarker:
+            if let wrapped = v._wrapped { try writeAny(wrapped, impl) } else { impl.writer.writeNil() }
+        case let v as PortableValue: try write(v, impl)
+        case let v as MessagePackValue: impl.writer.write(v)
+        case let v as any Portable: try writeObject(v, impl)
+        case let v as String: impl.writer.write(v)
+        case let v as Bool: impl.writer.write(v)
+        case let v as Int: impl.writer.write(v)
+        case let v as Double: impl.writer.write(v)
+        case let v as Float: impl.writer.write(v)
+        case let v as [UInt8]: impl.writer.writeBinary(v)
+        case let v as Int64: impl.writer.write(v)
+        case let v as UInt64: impl.writer.write(v)
+        case let v as any BinaryInteger: impl.writer.writeInteger(v)
+        case let v as [String: Any]:
+            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+            impl.depth += 1
+            defer { impl.depth -= 1 }
+            impl.writer.writeMapHeader(count: v.count)
+            let keys = sortsDictionaryKeys ? v.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } : Array(v.keys)
+            for key in keys {
+                impl.writer.write(key)
+                impl.codingPath.append(_IndexKey(stringValue: key))
+                defer { impl.codingPath.removeLast() }
+                try writeAny(v[key]!, impl)
+            }
+        case let v as [Any]:
+            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+            impl.depth += 1
+            defer { impl.depth -= 1 }
+            impl.writer.writeArrayHeader(count: v.count)
+            for (i, element) in v.enumerated() {
+                impl.codingPath.append(_IndexKey(intValue: i))
+                defer { impl.codingPath.removeLast() }
+                try writeAny(element, impl)
+            }
+        case let v as any Encodable:
+            try impl.encodeValue(v)
+        default:
+            let typeName = "\(type(of: value))"
+            let here = Self.path(impl.codingPath)
+            throw MessagePackError(
+                .cannotSerialize, at: -1, path: here,
+                "cannot serialize \(typeName) at \(here): it is neither a plain value, Codable, nor Portable",
+                hint: "conform \(typeName) to Portable & Codable and register it, or convert it to plain values")
+        }
+    }
+}
+
+/// Lets `writeAny` see through optionals hidden in `Any`.
+protocol _OptionalMarker { var _wrapped: Any? { get } }
+extension Optional: _OptionalMarker {
+    var _wrapped: Any? { self.map { $0 as Any } }
+}
+
+/// The coding-path entry for a global data key: prints as `$globalData.key`.
+struct _GlobalDataKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

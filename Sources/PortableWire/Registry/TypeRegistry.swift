@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// The types a process may send and receive as portable objects, by name.
+///
+/// Build one explicitly and share it (it is a `Sendable` value). Decoding only ever instantiates types
+/// registered here: a name from the wire is looked up in this table and nowhere else.
+///
+///     var registry = TypeRegistry()
+///     try registry.register(Person.self)                  // under Person.portableName
+///     try registry.register(Node.self, as: "app.Node")    // under another name
+public struct TypeRegistry: Sendable {
+    /// How a registered type is written and rebuilt.
+    enum Kind: Sendable {
+        case codable
+        case custom
+        case twoPhase
+        /// A name with no Swift type: data is kept as a ``PortableValue`` in an ``OpaquePortable``.
+        case generic(twoPhase: Bool)
+    }
+
+    struct Entry: @unchecked Sendable {
+        // Safe: metatypes are immutable, and the registry never mutates an entry after insertion.
+        let name: String
+        let type: (any Portable.Type)?
+        let kind: Kind
+    }
+
+    var byName: [String: Entry] = [:]
+    var nameByType: [ObjectIdentifier: String] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// Registers `type` under `name` (default `T.portableName`).
+    ///
+    /// The type must be `Codable` (default serialization), ``CustomPortable`` or ``TwoPhasePortable``.
+    /// - Throws: ``MessagePackError`` `.duplicateTypeName` when another type has that name, `.cannotSerialize`
+    ///   when the type has no way to be serialized.
+    public mutating func register<T: Portable>(_ type: T.Type, as name: String? = nil) throws {
+        let name = name ?? T.portableName
+        let kind: Kind
+        if T.self is any TwoPhasePortable.Type {
+            kind = .twoPhase
+        } else if T.self is any CustomPortable.Type {
+            kind = .custom
+        } else if T.self is any Codable.Type {
+            kind = .codable
+        } else {
+            throw MessagePackError(
+                .cannotSerialize, at: -1, "\(T.self) is Portable but neither Codable nor CustomPortable",
+                hint: "conform \(T.self) to Codable, CustomPortable or TwoPhasePortable")
+        }
+        if let existing = byName[name] {
+            if let existingType = existing.type, existingType == T.self { return }
+            throw MessagePackError(
+                .duplicateTypeName, at: -1,
+                "'\(name)' is already registered for \(existing.type.map { String(reflecting: $0) } ?? "a generic type")",
+                hint: "give one of the types another name with register(\(T.self).self, as: \"…\")")
+        }
+        byName[name] = Entry(name: name, type: T.self, kind: kind)
+        nameByType[ObjectIdentifier(T.self)] = name
+    }
+
+    /// Registers a name with no Swift type: its objects decode into ``OpaquePortable`` values.
+    /// Used by conformance runs and relays that must accept some names without knowing their types.
+    public mutating func registerOpaque(_ name: String, twoPhase: Bool = false) throws {
+        if byName[name] != nil {
+            throw MessagePackError(.duplicateTypeName, at: -1, "'\(name)' is already registered")
+        }
+        byName[name] = Entry(name: name, type: nil, kind: .generic(twoPhase: twoPhase))
+    }
+
+    /// Whether `name` is registered.
+    public func contains(_ name: String) -> Bool { byName[name] != nil }
+
+    /// The names registered, sorted.
+    public var names: [String] { byName.keys.sorted() }
+
+    /// The name `type` is registered under.
+    public func name(for type: any Portable.Type) -> String? { nameByType[ObjectIdentifier(type)] }
+}

@@ -1,0 +1,325 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Encoding one message: canonical MessagePack plus portable objects, back-references and global data.
+
+    >>> packb({"a": [1, 2.5, None]}).hex(" ")
+    '81 a1 61 93 01 cb 40 04 00 00 00 00 00 00 c0'
+
+Plain values come out byte-identical to ``msgpack.packb(value, use_bin_type=True)``; instances
+of registered classes become portable objects, written once and then referred to by id, so the
+receiver gets the same object graph back. See Spec/portable-objects.md, "Encoder duties".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from msgpack import ExtType, Packer, Timestamp
+
+from ._stack import ensure_recursion_limit
+from .errors import GLOBAL_DATA, OtherKey, PortableError, render_path
+from .objects import UNAVAILABLE, GlobalData, OpaqueObject
+from .options import ExtTypes, Limits
+from .registry import Registry, TypeEntry, default_registry
+from .values import Ext, Float32, Map
+
+__all__ = ["packb"]
+
+_FIXEXT = {1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}
+
+
+def _ext_header(length: int, code: int) -> bytes:
+    """The canonical ext header for a payload of ``length`` bytes: fixext when it fits, else the shortest."""
+    fixext = _FIXEXT.get(length)
+    if fixext is not None:
+        return bytes((fixext, code & 0xFF))
+    if length < 1 << 8:
+        return bytes((0xC7, length, code & 0xFF))
+    if length < 1 << 16:
+        return b"\xc8" + length.to_bytes(2, "big") + bytes((code & 0xFF,))
+    return b"\xc9" + length.to_bytes(4, "big") + bytes((code & 0xFF,))
+
+
+class _Encoder:
+    """Writes one message into ``out``; one instance per pass."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        limits: Limits,
+        ext_types: ExtTypes,
+        global_data: GlobalData,
+        results: dict[int, tuple[object, object]],
+        replaying: bool,
+    ) -> None:
+        self.out = bytearray()
+        packer = Packer(use_bin_type=True, autoreset=True)
+        self.pack = packer.pack
+        self.pack_array_header = packer.pack_array_header
+        self.pack_map_header = packer.pack_map_header
+        self.registry = registry
+        self.limits = limits
+        self.ext = ext_types
+        self.reserved_ext_types = {
+            -1,
+            ext_types.object,
+            ext_types.two_phase_object,
+            ext_types.reference,
+            ext_types.global_data,
+        }
+        # id(object) -> object id, in wire order. `kept` holds the objects so no id() is reused.
+        self.object_ids: dict[int, int] = {}
+        self.kept: list[object] = []
+        self.type_indices: dict[str, int] = {}
+        # id(container or object) being written -> the length of `path` at that value.
+        self.active: dict[int, int] = {}
+        self.path: list[object] = []
+        self.depth = 0
+        self.global_data = global_data
+        # Serializer results, id(obj) -> (obj, data): recorded by the first pass, reused by the second.
+        self.results = results
+        self.replaying = replaying
+
+    # MARK: Errors
+
+    def _where(self) -> str:
+        return render_path(self.path)
+
+    def _cannot(self, what: str, reason: str, hint: str) -> PortableError:
+        where = self._where()
+        return PortableError("cannotSerialize", f"cannot serialize {what} at {where}: {reason}", path=where, hint=hint)
+
+    def _cycle(self, value: object, label: str, hint: str) -> PortableError:
+        here = self._where()
+        ancestor = render_path(self.path[: self.active[id(value)]])
+        return PortableError(
+            "cycleDetected", f"cycle: {here} refers back to {ancestor} ({label})", path=here, hint=hint
+        )
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            where = self._where()
+            raise PortableError(
+                "limitExceeded",
+                f"the value at {where} nests deeper than Limits.max_depth = {self.limits.max_depth}",
+                path=where,
+                hint="flatten the value, or raise max_depth on both ends",
+            )
+
+    # MARK: Values
+
+    def write(self, value: object) -> None:
+        """Appends ``value``, dispatching on its exact type first (the common case), then on base types."""
+        t = type(value)
+        if t is str or t is int or t is float or t is bool or t is bytes or value is None:
+            self._scalar(value)
+        elif t is list or t is tuple:
+            self._array(value)
+        elif t is dict:
+            self._map(value.items(), len(value), value)
+        elif (entry := self.registry.entry_for_class(t)) is not None:
+            self._object(value, entry.name, entry.two_phase, entry)
+        elif isinstance(value, OpaqueObject):
+            self._object(value, value.name, value.two_phase, None)
+        elif t is Float32:
+            self.out += b"\xca" + value.bits.to_bytes(4, "big")
+        elif t is Map:
+            self._map(value.pairs, len(value.pairs), value)
+        elif t is Ext:
+            self._ext(value.type, value.data)
+        elif t is ExtType:
+            self._ext(value.code, value.data)
+        elif t is Timestamp:
+            self.out += self.pack(value)
+        elif isinstance(value, (list, tuple)):
+            self._array(value)
+        elif isinstance(value, dict):
+            self._map(value.items(), len(value), value)
+        elif isinstance(value, (int, float, str, bytes, bytearray, memoryview)):
+            self._scalar(value)
+        else:
+            if t.__module__ == "builtins":
+                hint = "convert it to a plain value (None, bool, int, float, str, bytes, list, tuple or dict)"
+            else:
+                hint = "decorate it with @portable_class"
+            raise self._cannot(t.__name__, "it is not a plain value and not a registered portable class", hint)
+
+    def _scalar(self, value: object) -> None:
+        try:
+            self.out += self.pack(value)
+        except OverflowError:
+            raise self._cannot(
+                f"the integer {value}", "MessagePack integers lie in -2**63...2**64-1", "send it as a str"
+            ) from None
+        except UnicodeEncodeError as error:
+            raise self._cannot(
+                "a str",
+                f"it holds the lone surrogate {value[error.start]!r}, which UTF-8 cannot encode",
+                "send arbitrary bytes as bytes (bin)",
+            ) from None
+
+    def _ext(self, code: int, data: bytes) -> None:
+        if code in self.reserved_ext_types:
+            raise self._cannot(
+                f"an ext value of type {code}",
+                "that ext type is reserved",
+                "-1 is the timestamp (use msgpack.Timestamp); the portable types are set by ExtTypes",
+            )
+        self.out += _ext_header(len(data), code) + data
+
+    def _array(self, value: list | tuple) -> None:
+        key = id(value)
+        if key in self.active:
+            raise self._cycle(value, type(value).__name__, "a list or tuple is a value and cannot contain itself")
+        self._enter()
+        self.active[key] = len(self.path)
+        self.out += self.pack_array_header(len(value))
+        path = self.path
+        for index, item in enumerate(value):
+            path.append(index)
+            self.write(item)
+            path.pop()
+        del self.active[key]
+        self.depth -= 1
+
+    def _map(self, pairs: Iterable[tuple[object, object]], count: int, container: object) -> None:
+        key = id(container)
+        if key in self.active:
+            raise self._cycle(container, type(container).__name__, "a map is a value and cannot contain itself")
+        self._enter()
+        self.active[key] = len(self.path)
+        self.out += self.pack_map_header(count)
+        path = self.path
+        for entry_key, item in pairs:
+            path.append(entry_key if type(entry_key) is str else OtherKey(entry_key))
+            self.write(entry_key)
+            self.write(item)
+            path.pop()
+        del self.active[key]
+        self.depth -= 1
+
+    # MARK: Portable objects
+
+    def _object(self, obj: object, name: str, two_phase: bool, entry: TypeEntry | None) -> None:
+        """Writes an identity object: in full (P or Q) the first time, as a back-reference after."""
+        key = id(obj)
+        object_id = self.object_ids.get(key)
+        if object_id is not None:
+            if key in self.active and not two_phase:
+                label = name if entry is None else type(obj).__name__
+                raise self._cycle(
+                    obj, label, f"register {label} with two_phase=True to send this cycle, or break the cycle"
+                )
+            payload = self.pack(object_id)
+            self.out += _ext_header(len(payload), self.ext.reference) + payload
+            return
+        self.object_ids[key] = len(self.object_ids)
+        self.kept.append(obj)
+        data = obj.data if entry is None else self._data(obj, entry)
+        self._enter()
+        self.active[key] = len(self.path)
+        start = len(self.out)
+        index = self.type_indices.get(name)
+        if index is None:
+            self.type_indices[name] = len(self.type_indices)
+            self.out += self.pack(name)
+        else:
+            self.out += self.pack(index)
+        # The data continues the object's path: no segment of its own.
+        self.write(data)
+        code = self.ext.two_phase_object if two_phase else self.ext.object
+        self.out[start:start] = _ext_header(len(self.out) - start, code)
+        del self.active[key]
+        self.depth -= 1
+
+    def _data(self, obj: object, entry: TypeEntry) -> object:
+        """The value to send for an instance: its ``__dict__`` or its serializer's result."""
+        if entry.serialize is None:
+            try:
+                return vars(obj)
+            except TypeError:
+                raise self._cannot(
+                    type(obj).__name__,
+                    "it has no __dict__ to send by default",
+                    "define __serialize__ and __deserialize__ on it",
+                ) from None
+        # Objects inside global data are serialized afresh: there they have no global data.
+        if self.replaying and self.global_data is not UNAVAILABLE:
+            recorded = self.results.get(id(obj))
+            if recorded is not None:
+                return recorded[1]
+        try:
+            data = entry.serialize(obj, self.global_data)
+        except PortableError as error:
+            if error.path is None:  # raised by global data: say where
+                error._path = self._where()
+                error.detail += f" ({type(obj).__name__} at {error._path})"
+            raise
+        if not self.replaying:
+            self.results[id(obj)] = (obj, data)
+        return data
+
+    # MARK: Envelope
+
+    def write_envelope(self, table: Mapping[str, object], body: object) -> None:
+        """Writes the G envelope: the global data (objects in it get no global data), then the body."""
+        self._enter()
+        start = len(self.out)
+        body_global_data = self.global_data
+        self.global_data = UNAVAILABLE
+        self.path.append(GLOBAL_DATA)
+        self._enter()
+        self.out += self.pack_map_header(len(table))
+        for key, value in table.items():
+            self.path.append(key)
+            self.out += self.pack(key)
+            self.write(value)
+            self.path.pop()
+        self.depth -= 1
+        self.path.pop()
+        self.global_data = body_global_data
+        self.write(body)
+        self.out[start:start] = _ext_header(len(self.out) - start, self.ext.global_data)
+        self.depth -= 1
+
+
+def packb(
+    obj: object,
+    *,
+    registry: Registry | None = None,
+    global_data: Mapping[str, object] | None = None,
+    limits: Limits | None = None,
+    ext_types: ExtTypes | None = None,
+) -> bytes:
+    """Encodes ``obj`` as one canonical message.
+
+    - ``registry``: where classes are looked up (default: the ``@portable_class`` registry).
+    - ``global_data``: entries to send in the global data from the start; serializers add more.
+    - ``limits``: ``max_depth`` bounds the nesting written (default :class:`Limits`).
+    - ``ext_types``: the portable ext type numbers, if the two ends agreed on others.
+
+    Instances of registered classes (and :class:`OpaqueObject`) are identity objects: the first
+    occurrence is written in full, later ones as a back-reference, so shared objects stay shared.
+    When the global data ends up non-empty the message is an envelope: the global data, then the
+    body. The body is encoded once to collect global data; if there is any, it is encoded again
+    after the global data, reusing each serializer's first result (serializers run once per
+    object), so object ids and type indices follow wire order.
+
+    :raises PortableError: ``cannotSerialize`` for a value that is neither plain nor portable,
+        ``cycleDetected`` for a cycle through values or non-two-phase objects,
+        ``globalDataUnavailable`` when an object inside global data uses global data,
+        ``limitExceeded`` for nesting beyond ``limits.max_depth``.
+    """
+    limits = Limits() if limits is None else limits
+    ensure_recursion_limit(limits.max_depth)
+    registry = default_registry if registry is None else registry
+    ext_types = ExtTypes() if ext_types is None else ext_types
+    table = GlobalData(global_data)
+    results: dict[int, tuple[object, object]] = {}
+    first = _Encoder(registry, limits, ext_types, table, results, replaying=False)
+    first.write(obj)
+    if not len(table):
+        return bytes(first.out)
+    second = _Encoder(registry, limits, ext_types, table, results, replaying=True)
+    second.write_envelope(table, obj)
+    return bytes(second.out)

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Loads the conformance vectors of Spec/vectors (found relative to this file; a missing folder fails)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portablewire import Registry
+
+VECTORS = Path(__file__).resolve().parents[3] / "vectors"
+
+
+@dataclass
+class Vector:
+    """One case of a vector file, with its file's registrations."""
+
+    suite: str
+    id: str
+    data: bytes
+    case: dict
+    registered: list[str] = field(default_factory=list)
+    two_phase: list[str] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return "error" not in self.case
+
+    @property
+    def passthrough(self) -> bool:
+        return self.case.get("passthrough", False)
+
+    def registry(self) -> Registry:
+        """A registry accepting the file's registered names as generic objects."""
+        registry = Registry()
+        for name in self.registered:
+            registry.register_generic(name, two_phase=name in self.two_phase)
+        return registry
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def case_bytes(case: dict) -> bytes:
+    """The input of a case: ``hex``, or ``hexRepeat`` expanded."""
+    if "hex" in case:
+        return bytes.fromhex(case["hex"])
+    repeat = case["hexRepeat"]
+    return (
+        bytes.fromhex(repeat["prefix"])
+        + bytes.fromhex(repeat["repeat"]) * repeat["count"]
+        + bytes.fromhex(repeat["suffix"])
+    )
+
+
+def load_all() -> list[Vector]:
+    """Every case of every ``Spec/vectors/**/*.json`` file, in path order."""
+    if not VECTORS.is_dir():
+        raise FileNotFoundError(f"the vector folder {VECTORS} is missing")
+    vectors = []
+    for path in sorted(VECTORS.rglob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if "cases" not in document:  # e.g. a schema file
+            continue
+        for case in document["cases"]:
+            vectors.append(
+                Vector(
+                    suite=document["suite"],
+                    id=case["id"],
+                    data=case_bytes(case),
+                    case=case,
+                    registered=document.get("registered", []),
+                    two_phase=document.get("twoPhase", []),
+                )
+            )
+    return vectors
