@@ -33,7 +33,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "TestSupport", dependencies: ["PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
-        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], swiftSettings: upcoming),
         .testTarget(name: "PortableWireTests", dependencies: ["PortableWire", "TestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "ConformanceTests", dependencies: ["PortableWireConformance", "TestSupport"], swiftSettings: upcoming),

@@ -167,8 +167,10 @@ final class PortableDecodingState: _DecodingHook {
                 typeNames.append(name)
             }
             return name
-        case 0x00...0x7f, 0xcc...0xcf:  // positive fixint, uint8...uint64
-            let index = try impl.reader.readUnsignedInteger()
+        case 0x00...0x7f, 0xcc...0xd3:  // positive fixint, uint8...int64 (a signed form must hold a value >= 0)
+            guard let index = try? impl.reader.readUnsignedInteger() else {
+                throw Self.malformed(at: at, "a type-ref index must not be negative")
+            }
             guard index < UInt64(typeNames.count) else {
                 throw MessagePackError(
                     .typeReferenceOutOfRange, at: at,
@@ -187,7 +189,7 @@ final class PortableDecodingState: _DecodingHook {
             throw MessagePackError.limit("maxReferenceCount", limits.maxReferenceCount, at: start)
         }
         let b = impl.reader.offset < payloadEnd ? impl.reader.bytes[impl.reader.offset] : 0xc1
-        guard b <= 0x7f || (0xcc...0xcf).contains(b), let id = try? impl.reader.readUnsignedInteger(),
+        guard b <= 0x7f || (0xcc...0xd3).contains(b), let id = try? impl.reader.readUnsignedInteger(),
             impl.reader.offset == payloadEnd
         else {
             impl.reader.offset = start
@@ -292,6 +294,9 @@ final class PortableDecodingState: _DecodingHook {
     }
 
     func readEnvelope<R>(_ impl: _DecoderImpl, start: Int, payloadEnd: Int, body: () throws -> R) throws -> R {
+        guard impl.depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: start) }
+        impl.depth += 1
+        defer { impl.depth -= 1 }
         let tableStart = impl.reader.offset
         guard let b = try? impl.reader.peekFormatByte(), (0x80...0x8f).contains(b) || b == FormatByte.map16 || b == FormatByte.map32
         else { throw Self.malformed(at: tableStart, "a global-data envelope must start with a map of string keys") }
@@ -306,6 +311,9 @@ final class PortableDecodingState: _DecodingHook {
                 throw Self.malformed(at: keyAt, "global data keys must be strings")
             }
             let key = try impl.reader.readString()
+            if globalData.index[key] != nil {
+                throw Self.malformed(at: keyAt, "global data key '\(key)' appears twice in the table")
+            }
             do {
                 try globalData.set(try readValue(impl), forKey: key)
             } catch let error as MessagePackError {

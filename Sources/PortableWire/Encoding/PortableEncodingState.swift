@@ -157,7 +157,15 @@ final class PortableEncodingState: _EncodingHook {
         case .double(let v): impl.writer.write(v)
         case .string(let s): impl.writer.write(s)
         case .binary(let b): impl.writer.writeBinary(b)
-        case .extension(let t, let d): impl.writer.writeExtension(type: t, payload: d)
+        case .extension(let t, let d):
+            guard t != types.object && t != types.twoPhaseObject && t != types.reference && t != types.globalData else {
+                let here = Self.path(impl.codingPath)
+                throw MessagePackError(
+                    .cannotSerialize, at: -1, path: here,
+                    "a plain ext value at \(here) uses ext type \(t), which the portable layer reserves",
+                    hint: "send the object itself, or reassign PortableExtensionTypes on both ends")
+            }
+            impl.writer.writeExtension(type: t, payload: d)
         case .timestamp(let t): impl.writer.write(t)
         case .object(let o): try writeObject(o, impl)
         case .array(let elements):

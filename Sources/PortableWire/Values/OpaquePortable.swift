@@ -13,7 +13,7 @@ public final class OpaquePortable: Portable, CustomStringConvertible {
     /// Whether it travelled as a two-phase object (ext `Q`).
     public let isTwoPhase: Bool
     /// The object's data. Settable so two-phase objects can be filled after they are published.
-    public internal(set) var data: PortableValue
+    public package(set) var data: PortableValue
 
     /// Creates an opaque object, for relays and tests that build messages by hand.
     public init(name: String, data: PortableValue, isTwoPhase: Bool = false) {

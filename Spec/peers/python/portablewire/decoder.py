@@ -164,7 +164,7 @@ class _Decoder:
     def decode_message(self) -> object:
         """Decodes the one value (or global-data envelope) that must make up the whole input."""
         if len(self.data) > self.limits.max_message_bytes:
-            raise self._limit("max_message_bytes", self.limits.max_message_bytes)
+            raise self._limit("max_message_bytes", 0)
         value = self._value()
         if self.pos != len(self.data):
             left = len(self.data) - self.pos
@@ -195,7 +195,7 @@ class _Decoder:
         if b <= 0x9F:  # fixarray
             return self._array(b & 0x0F, start)
         if b <= 0xBF:  # fixstr
-            return self._str(b & 0x1F)
+            return self._str(b & 0x1F, start)
         if b == 0xC0:
             return None
         if b == 0xC2:
@@ -205,7 +205,7 @@ class _Decoder:
         if 0xCC <= b <= 0xD3:  # uint8..64, int8..64
             return self._int(b)
         if 0xD9 <= b <= 0xDB:  # str8/16/32
-            return self._str(self._length(1 << (b - 0xD9), "a str length"))
+            return self._str(self._length(1 << (b - 0xD9), "a str length"), start)
         if b == 0xCB:
             self._need(pos, 8, "a float64")
             self.pos = pos + 8
@@ -216,7 +216,7 @@ class _Decoder:
             return Float32.from_bits(_UINT32.unpack_from(data, pos)[0])
         if 0xC4 <= b <= 0xC6:  # bin8/16/32
             n = self._length(1 << (b - 0xC4), "a bin length")
-            return self._payload(n, "a bin payload")
+            return self._payload(n, "a bin payload", start)
         if b == 0xDC or b == 0xDD:  # array16/32
             return self._array(self._length(2 if b == 0xDC else 4, "an array count"), start)
         if b == 0xDE or b == 0xDF:  # map16/32
@@ -255,18 +255,18 @@ class _Decoder:
         self.pos = pos + size
         return (_INT8, _INT16, _INT32, _INT64)[b - 0xD0].unpack_from(self.data, pos)[0]
 
-    def _payload(self, n: int, what: str) -> bytes:
-        """Takes an n-byte str/bin/ext payload: present, and within max_byte_length."""
+    def _payload(self, n: int, what: str, start: int) -> bytes:
+        """Takes the n-byte payload of the str/bin/ext starting at `start`: present, within max_byte_length."""
         pos = self.pos
         self._need(pos, n, what)
         if n > self.limits.max_byte_length:
-            raise self._limit("max_byte_length", pos)
+            raise self._limit("max_byte_length", start)
         self.pos = pos + n
         return self.data[pos : pos + n]
 
-    def _str(self, n: int) -> str:
+    def _str(self, n: int, start: int) -> str:
         pos = self.pos
-        payload = self._payload(n, "a str payload")
+        payload = self._payload(n, "a str payload", start)
         try:
             return payload.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -283,16 +283,16 @@ class _Decoder:
         if self.depth > self.limits.max_depth:
             raise self._limit("max_depth", offset)
 
-    def _count(self, n: int, bytes_each: int, what: str) -> None:
+    def _count(self, n: int, bytes_each: int, what: str, start: int) -> None:
         """Checks a container count against the bytes that remain and against max_element_count."""
         pos = self.pos
         if n * bytes_each > self.end - pos:
             raise self._overrun(pos, f"at least {n * bytes_each}", what)
         if n > self.limits.max_element_count:
-            raise self._limit("max_element_count", pos)
+            raise self._limit("max_element_count", start)
 
     def _array(self, n: int, start: int) -> list:
-        self._count(n, 1, f"an array of {_counted(n, 'element')}")
+        self._count(n, 1, f"an array of {_counted(n, 'element')}", start)
         self._enter(start)
         items: list = []
         append = items.append
@@ -307,7 +307,7 @@ class _Decoder:
         return items
 
     def _map(self, n: int, start: int) -> dict | Map:
-        self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}")
+        self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}", start)
         self._enter(start)
         if self.exact_maps:
             pairs = []
@@ -355,7 +355,7 @@ class _Decoder:
         self.pos += 1
         self._need(self.pos, length, "an ext payload")
         if length > self.limits.max_byte_length:
-            raise self._limit("max_byte_length", self.pos)
+            raise self._limit("max_byte_length", start)
         ext = self.ext
         if code == -1:
             return self._timestamp(length, start)
@@ -371,7 +371,7 @@ class _Decoder:
                 f"a global-data envelope (ext {code}) inside a message",
                 "global data wraps a whole message; only the top-level value may be an envelope",
             )
-        return Ext(code, self._payload(length, "an ext payload"))
+        return Ext(code, self._payload(length, "an ext payload", start))
 
     def _timestamp(self, length: int, start: int) -> Timestamp:
         data, pos = self.data, self.pos
@@ -524,9 +524,10 @@ class _Decoder:
         """Decodes an R: one uint naming an object whose header came earlier."""
         saved = self._bounded(length)
         pos = self.pos
-        if length == 0 or not _is_int(self.data[pos]):
-            found = "nothing" if length == 0 else _kind(self.data[pos])
-            raise self._malformed(start, f"a back-reference holds one uint (an object id), not {found}")
+        if length == 0:
+            raise self._malformed(start, "a back-reference's payload is empty", "it holds one uint, an object id")
+        if not _is_int(self.data[pos]):
+            raise self._malformed(pos, f"a back-reference holds one uint (an object id), not {_kind(self.data[pos])}")
         object_id = self._value()
         if object_id < 0:
             raise self._malformed(pos, f"a back-reference names the negative object id {object_id}")
@@ -589,10 +590,11 @@ class _Decoder:
         elif b == 0xDE or b == 0xDF:
             self.pos = pos + 1
             n = self._length(2 if b == 0xDE else 4, "a map count")
+        elif b is None:
+            raise self._malformed(start, "a global-data envelope's payload is empty", "it holds a map, then the body")
         else:
-            found = "nothing" if b is None else _kind(b)
-            raise self._malformed(start, f"a global-data envelope starts with a map of global data, not {found}")
-        self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}")
+            raise self._malformed(pos, f"a global-data envelope starts with a map of global data, not {_kind(b)}")
+        self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}", pos)
         if n > self.limits.max_global_data_entries:
             raise self._limit("max_global_data_entries", pos)
         self._enter(pos)

@@ -8,6 +8,7 @@ Spec/portable-objects.md, "Errors"), so callers and tests match on it; the messa
 
 from __future__ import annotations
 
+import json
 import re
 
 __all__ = ["PortableError", "GLOBAL_DATA", "OtherKey", "render_path"]
@@ -27,7 +28,7 @@ GLOBAL_DATA = _GlobalDataRoot()
 
 
 class OtherKey:
-    """A path segment for a map entry whose key is not a str; rendered as ``[<notation>]``."""
+    """A path segment for a map entry whose key is not a str; rendered as ``[<compact notation>]``."""
 
     __slots__ = ("key",)
 
@@ -36,36 +37,23 @@ class OtherKey:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _quoted(key: str) -> str:
-    """Quotes a str key the JSON way, escaping only what JSON requires (non-ASCII stays as is)."""
-    out = ['"']
-    for ch in key:
-        escaped = _ESCAPES.get(ch)
-        if escaped is not None:
-            out.append(escaped)
-        elif ch < " ":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+def _json(value: object) -> str:
+    """Compact JSON escaping only ``"``, ``\\`` and control characters (Spec/format.md, 11 and 12.4)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _other_key_text(key: object) -> str:
-    """Shows a non-str key in notation, or as ``<TypeName>`` when it holds an object."""
+    """Shows a non-str key in compact notation, or as ``<TypeName>`` when it holds an object."""
     # Imported here: notation imports this module.
-    import json
-
     from .notation import NotationError, to_notation
 
     try:
         value, _ = to_notation(key, objects=False)
     except NotationError:
-        return f"<{type(key).__qualname__}>"
-    return json.dumps(value, ensure_ascii=False)
+        return f"<{type(key).__name__}>"
+    return _json(value)
 
 
 def render_path(segments) -> str:
@@ -81,7 +69,7 @@ def render_path(segments) -> str:
         elif type(segment) is int:
             out.append(f"[{segment}]")
         elif isinstance(segment, str):
-            out.append(f".{segment}" if _IDENTIFIER.match(segment) else f"[{_quoted(segment)}]")
+            out.append(f".{segment}" if _IDENTIFIER.match(segment) else f"[{_json(segment)}]")
         else:
             out.append(f"[{_other_key_text(segment.key)}]")
     return "".join(out)

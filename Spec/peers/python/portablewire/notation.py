@@ -78,9 +78,10 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
                 return {"ref": object_id}
             ids[id(item)] = len(ids)
             kept.append(item)
-            body = {"id": len(ids) - 1, "type": item.name, "data": convert(item.data)}
+            body = {"id": len(ids) - 1, "type": item.name}
             if item.two_phase:
                 body["twoPhase"] = True
+            body["data"] = convert(item.data)
             return {"portable": body}
         raise NotationError(f"{t.__qualname__} has no notation")
 

@@ -63,7 +63,8 @@ def _encode(request: dict) -> dict:
     try:
         value, global_data = from_notation(request["value"], _field(request, "globalData", list, []))
     except NotationError as error:
-        raise _InvalidRequest(str(error)) from None
+        # Spec/format.md, 12.2: an encode request with invalid notation fails with cannotSerialize.
+        return {"ok": False, "error": "cannotSerialize", "message": f"invalid notation: {error}"}
     return {"ok": True, "hex": packb(value, registry=Registry(), global_data=global_data).hex()}
 
 

@@ -96,13 +96,21 @@ def test_encode_reports_format_errors_by_code(testee):
         b'{"op": "dance"}',
         b'{"op": "decode", "hex": "C0"}',
         b'{"op": "decode", "hex": "c 0"}',
-        b'{"op": "encode", "value": {"int": "x"}}',
         b'{"op": "encode"}',
     ],
 )
 def test_malformed_requests_get_invalid_request(testee, payload):
     response = testee.send_raw(payload)
     assert response["ok"] is False and response["error"] == "invalidRequest"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"int": "x"}, {"float64": "0x3FF0000000000000"}, {"ref": 0}, {"portable": {"id": 1, "type": "t.A", "data": None}}],
+)
+def test_invalid_notation_cannot_be_serialized(testee, value):
+    response = testee.send({"op": "encode", "value": value})
+    assert response["ok"] is False and response["error"] == "cannotSerialize"
 
 
 def test_input_ending_inside_a_frame_exits_with_1():

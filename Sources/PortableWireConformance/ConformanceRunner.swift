@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+import PortableWire
+
+/// Runs vector cases against an implementation and reports per case.
+public struct ConformanceRunner {
+    /// The result of one case.
+    public struct Outcome: Sendable {
+        public var vector: VectorCase
+        /// nil when the case passed, else why not.
+        public var failure: String?
+        /// Listed in the implementation's expected-failures file, with the reason given there.
+        public var expectedFailureReason: String?
+
+        /// Passed, or failed as listed.
+        public var isAcceptable: Bool { (failure == nil) == (expectedFailureReason == nil) }
+    }
+
+    /// A summary of a run.
+    public struct Report: Sendable {
+        public var implementation: String
+        public var outcomes: [Outcome]
+        public var passed: Int { outcomes.filter { $0.failure == nil && $0.expectedFailureReason == nil }.count }
+        public var expectedFailures: Int { outcomes.filter { $0.failure != nil && $0.expectedFailureReason != nil }.count }
+        /// Failed and not listed, or listed and passed (the list may only shrink).
+        public var unexpected: [Outcome] { outcomes.filter { !$0.isAcceptable } }
+    }
+
+    public init() {}
+
+    /// Runs every case; a case listed in `expectedFailures` must fail.
+    public func run(_ cases: [VectorCase], on testee: any ConformanceTestee, expectedFailures: [String: String] = [:])
+        -> Report
+    {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(cases.count)
+        for vector in cases {
+            var failure: String?
+            do { failure = try check(vector, on: testee) } catch { failure = "the run broke: \(error)" }
+            outcomes.append(Outcome(vector: vector, failure: failure, expectedFailureReason: expectedFailures[vector.id]))
+        }
+        return Report(implementation: testee.name, outcomes: outcomes)
+    }
+
+    /// Checks one case; returns nil when it passes.
+    public func check(_ vector: VectorCase, on testee: any ConformanceTestee) throws -> String? {
+        let answer = try testee.decode(
+            vector.bytes, registered: vector.registered, twoPhase: vector.twoPhase, passthrough: vector.passthrough)
+        if let code = vector.error {
+            switch answer {
+            case .value(let body, _): return "expected error \(code) but decoded \(body.serialized.prefix(200))"
+            case .error(let got, let message):
+                return got == code ? nil : "expected error \(code) but got \(got): \(message)"
+            }
+        }
+        switch answer {
+        case .error(let code, let message): return "expected a value but got \(code): \(message)"
+        case .value(let body, let table):
+            if body != vector.value {
+                return "decoded \(body.serialized.prefix(300)) but expected \(vector.value?.serialized.prefix(300) ?? "nothing")"
+            }
+            let expectedTable = (vector.globalData?.arrayValue?.isEmpty ?? true) ? nil : vector.globalData
+            if table != expectedTable {
+                return "global data \(table?.serialized ?? "none") but expected \(expectedTable?.serialized ?? "none")"
+            }
+        }
+        guard vector.canonical, let value = vector.value else { return nil }
+        switch try testee.encode(value: value, globalData: vector.globalData) {
+        case .error(let code, let message): return "encoding failed with \(code): \(message)"
+        case .bytes(let bytes):
+            if bytes != vector.bytes {
+                return "encoded \(Notation.hex(Array(bytes.prefix(64)))) but expected \(Notation.hex(Array(vector.bytes.prefix(64))))"
+            }
+        }
+        return nil
+    }
+}
