@@ -45,7 +45,7 @@ struct Decode: ParsableCommand {
         abstract: "Decode one message to the Spec's JSON notation (unknown portable types pass through).")
 
     @Flag(name: .customLong("to-json"), help: "Write the Spec's JSON notation (the only output format).")
-    var toJSON = true
+    var toJSON = false
 
     @Argument(help: "Input file, or - for standard input.")
     var file: String?
@@ -68,7 +68,7 @@ struct Encode: ParsableCommand {
         abstract: "Encode the Spec's JSON notation to canonical bytes on standard output.")
 
     @Flag(name: .customLong("from-json"), help: "Read the Spec's JSON notation (the only input format).")
-    var fromJSON = true
+    var fromJSON = false
 
     @Argument(help: "Input file, or - for standard input.")
     var file: String?

@@ -45,12 +45,17 @@ public struct MessagePackReader {
         T(bigEndian: _bytes.loadUnaligned(fromByteOffset: position, as: T.self))
     }
 
+    /// Checks that `byteCount` bytes starting at `position` (a format byte) are present.
+    ///
+    /// On failure the error points at `fault`, the first field that is incomplete: by default the one after
+    /// the format byte (Spec/format.md, "Error reports").
     @inlinable
-    func _require(_ byteCount: Int, at position: Int, what: StaticString) throws(MessagePackError) {
+    func _require(_ byteCount: Int, at position: Int, what: StaticString, fault: Int? = nil) throws(MessagePackError) {
         // Written so it cannot overflow: byteCount and position are both within 0...Int.max/2.
         guard byteCount <= _bytes.count &- position else {
+            let at = fault ?? (position &+ 1)
             throw .truncated(
-                at: offset, needed: byteCount, remaining: max(0, _bytes.count - position), what: "\(what)")
+                at: at, needed: position + byteCount - at, remaining: max(0, _bytes.count - at), what: "\(what)")
         }
     }
 
@@ -91,11 +96,13 @@ public struct MessagePackReader {
     ///   `Int64.max` (use ``readUnsignedInteger()`` or ``readIntegerValue()``), `.truncated`.
     @inlinable
     public mutating func readSignedInteger() throws(MessagePackError) -> Int64 {
+        let start = offset
         switch try readIntegerValue() {
         case .signed(let v): return v
         case .unsigned(let v):
             guard v <= UInt64(Int64.max) else {
-                throw MessagePackError(.typeMismatch, at: offset, "\(v) does not fit in Int64")
+                offset = start
+                throw MessagePackError(.typeMismatch, at: start, "\(v) does not fit in Int64")
             }
             return Int64(v)
         }
@@ -247,7 +254,7 @@ public struct MessagePackReader {
         }
         let start = offset &+ headerSize
         guard length <= _bytes.count &- start else {
-            throw .truncated(at: offset, needed: length, remaining: _bytes.count - start, what: "the str payload")
+            throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the str payload")
         }
         offset = start &+ length
         return (start, length)
@@ -261,9 +268,24 @@ public struct MessagePackReader {
         let payload = UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)])
         guard let s = String(validating: payload.bindMemory(to: UInt8.self), as: UTF8.self) else {
             offset = begin
-            throw .invalidUTF8(at: start)
+            throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(payload))
         }
         return s
+    }
+
+    /// The offset in `payload` of the first byte of its first ill-formed UTF-8 sequence (error path only).
+    @inline(never) @usableFromInline
+    static func _firstInvalidUTF8Offset(_ payload: UnsafeRawBufferPointer) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = payload.makeIterator()
+        var position = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): position += scalar.count
+            case .error: return position
+            case .emptyInput: return payload.count
+            }
+        }
     }
 
     /// Consumes a bin header and returns the payload's position and byte count, checked against the input.
@@ -290,7 +312,7 @@ public struct MessagePackReader {
         }
         let start = offset &+ headerSize
         guard length <= _bytes.count &- start else {
-            throw .truncated(at: offset, needed: length, remaining: _bytes.count - start, what: "the bin payload")
+            throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the bin payload")
         }
         offset = start &+ length
         return (start, length)
@@ -327,7 +349,7 @@ public struct MessagePackReader {
         }
         guard count <= _bytes.count &- (offset &+ headerSize) else {
             throw MessagePackError(
-                .truncated, at: offset,
+                .truncated, at: offset &+ headerSize,
                 "the array declares \(count) elements but only \(_bytes.count - offset - headerSize) bytes remain",
                 hint: "the input was cut short, or the count is wrong")
         }
@@ -359,7 +381,7 @@ public struct MessagePackReader {
         }
         guard count <= (_bytes.count &- (offset &+ headerSize)) / 2 else {
             throw MessagePackError(
-                .truncated, at: offset,
+                .truncated, at: offset &+ headerSize,
                 "the map declares \(count) entries but only \(_bytes.count - offset - headerSize) bytes remain",
                 hint: "the input was cut short, or the count is wrong")
         }
@@ -380,15 +402,18 @@ public struct MessagePackReader {
             headerSize = 2
             length = 1 << Int(b &- FormatByte.fixext1)
         case FormatByte.ext8:
-            try _require(3, at: offset, what: "ext8 header")
+            try _require(2, at: offset, what: "ext8 length")
+            try _require(3, at: offset, what: "ext8 type", fault: offset &+ 2)
             headerSize = 3
             length = Int(_bytes[offset &+ 1])
         case FormatByte.ext16:
-            try _require(4, at: offset, what: "ext16 header")
+            try _require(3, at: offset, what: "ext16 length")
+            try _require(4, at: offset, what: "ext16 type", fault: offset &+ 3)
             headerSize = 4
             length = Int(_load(UInt16.self, at: offset &+ 1))
         case FormatByte.ext32:
-            try _require(6, at: offset, what: "ext32 header")
+            try _require(5, at: offset, what: "ext32 length")
+            try _require(6, at: offset, what: "ext32 type", fault: offset &+ 5)
             headerSize = 6
             length = Int(_load(UInt32.self, at: offset &+ 1))
         default:
@@ -397,7 +422,8 @@ public struct MessagePackReader {
         let type = Int8(bitPattern: _bytes[offset &+ headerSize &- 1])
         guard length <= _bytes.count &- (offset &+ headerSize) else {
             throw .truncated(
-                at: offset, needed: length, remaining: _bytes.count - offset - headerSize, what: "the ext payload")
+                at: offset &+ headerSize, needed: length, remaining: _bytes.count - offset - headerSize,
+                what: "the ext payload")
         }
         offset &+= headerSize
         return (type, length)
@@ -423,7 +449,7 @@ public struct MessagePackReader {
     /// Consumes `byteCount` raw bytes (already checked by a header read) and returns them as a buffer.
     @inlinable
     public mutating func readRawBytes(_ byteCount: Int) throws(MessagePackError) -> UnsafeRawBufferPointer {
-        try _require(byteCount, at: offset, what: "raw bytes")
+        try _require(byteCount, at: offset, what: "raw bytes", fault: offset)
         let slice = UnsafeRawBufferPointer(rebasing: _bytes[offset..<(offset &+ byteCount)])
         offset &+= byteCount
         return slice
@@ -474,11 +500,13 @@ public struct MessagePackReader {
                 case FormatByte.neverUsed:
                     throw MessagePackError.invalidFormatByte(at: offset)
                 case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
-                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: offset) }
+                    let header = offset
                     children = try readMapHeader() &* 2
+                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: header) }
                 case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
-                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: offset) }
+                    let header = offset
                     children = try readArrayHeader()
+                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: header) }
                 case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
                     _ = try readStringHeader()
                 case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:

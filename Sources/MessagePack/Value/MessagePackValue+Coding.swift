@@ -54,7 +54,14 @@ extension MessagePackReader {
     /// Depth is bounded by `limits.maxDepth` (a typed error, never a stack overflow). On error the path of
     /// the failing element is filled in while unwinding.
     public mutating func readValue(limits: MessagePackLimits = .default) throws(MessagePackError) -> MessagePackValue {
-        try _readValue(limits: limits, depth: 0)
+        let start = offset
+        do {
+            return try _readValue(limits: limits, depth: 0)
+        } catch {
+            // Like every read, a failed readValue leaves the cursor where it was.
+            offset = start
+            throw error
+        }
     }
 
     @usableFromInline
@@ -79,13 +86,14 @@ extension MessagePackReader {
         case FormatByte.float32: return .float(try readFloat())
         case FormatByte.float64: return .double(try readDouble())
         case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
+            // The length limit is checked before the payload is validated (Spec/format.md 6.4).
             let start = offset
-            let s = try readString()
-            if s.utf8.count > limits.maxPayloadByteCount {
-                offset = start
+            let (_, count) = try readStringHeader()
+            offset = start
+            guard count <= limits.maxPayloadByteCount else {
                 throw .limit("maxPayloadByteCount", limits.maxPayloadByteCount, at: start)
             }
-            return .string(s)
+            return .string(try readString())
         case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:
             let start = offset
             let (payload, count) = try readBinaryHeader()
@@ -95,12 +103,16 @@ extension MessagePackReader {
             }
             return .binary([UInt8](UnsafeRawBufferPointer(rebasing: _bytes[payload..<(payload &+ count)])))
         case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
-            guard depth < limits.maxDepth else { throw .limit("maxDepth", limits.maxDepth, at: offset) }
+            // Checked in the order of Spec/format.md 6.4: the count fits the input, the count limit, the depth.
             let start = offset
             let count = try readArrayHeader()
             guard count <= limits.maxElementCount else {
                 offset = start
                 throw .limit("maxElementCount", limits.maxElementCount, at: start)
+            }
+            guard depth < limits.maxDepth else {
+                offset = start
+                throw .limit("maxDepth", limits.maxDepth, at: start)
             }
             var elements: [MessagePackValue] = []
             // Safe to reserve: readArrayHeader checked count <= remaining bytes.
@@ -114,22 +126,21 @@ extension MessagePackReader {
             }
             return .array(elements)
         case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
-            guard depth < limits.maxDepth else { throw .limit("maxDepth", limits.maxDepth, at: offset) }
             let start = offset
             let count = try readMapHeader()
             guard count <= limits.maxElementCount else {
                 offset = start
                 throw .limit("maxElementCount", limits.maxElementCount, at: start)
             }
+            guard depth < limits.maxDepth else {
+                offset = start
+                throw .limit("maxDepth", limits.maxDepth, at: start)
+            }
             var entries: [(key: MessagePackValue, value: MessagePackValue)] = []
             entries.reserveCapacity(count)
             for i in 0..<count {
-                let key: MessagePackValue
-                do {
-                    key = try _readValue(limits: limits, depth: depth &+ 1)
-                } catch {
-                    throw error.prefixed(with: .index(i))
-                }
+                // A defect inside a key reports the path of the map (Spec/format.md 6.6), so no segment here.
+                let key = try _readValue(limits: limits, depth: depth &+ 1)
                 do {
                     entries.append((key, try _readValue(limits: limits, depth: depth &+ 1)))
                 } catch {
@@ -160,10 +171,11 @@ extension MessagePackReader {
         }
     }
 
-    /// The path segment for a map entry: `.name` for string keys, the key's notation otherwise.
+    /// The path segment for a map entry: `.name` for string keys, the key's compact JSON notation otherwise
+    /// (`[{"int":"7"}]`, Spec/format.md, "Value paths").
     public static func _segment(for key: MessagePackValue, index: Int) -> MessagePackPath.Segment {
         if case .string(let k) = key { return .key(k) }
-        return .otherKey(key.description)
+        return .otherKey(key.compactNotation)
     }
 }
 

@@ -35,7 +35,7 @@ final class PortableDecodingState: _DecodingHook {
 
     func decode<T: Decodable>(_ type: T.Type, impl: _DecoderImpl) throws -> T? {
         if T.self == PortableValue.self { return _identityCast(try readValue(impl), to: T.self) }
-        if let ext = impl.reader.peekExtensionType(), isPortable(ext) {
+        if let ext = impl.reader.peekExtensionType(), isPortable(ext), !(T.self is any _PolymorphicMarker.Type) {
             let start = impl.reader.offset
             let object = try readObject(impl)
             guard let typed = object as? T else {

@@ -11,7 +11,7 @@ import MessagePack
 ///
 /// It works with ``PortableEncoder`` and ``PortableDecoder`` only; other coders throw.
 @propertyWrapper
-public struct Polymorphic<Value>: Codable {
+public struct Polymorphic<Value>: Codable, _PolymorphicMarker {
     /// The wrapped value.
     public var wrappedValue: Value
 
@@ -46,3 +46,6 @@ public struct Polymorphic<Value>: Codable {
         self.wrappedValue = typed
     }
 }
+
+/// Lets the decoder leave `Polymorphic` to its own `init(from:)`.
+protocol _PolymorphicMarker {}

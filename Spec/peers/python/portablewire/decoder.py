@@ -663,7 +663,8 @@ def unpackb(
     refers to it again); float32 values as :class:`Float32`; ext values as :class:`Ext`,
     timestamps as ``msgpack.Timestamp``.
 
-    :raises PortableError: with the code, byte offset and path of the first fault.
+    :raises PortableError: with the code, byte offset and path of the first fault. Exceptions
+        of other kinds raised by deserializers propagate unchanged.
     """
     return unpackb_message(
         data, registry=registry, passthrough=passthrough, limits=limits, exact_maps=exact_maps, ext_types=ext_types

@@ -235,14 +235,7 @@ class _Encoder:
     def _data(self, obj: object, entry: TypeEntry) -> object:
         """The value to send for an instance: its ``__dict__`` or its serializer's result."""
         if entry.serialize is None:
-            try:
-                return vars(obj)
-            except TypeError:
-                raise self._cannot(
-                    type(obj).__name__,
-                    "it has no __dict__ to send by default",
-                    "define __serialize__ and __deserialize__ on it",
-                ) from None
+            return obj.__dict__  # registration made sure there is one
         # Objects inside global data are serialized afresh: there they have no global data.
         if self.replaying and self.global_data is not UNAVAILABLE:
             recorded = self.results.get(id(obj))

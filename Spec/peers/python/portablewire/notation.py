@@ -36,15 +36,14 @@ class NotationError(ValueError):
 def to_notation(value: object, global_data=None, *, objects: bool = True) -> tuple[object, list]:
     """Converts a decoded value (and its global data) to notation: ``(value, [[key, value], ...])``.
 
-    Accepts plain values (built-ins, :class:`Float32`, :class:`Map`, :class:`Ext`, ``msgpack.ExtType``,
-    ``msgpack.Timestamp``)
-    and generic/opaque objects. With ``objects=False`` objects are refused, which is how paths
-    show non-str map keys.
+    Accepts plain values (built-ins, :class:`Float32`, :class:`Map`, :class:`Ext`,
+    ``msgpack.ExtType``, ``msgpack.Timestamp``) and generic/opaque objects. With
+    ``objects=False`` objects are refused, which is how paths show non-str map keys.
 
     :raises NotationError: for any other value.
     """
+    # id(object) -> object id; the objects stay alive in `value`, so no id() is reused meanwhile.
     ids: dict[int, int] = {}
-    kept: list[object] = []
 
     def convert(item: object) -> object:
         t = type(item)
@@ -77,7 +76,6 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
             if object_id is not None:
                 return {"ref": object_id}
             ids[id(item)] = len(ids)
-            kept.append(item)
             body = {"id": len(ids) - 1, "type": item.name}
             if item.two_phase:
                 body["twoPhase"] = True

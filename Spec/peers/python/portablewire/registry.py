@@ -68,9 +68,10 @@ class Registry:
         Registering the same class under the same name again is a no-op.
 
         :raises ValueError: the name or the class is already registered differently.
-        :raises TypeError: ``cls`` is not a class, is an opaque/generic object class, or is
+        :raises TypeError: ``cls`` is not a class, is an opaque/generic object class, is
             two-phase but builds its instances with ``__new_deserialized__`` (a two-phase type
-            must exist as a blank instance before its data is decoded).
+            must exist as a blank instance before its data is decoded), or relies on default
+            serialization although its instances have no ``__dict__`` (``__slots__``).
         """
         if not isinstance(cls, type):
             raise TypeError(f"only classes can be portable, not {cls!r}")
@@ -91,6 +92,12 @@ class Registry:
             deserialize=getattr(cls, "__deserialize__", None),
             new_deserialized=new_deserialized,
         )
+        uses_dict = entry.serialize is None or (entry.deserialize is None and new_deserialized is None)
+        if uses_dict and not cls.__dictoffset__:
+            raise TypeError(
+                f"{cls.__qualname__} instances have no __dict__ for default serialization; "
+                "define __serialize__ and __deserialize__ (or __new_deserialized__)"
+            )
         self._add(entry)
         self._by_class[cls] = entry
         return cls

@@ -28,27 +28,31 @@ from .registry import Registry
 _HEX = re.compile(r"(?:[0-9a-f]{2})*\Z")
 
 
-class _InvalidRequest(Exception):
-    """A request the protocol does not allow; answered with error ``invalidRequest``."""
+class _BadRequest(Exception):
+    """A request the protocol does not allow; answered with error ``badRequest``."""
 
 
-def _field(request: dict, name: str, kind: type | tuple[type, ...], default: object = None) -> object:
+def _field(request: dict, name: str, kind: type, default: object = None) -> object:
     value = request.get(name, default)
     if not isinstance(value, kind):
-        raise _InvalidRequest(f"the field {name!r} must be {kind}, not {value!r}")
+        raise _BadRequest(f"the member {name!r} must be a JSON {kind.__name__}, not {value!r}")
     return value
+
+
+def _names(request: dict, name: str) -> list[str]:
+    names = _field(request, name, list, [])
+    if not all(isinstance(item, str) and item for item in names):
+        raise _BadRequest(f"the member {name!r} must list non-empty strings, not {names!r}")
+    return names
 
 
 def _decode(request: dict) -> dict:
     text = _field(request, "hex", str)
     if not _HEX.match(text):
-        raise _InvalidRequest("hex is lowercase hex digit pairs without spaces")
-    registered = _field(request, "registered", list, [])
-    two_phase = set(_field(request, "twoPhase", list, []))
+        raise _BadRequest("hex is lowercase hex digit pairs without spaces")
+    two_phase = set(_names(request, "twoPhase"))
     registry = Registry()
-    for name in registered:
-        if not isinstance(name, str) or not name:
-            raise _InvalidRequest(f"registered names are non-empty str, not {name!r}")
+    for name in _names(request, "registered"):
         registry.register_generic(name, two_phase=name in two_phase)
     message = unpackb_message(
         bytes.fromhex(text), registry=registry, passthrough=_field(request, "passthrough", bool, False), exact_maps=True
@@ -59,7 +63,7 @@ def _decode(request: dict) -> dict:
 
 def _encode(request: dict) -> dict:
     if "value" not in request:
-        raise _InvalidRequest("an encode request has a 'value'")
+        raise _BadRequest("an encode request has a 'value'")
     try:
         value, global_data = from_notation(request["value"], _field(request, "globalData", list, []))
     except NotationError as error:
@@ -72,7 +76,7 @@ def respond(request: object) -> dict:
     """Answers one parsed request (a JSON value) with a response object."""
     try:
         if not isinstance(request, dict):
-            raise _InvalidRequest("a request is a JSON object")
+            raise _BadRequest("a request is a JSON object")
         op = request.get("op")
         if op == "hello":
             return {"ok": True, "implementation": "python", "version": __version__}
@@ -80,11 +84,11 @@ def respond(request: object) -> dict:
             return _decode(request)
         if op == "encode":
             return _encode(request)
-        raise _InvalidRequest(f"unknown op {op!r}; expected hello, decode or encode")
+        raise _BadRequest(f"unknown op {op!r}; expected hello, decode or encode")
     except PortableError as error:
         return {"ok": False, "error": error.code, "message": str(error)}
-    except _InvalidRequest as error:
-        return {"ok": False, "error": "invalidRequest", "message": str(error)}
+    except _BadRequest as error:
+        return {"ok": False, "error": "badRequest", "message": str(error)}
     except Exception as error:  # a bug here must not end the run: report it as this request's failure
         detail = "".join(traceback.format_exception_only(error)).strip()
         return {"ok": False, "error": "internalError", "message": detail}
@@ -115,7 +119,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> int:
         try:
             request = json.loads(payload.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            response = {"ok": False, "error": "invalidRequest", "message": f"the frame is not UTF-8 JSON: {error}"}
+            response = {"ok": False, "error": "badRequest", "message": f"the frame is not UTF-8 JSON: {error}"}
         else:
             response = respond(request)
         body = json.dumps(response, ensure_ascii=False).encode("utf-8")

@@ -24,10 +24,11 @@ def a(data=None) -> OpaqueObject:
     return OpaqueObject("t.A", data)
 
 
-def accepts_at_and_rejects_over(data: bytes, field: str, at: int, **options) -> None:
-    unpackb(data, limits=Limits(**{field: at}), registry=generic, **options)
+def accepts_at_and_rejects_over(data: bytes, field: str, at: int) -> None:
+    """``data`` holds exactly ``at`` of what ``field`` limits: fine at ``at``, rejected at ``at - 1``."""
+    unpackb(data, limits=Limits(**{field: at}), registry=generic)
     with pytest.raises(PortableError) as caught:
-        unpackb(data, limits=Limits(**{field: at - 1}), registry=generic, **options)
+        unpackb(data, limits=Limits(**{field: at - 1}), registry=generic)
     assert caught.value.code == "limitExceeded"
     assert field in str(caught.value)
 

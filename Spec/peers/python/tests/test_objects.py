@@ -215,6 +215,12 @@ def test_registry_rejects_conflicts_and_two_phase_constructors():
     with pytest.raises(ValueError):
         local.register(Point, "")
 
+    class Slotted:
+        __slots__ = ("x",)
+
+    with pytest.raises(TypeError):
+        local.register(Slotted, "x.Slotted")
+
 
 def test_decorator_default_name_and_default_registry():
     @portable_class

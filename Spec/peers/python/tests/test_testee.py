@@ -99,9 +99,9 @@ def test_encode_reports_format_errors_by_code(testee):
         b'{"op": "encode"}',
     ],
 )
-def test_malformed_requests_get_invalid_request(testee, payload):
+def test_malformed_requests_get_bad_request(testee, payload):
     response = testee.send_raw(payload)
-    assert response["ok"] is False and response["error"] == "invalidRequest"
+    assert response["ok"] is False and response["error"] == "badRequest"
 
 
 @pytest.mark.parametrize(

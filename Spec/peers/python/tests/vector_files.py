@@ -47,11 +47,8 @@ def case_bytes(case: dict) -> bytes:
     if "hex" in case:
         return bytes.fromhex(case["hex"])
     repeat = case["hexRepeat"]
-    return (
-        bytes.fromhex(repeat["prefix"])
-        + bytes.fromhex(repeat["repeat"]) * repeat["count"]
-        + bytes.fromhex(repeat["suffix"])
-    )
+    prefix, suffix = bytes.fromhex(repeat.get("prefix", "")), bytes.fromhex(repeat.get("suffix", ""))
+    return prefix + bytes.fromhex(repeat["repeat"]) * repeat["count"] + suffix
 
 
 def load_all() -> list[Vector]:

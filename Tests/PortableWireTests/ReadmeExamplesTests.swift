@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// The README's examples, verbatim in their test functions, so they keep compiling and working.
+import PortableWire
+import Testing
+
+@Suite struct ReadmeExamplesTests {
+    @Test func quickStart() throws {
+        struct Point: Codable, Equatable { var x: Int; var y: Int }
+
+        let bytes = try MessagePackEncoder().encode(Point(x: 1, y: 2))
+        // 82 a1 78 01 a1 79 02: {"x": 1, "y": 2}, byte for byte what msgpack-c and Python write
+        let point = try MessagePackDecoder().decode(Point.self, from: bytes)
+
+        let value = try MessagePackValue(decoding: bytes)
+        print(value)  // {"x": 1, "y": 2}
+        #expect(bytes == [0x82, 0xa1, 0x78, 0x01, 0xa1, 0x79, 0x02])
+        #expect(point == Point(x: 1, y: 2))
+        #expect(value["y"] == 2)
+    }
+
+    @Test func globalDataExample() throws {
+        struct Person: CustomPortable {
+            static let portableName = "app.Person"
+            var id: Int, name: String, email: String
+
+            // Each distinct person goes into the message's global data once; rows carry only the id.
+            func serialize(globalData: GlobalData) throws -> PortableValue {
+                try globalData.set(["name": .string(name), "email": .string(email)], forKey: "person:\(id)")
+                return .int(Int64(id))
+            }
+            static func deserialize(_ data: PortableValue, globalData: GlobalData) throws -> Person {
+                let id = data.int64Value ?? 0
+                let fields = try globalData.value(forKey: "person:\(id)") ?? [:]
+                return Person(id: Int(id), name: fields["name"]?.stringValue ?? "", email: fields["email"]?.stringValue ?? "")
+            }
+        }
+        struct PlainPerson: Codable { var id: Int, name: String, email: String }
+
+        var registry = TypeRegistry()
+        try registry.register(Person.self)
+        let people = (0..<10).map { Person(id: $0, name: "Person \($0)", email: "person\($0)@example.com") }
+        let rows = (0..<1000).map { people[$0 % 10] }
+
+        let withGlobalData = try PortableEncoder(registry: registry).encode(any: rows)
+        let without = try MessagePackEncoder().encode(rows.map { PlainPerson(id: $0.id, name: $0.name, email: $0.email) })
+        print("with global data: \(withGlobalData.count) bytes, without: \(without.count) bytes")
+
+        let decoded = try PortableDecoder(registry: registry).decode(as: [Any].self, from: withGlobalData)
+        #expect((decoded[999] as? Person)?.name == "Person 9")
+        #expect(withGlobalData.count * 5 <= without.count)
+    }
+
+    @Test func taskCallExample() throws {
+        enum VariableType: String, Codable { case mean, variance, standardErrorOfMean = "standard_error_of_mean", quantile }
+        struct CustomVariable: Portable, Codable {
+            static let portableName = "app.CustomVariable"
+            var type: VariableType
+            var quantile: Double?
+        }
+        struct TaskCall: Codable {
+            var task: String
+            var id: String
+            var args: [Int]
+            @Polymorphic var kwargs: [String: Any]
+        }
+
+        var registry = TypeRegistry()
+        try registry.register(CustomVariable.self)
+        let call = TaskCall(
+            task: "app.tasks.optimise", id: "5f0c…", args: [1, 2],
+            kwargs: ["input": CustomVariable(type: .quantile, quantile: 0.5), "tags": ["a", "b"]])
+        let bytes = try PortableEncoder(registry: registry).encode(call)
+
+        let received = try PortableDecoder(registry: registry).decode(TaskCall.self, from: bytes)
+        let input = received.kwargs["input"] as? CustomVariable  // the registered type, not a dictionary
+        #expect(input?.type == .quantile)
+        #expect(input?.quantile == 0.5)
+    }
+
+    @Test func polymorphicShapesExample() throws {
+        struct Circle: ReadmeShape, Codable { static let portableName = "app.Circle"; var radius: Double
+            var area: Double { .pi * radius * radius } }
+        struct Square: ReadmeShape, Codable { static let portableName = "app.Square"; var side: Double
+            var area: Double { side * side } }
+
+        var registry = TypeRegistry()
+        try registry.register(Circle.self)
+        try registry.register(Square.self)
+        let shapes: [any ReadmeShape] = [Circle(radius: 1), Square(side: 2)]
+
+        let bytes = try PortableEncoder(registry: registry).encode(any: shapes)
+        let back = try PortableDecoder(registry: registry).decode(as: [any ReadmeShape].self, from: bytes)
+        print(back.map(\.area))  // [3.14159…, 4.0]
+        #expect(back[1] is Square)
+    }
+}
+
+protocol ReadmeShape: Portable { var area: Double { get } }

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import PortableWireConformance
+
+/// Bytes from hex with optional spaces: `hex("cd 01 00")`.
+public func hex(_ text: String) -> [UInt8] {
+    // The literal is written by the test author; a typo should stop the test at once.
+    try! Notation.bytes(fromHex: text)
+}
+
+/// The checkout's root folder, found from this file's location.
+public let repositoryRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url
+}()
+
+/// The result of running a command.
+public struct CommandResult {
+    public var status: Int32
+    public var stdout: [UInt8]
+    public var stderr: String
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs `executable` with `arguments`, feeding `input` on stdin; collects both outputs.
+public func runCommand(
+    _ executable: String, _ arguments: [String], input: [UInt8] = [], currentDirectory: URL = repositoryRoot
+) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = currentDirectory
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    // Read both pipes on other threads so a chatty child cannot fill one and block.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let out = Box()
+    let err = Box()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
+    stdin.fileHandleForWriting.write(Data(input))
+    try stdin.fileHandleForWriting.close()
+    process.waitUntilExit()
+    group.wait()
+    return CommandResult(
+        status: process.terminationStatus, stdout: [UInt8](out.data), stderr: String(decoding: err.data, as: UTF8.self))
+}
+
+/// The path of an executable on PATH, or nil.
+public func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
