@@ -23,6 +23,10 @@ public struct ConformanceRunner {
         public var expectedFailures: Int { outcomes.filter { $0.failure != nil && $0.expectedFailureReason != nil }.count }
         /// Failed and not listed, or listed and passed (the list may only shrink).
         public var unexpected: [Outcome] { outcomes.filter { !$0.isAcceptable } }
+        /// Ids in the expected-failures file that name no vector: stale entries fail the run too.
+        public var staleExpectedFailures: [String] = []
+        /// Whether the run is clean: nothing unexpected and no stale list entries.
+        public var isClean: Bool { unexpected.isEmpty && staleExpectedFailures.isEmpty }
     }
 
     public init() {}
@@ -38,7 +42,10 @@ public struct ConformanceRunner {
             do { failure = try check(vector, on: testee) } catch { failure = "the run broke: \(error)" }
             outcomes.append(Outcome(vector: vector, failure: failure, expectedFailureReason: expectedFailures[vector.id]))
         }
-        return Report(implementation: testee.name, outcomes: outcomes)
+        let ids = Set(cases.map(\.id))
+        var report = Report(implementation: testee.name, outcomes: outcomes)
+        report.staleExpectedFailures = expectedFailures.keys.filter { !ids.contains($0) }.sorted()
+        return report
     }
 
     /// Checks one case; returns nil when it passes.

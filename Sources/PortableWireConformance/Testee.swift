@@ -46,7 +46,14 @@ public struct SwiftTestee: ConformanceTestee {
     }
 
     public func encode(value: JSON, globalData: JSON?) throws -> EncodeAnswer {
-        let (body, table) = try Notation.value(body: value, globalData: globalData)
+        let body: PortableValue
+        let table: [(key: String, value: PortableValue)]
+        do {
+            (body, table) = try Notation.value(body: value, globalData: globalData)
+        } catch let error as Notation.Error {
+            // Spec/conformance.md: a value the notation cannot describe is not serializable.
+            return .error(code: MessagePackError.Code.cannotSerialize.name, message: error.description)
+        }
         do {
             return .bytes(try PortableEncoder(registry: TypeRegistry()).encode(body, globalData: table))
         } catch let error as MessagePackError {

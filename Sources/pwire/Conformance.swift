@@ -37,7 +37,7 @@ struct Conformance: ParsableCommand {
                     cases, on: testee,
                     expectedFailures: Vectors.expectedFailures(implementation: testee.name, specDirectory: spec))
                 print(Self.table(report))
-                ok = ok && report.unexpected.isEmpty
+                ok = ok && report.isClean
             }
             if !ok { throw ExitCode.failure }
         }
@@ -80,9 +80,12 @@ struct Conformance: ParsableCommand {
             let why = o.failure ?? "listed as an expected failure (\(o.expectedFailureReason ?? "")) but it passes"
             out += "FAIL \(o.vector.id): \(why)\n"
         }
+        for id in report.staleExpectedFailures {
+            out += "FAIL \(id): listed in expected-failures/\(report.implementation).txt but no vector has this id\n"
+        }
         let total = report.outcomes.count
         let pct = total == 0 ? 0 : Double(report.passed + report.expectedFailures) * 100 / Double(total)
-        out += "\(report.implementation): \(report.passed) passed, \(report.unexpected.count) failed"
+        out += "\(report.implementation): \(report.passed) passed, \(report.unexpected.count + report.staleExpectedFailures.count) failed"
         out += ", \(report.expectedFailures) expected failures (\(String(format: "%.1f", pct))%)"
         return out
     }
