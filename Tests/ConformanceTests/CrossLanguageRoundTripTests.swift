@@ -31,12 +31,12 @@ struct RandomMessages {
         if Int.random(in: 0..<4, using: &rng) == 0 {
             for i in 0..<Int.random(in: 1...3, using: &rng) { table.append(("g\(i)", value(depth: 2))) }
         }
-        return (value(depth: 4), table)
+        return (.array((0..<Int.random(in: 1...4, using: &rng)).map { _ in value(depth: 4) }), table)
     }
 
     mutating func value(depth: Int) -> PortableValue {
         let leafOnly = depth == 0
-        switch Int.random(in: 0..<(leafOnly ? 10 : 14), using: &rng) {
+        switch Int.random(in: 0..<(leafOnly ? 10 : 17), using: &rng) {
         case 0: return .nil
         case 1: return .bool(Bool.random(using: &rng))
         case 2:
@@ -61,7 +61,7 @@ struct RandomMessages {
             let count = [0, 1, 2, 4, 8, 16, 3, 300].randomElement(using: &rng)!
             return .extension(
                 Int8.random(in: 0...60, using: &rng), (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        case 9:
+        case 9, 16:
             if let shared = pool.randomElement(using: &rng) { return .object(shared) }
             return .timestamp(
                 MessagePackTimestamp(
