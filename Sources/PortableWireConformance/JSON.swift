@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import MessagePack
 
 /// A JSON document with object keys in document order. Numbers keep their source text.
 ///
@@ -79,26 +80,7 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let h = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    static func writeString(_ s: String, into out: inout String) { out += MessagePackPath.quoted(s) }
 }
 
 /// A JSON syntax error.

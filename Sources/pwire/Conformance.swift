@@ -19,6 +19,9 @@ struct Conformance: ParsableCommand {
     @Option(name: .customLong("testee"), help: "A command that speaks the testee protocol; may be repeated.")
     var testees: [String] = []
 
+    @Flag(help: "Also run the Python peer (python3 -m portablewire.testee) and the C checker on msgpack-c.")
+    var peers = false
+
     @Flag(name: .customLong("no-swift"), help: "Do not run the Swift library itself.")
     var noSwift = false
 
@@ -30,7 +33,9 @@ struct Conformance: ParsableCommand {
             let spec = specDirectory ?? Self.findSpec()
             let cases = try Vectors.load(specDirectory: spec)
             var implementations: [any ConformanceTestee] = noSwift ? [] : [SwiftTestee()]
-            for command in testees { implementations.append(try ProcessTestee(command: command)) }
+            var commands = testees
+            if peers { commands.append("python3 -m portablewire.testee") }
+            for command in commands { implementations.append(try ProcessTestee(command: command)) }
             var ok = true
             for testee in implementations {
                 let report = ConformanceRunner().run(
@@ -39,8 +44,25 @@ struct Conformance: ParsableCommand {
                 print(Self.table(report))
                 ok = ok && report.isClean
             }
+            if peers { ok = try Self.runCChecker(spec: spec) && ok }
             if !ok { throw ExitCode.failure }
         }
+    }
+
+    /// Builds and runs Spec/peers/c (msgpack-c), which checks the vectors itself and prints its own summary.
+    static func runCChecker(spec: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["make", "-s", "-C", URL(fileURLWithPath: spec).appendingPathComponent("peers/c").path, "check"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print("c (msgpack-c checker)")
+        print(text.split(separator: "\n").suffix(20).joined(separator: "\n"))
+        return process.terminationStatus == 0
     }
 
     /// Spec/ in the current directory or above it.

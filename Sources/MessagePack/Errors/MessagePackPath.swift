@@ -61,8 +61,8 @@ public struct MessagePackPath: Hashable, Sendable, CustomStringConvertible {
 
     private static func isLetter(_ b: UInt8) -> Bool { (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) }
 
-    /// JSON-style quoting for keys that are not identifiers.
-    static func quoted(_ key: String) -> String {
+    /// JSON-style quoting (also used for strings in descriptions and JSON output).
+    package static func quoted(_ key: String) -> String {
         var out = "\""
         for scalar in key.unicodeScalars {
             switch scalar {
