@@ -3,7 +3,7 @@ import MessagePack
 import Testing
 
 /// Parses hex pairs separated by optional spaces: `hex("cd 01 00")` is `[0xcd, 0x01, 0x00]`.
-func hex(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8] {
+func hex(_ text: String) -> [UInt8] {
     let digits = text.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }
     precondition(digits.count % 2 == 0, "odd number of hex digits in \(text)")
     func nibble(_ c: UInt8) -> UInt8 {
@@ -56,7 +56,7 @@ func pattern(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeed
 
 /// The error `MessagePackValue(decoding:)` throws for `bytes`, or nil when it decodes.
 func decodingError(_ bytes: [UInt8], limits: MessagePackLimits = .default) -> MessagePackError? {
-    do {
+    do throws(MessagePackError) {
         _ = try MessagePackValue(decoding: bytes, limits: limits)
         return nil
     } catch {
@@ -71,7 +71,7 @@ func failingRead(
 ) -> (error: MessagePackError?, offsetAfter: Int) {
     bytes.withUnsafeBytes { raw in
         var reader = MessagePackReader(raw, offset: start)
-        do {
+        do throws(MessagePackError) {
             try read(&reader)
             return (nil, reader.offset)
         } catch {
@@ -87,7 +87,7 @@ func reading<R>(
 ) throws(MessagePackError) -> (value: R, offset: Int) {
     let result: Result<(R, Int), MessagePackError> = bytes.withUnsafeBytes { raw in
         var reader = MessagePackReader(raw, offset: start)
-        do {
+        do throws(MessagePackError) {
             let value = try read(&reader)
             return .success((value, reader.offset))
         } catch {

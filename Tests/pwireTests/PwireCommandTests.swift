@@ -17,7 +17,7 @@ import TestSupport
 
     @Test func decodeThenEncodeReproducesEveryCanonicalVector() throws {
         let pwire = try Self.pwire()
-        let canonical = try Vectors.load().filter { $0.canonical && $0.bytes.count < 70_000 }
+        let canonical = try Vectors.load().filter(\.canonical)
         #expect(canonical.count > 200)
         for vector in canonical {
             let json = try runCommand(pwire, ["decode", "--to-json", "-"], input: vector.bytes)

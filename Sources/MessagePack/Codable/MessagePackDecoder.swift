@@ -59,7 +59,7 @@ package final class _DecoderImpl: Decoder {
     package var reader: MessagePackReader
     let options: MessagePackDecoder.Options
     package let limits: MessagePackLimits
-    package let userInfo: [CodingUserInfoKey: Any]
+    package private(set) var userInfo: [CodingUserInfoKey: Any]
     package var codingPath: [any CodingKey] = []
     package var hook: (any _DecodingHook)?
     package var depth = 0
@@ -78,6 +78,8 @@ package final class _DecoderImpl: Decoder {
     /// Where the value being decoded starts, and the frame mark of its level.
     var valueStart = 0
     var levelMark = 0
+    /// Whether the value being decoded is a `Dictionary`, which is a map even when decoding positionally.
+    var valueIsDictionary = false
     /// Key positions of maps read out of order: key payload range and value offset.
     var keyIndex: [(keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)] = []
 
@@ -140,14 +142,17 @@ package final class _DecoderImpl: Decoder {
         guard depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: reader.offset) }
         let savedStart = valueStart
         let savedMark = levelMark
+        let savedIsDictionary = valueIsDictionary
         let start = reader.offset
         valueStart = start
         levelMark = frames.count
+        valueIsDictionary = T.self is any _DictionaryMarker.Type
         depth += 1
         defer {
             depth -= 1
             valueStart = savedStart
             levelMark = savedMark
+            valueIsDictionary = savedIsDictionary
         }
         let mark = frames.count
         let value = try T(from: self)
@@ -161,7 +166,12 @@ package final class _DecoderImpl: Decoder {
     }
 
     func decodeArray<E>(_ element: (_DecoderImpl) throws -> E) throws -> [E] {
+        let start = reader.offset
         let count = try reader.readArrayHeader()
+        guard count <= limits.maxElementCount else {
+            reader.offset = start
+            throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: start)
+        }
         var result: [E] = []
         result.reserveCapacity(count)  // Safe: the count was checked against the bytes that remain.
         for i in 0..<count {
@@ -291,7 +301,7 @@ package final class _DecoderImpl: Decoder {
             return levelMark
         }
         reader.offset = valueStart
-        let positional = isMap && options.positional
+        let positional = isMap && options.positional && !valueIsDictionary
         let count = isMap && !positional ? try reader.readMapHeader() : try reader.readArrayHeader()
         guard count <= limits.maxElementCount else {
             throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: valueStart)
@@ -315,6 +325,7 @@ package final class _DecoderImpl: Decoder {
     /// A decoder for the value at `offset`, independent of this one's containers (for `superDecoder`).
     func subDecoder(at offset: Int, path: [any CodingKey]) -> _DecoderImpl {
         let sub = _DecoderImpl(reader.bytes, options: options, limits: limits, userInfo: [:])
+        sub.userInfo = userInfo
         sub.reader.offset = offset
         sub.valueStart = offset
         sub.codingPath = path
@@ -372,10 +383,15 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         }
     }
 
-    func contains(_ key: Key) -> Bool { (try? locate(key)) ?? nil != nil }
+    func contains(_ key: Key) -> Bool {
+        // Positional: `locate` would consume the slot, and `contains` is only a question.
+        let f = impl.frames[frame]
+        if f.positional { return f.consumed < f.count }
+        return (try? locate(key)) ?? nil != nil
+    }
 
     /// Whether the key at `offset` equals `key`: compares UTF-8 bytes, or the integer for int keys.
-    func keyMatches(_ key: Key, at offset: Int) -> Bool {
+    func keyMatches(_ key: some CodingKey, at offset: Int) -> Bool {
         var r = MessagePackReader(impl.reader.bytes, offset: offset)
         guard let b = try? r.peekFormatByte() else { return false }
         if (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
@@ -396,7 +412,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// Finds the value offset for `key`: first at the in-order cursor, else through the key index.
     /// Moves the cursor past the entry when it matched in order.
-    func locate(_ key: Key) throws -> Int? {
+    func locate(_ key: some CodingKey) throws -> Int? {
         var f = impl.frames[frame]
         if f.positional {
             guard f.consumed < f.count else { return nil }
@@ -437,7 +453,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         }
     }
 
-    func missing(_ key: Key) -> DecodingError {
+    func missing(_ key: some CodingKey) -> DecodingError {
         .keyNotFound(
             key,
             DecodingError.Context(
@@ -536,10 +552,11 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try subDecoder(forKey: key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { try subDecoder(forKey: Key(stringValue: "super")!) }
+    // "super" need not be one of `Key`'s cases, so it is looked up without going through `Key`.
+    func superDecoder() throws -> any Decoder { try subDecoder(forKey: _IndexKey.super) }
     func superDecoder(forKey key: Key) throws -> any Decoder { try subDecoder(forKey: key) }
 
-    func subDecoder(forKey key: Key) throws -> _DecoderImpl {
+    func subDecoder(forKey key: some CodingKey) throws -> _DecoderImpl {
         guard let offset = try locate(key) else { throw missing(key) }
         impl.reader.offset = offset
         try impl.reader.skipValue(limits: impl.limits)

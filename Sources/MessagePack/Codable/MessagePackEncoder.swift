@@ -73,8 +73,13 @@ package struct _IndexKey: CodingKey {
 }
 
 /// Marks `Dictionary` so the encoder can sort its keys and write integer keys as integers.
-protocol _DictionaryMarker {}
-extension Dictionary: _DictionaryMarker {}
+protocol _DictionaryMarker {
+    /// Whether the keys are `Int`s. (A `String` key such as "1" also has an `intValue`, but stays a str.)
+    static var _hasIntegerKeys: Bool { get }
+}
+extension Dictionary: _DictionaryMarker {
+    static var _hasIntegerKeys: Bool { Key.self == Int.self }
+}
 
 /// The one encoder object behind every container of one `encode` call.
 package final class _EncoderImpl: Encoder {
@@ -101,6 +106,10 @@ package final class _EncoderImpl: Encoder {
     var nextSerial = 0
     var nextMapSortsKeys = false
     var nextMapIsDictionary = false
+    var nextMapHasIntegerKeys = false
+    /// The frame count when the value being encoded began: a second `container(keyedBy:)` request for the
+    /// same value (a subclass passing its encoder to `super.encode(to:)`) reuses the map opened there.
+    var levelMark = 0
     /// Start offsets of the entries of maps being sorted.
     var entryOffsets: [Int] = []
 
@@ -254,9 +263,10 @@ package final class _EncoderImpl: Encoder {
             return writer.write(_identityCast(value, to: MessagePackTimestamp.self))
         }
         if let hook, try hook.encode(value, impl: self) { return }
-        if value is any _DictionaryMarker {
+        if let dictionary = T.self as? any _DictionaryMarker.Type {
             nextMapSortsKeys = options.sortsDictionaryKeys
             nextMapIsDictionary = true
+            nextMapHasIntegerKeys = dictionary._hasIntegerKeys
         }
         try encodeWithContainers(value)
     }
@@ -265,7 +275,12 @@ package final class _EncoderImpl: Encoder {
     package func encodeWithContainers<T: Encodable>(_ value: T) throws {
         guard depth < maxDepth else { throw Self.tooDeep(maxDepth) }
         depth += 1
-        defer { depth -= 1 }
+        let savedLevelMark = levelMark
+        levelMark = frames.count
+        defer {
+            depth -= 1
+            levelMark = savedLevelMark
+        }
         let mark = frames.count
         let start = writer.byteCount
         try value.encode(to: self)
@@ -281,8 +296,25 @@ package final class _EncoderImpl: Encoder {
     // MARK: Encoder
 
     package func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        // The value's own container, when it asks again, is the one it opened first; a `superEncoder`
+        // starts a new value just above its `.single` frame.
+        var mark = min(levelMark, frames.count)
+        if let single = frames[mark...].lastIndex(where: { $0.kind == .single }) { mark = single + 1 }
+        if frames.count > mark, frames[mark].kind == (options.positional ? .array : .map), !nextMapIsDictionary {
+            return KeyedEncodingContainer(
+                _KeyedEncoder<Key>(
+                    impl: self, frame: mark, serial: frames[mark].serial, positional: options.positional,
+                    isDictionary: false))
+        }
+        return nestedKeyedContainer(keyedBy: type)
+    }
+
+    /// Opens a new keyed container at the current position.
+    func nestedKeyedContainer<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let isDictionary = nextMapIsDictionary
+        let integerKeys = nextMapHasIntegerKeys
         nextMapIsDictionary = false
+        nextMapHasIntegerKeys = false
         if options.positional && !isDictionary {
             let (index, serial) = openFrame(.array)
             return KeyedEncodingContainer(
@@ -290,17 +322,20 @@ package final class _EncoderImpl: Encoder {
         }
         let (index, serial) = openFrame(.map)
         return KeyedEncodingContainer(
-            _KeyedEncoder<Key>(impl: self, frame: index, serial: serial, positional: false, isDictionary: isDictionary))
+            _KeyedEncoder<Key>(
+                impl: self, frame: index, serial: serial, positional: false, isDictionary: isDictionary && integerKeys))
     }
 
     package func unkeyedContainer() -> any UnkeyedEncodingContainer {
         nextMapIsDictionary = false
+        nextMapHasIntegerKeys = false
         let (index, serial) = openFrame(.array)
         return _UnkeyedEncoder(impl: self, frame: index, serial: serial)
     }
 
     package func singleValueContainer() -> any SingleValueEncodingContainer {
         nextMapIsDictionary = false
+        nextMapHasIntegerKeys = false
         return _SingleValueEncoder(impl: self)
     }
 }
@@ -333,12 +368,13 @@ struct _KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let frame: Int
     let serial: Int
     let positional: Bool
+    /// Whether keys are written as integers (a `Dictionary<Int, _>`).
     let isDictionary: Bool
 
     var codingPath: [any CodingKey] { impl.codingPath }
 
     @inline(__always)
-    func begin(_ key: Key) throws {
+    func begin(_ key: some CodingKey) throws {
         try impl.prepare(frame: frame, serial: serial)
         if impl.frames[frame].sortsKeys { impl.entryOffsets.append(impl.writer.byteCount) }
         impl.frames[frame].count += 1
@@ -393,7 +429,7 @@ struct _KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         -> KeyedEncodingContainer<NestedKey>
     {
         try? begin(key)
-        return impl.container(keyedBy: keyType)
+        return impl.nestedKeyedContainer(keyedBy: keyType)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -401,9 +437,12 @@ struct _KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return impl.unkeyedContainer()
     }
 
-    func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    // "super" need not be one of `Key`'s cases, so it is written without going through `Key`.
+    func superEncoder() -> any Encoder { superEncoder(anyKey: _IndexKey.super) }
 
-    func superEncoder(forKey key: Key) -> any Encoder {
+    func superEncoder(forKey key: Key) -> any Encoder { superEncoder(anyKey: key) }
+
+    func superEncoder(anyKey key: some CodingKey) -> any Encoder {
         try? begin(key)
         _ = impl.openFrame(.single)
         return impl
@@ -456,7 +495,7 @@ struct _UnkeyedEncoder: UnkeyedEncodingContainer {
         -> KeyedEncodingContainer<NestedKey>
     {
         try? begin()
-        return impl.container(keyedBy: keyType)
+        return impl.nestedKeyedContainer(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

@@ -110,7 +110,9 @@ extension MessagePackError {
 
     @inline(never) @usableFromInline
     static func typeMismatch(at offset: Int, expected: String, found: UInt8) -> MessagePackError {
-        MessagePackError(
+        // 0xc1 is not a value of another kind but no value at all.
+        if found == FormatByte.neverUsed { return .invalidFormatByte(at: offset) }
+        return MessagePackError(
             .typeMismatch, at: offset,
             "expected \(expected) but found \(FormatByte.familyName(found)) (0x\(hexByte(found)))")
     }

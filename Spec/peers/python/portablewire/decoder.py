@@ -500,8 +500,9 @@ class _Decoder:
             self._fill(entry, obj, data, start)
             return obj
         except PortableError as error:
-            if error._segments is None:  # raised by a hook (e.g. globalDataUnavailable): locate it
+            if error.offset is None:  # raised by a hook (e.g. globalDataUnavailable): locate it
                 error.offset = start
+            if error._segments is None:  # a hook may give the path inside the data (portablewire.pydantic)
                 error._segments = []
             raise
 

@@ -14,6 +14,9 @@ A registered class is sent as a portable object: its wire name plus its data, wh
   without ``__init__``) from that value;
 - ``__new_deserialized__(data, global_data)`` (a classmethod or staticmethod) builds the instance.
 
+A pydantic 2 model (``BaseModel`` subclass) without these hooks is sent with its own
+``model_dump`` and rebuilt with ``model_validate`` (see :mod:`portablewire.pydantic`).
+
 ``two_phase=True`` marks a type whose instances may be reached again from inside their own data
 (cycles): the decoder creates the blank instance first, so back-references inside resolve to it.
 See Spec/portable-objects.md, "Registration".
@@ -21,6 +24,7 @@ See Spec/portable-objects.md, "Registration".
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
@@ -79,6 +83,11 @@ class Registry:
             raise TypeError(f"{cls.__qualname__} carries its type name per instance and needs no registration")
         name = f"{cls.__module__}.{cls.__qualname__}" if name is None else name
         new_deserialized = getattr(cls, "__new_deserialized__", None)
+        serialize, deserialize = getattr(cls, "__serialize__", None), getattr(cls, "__deserialize__", None)
+        if serialize is deserialize is new_deserialized is None and _is_pydantic_model(cls):
+            from .pydantic import model_hooks  # data through model_dump / model_validate
+
+            serialize, new_deserialized = model_hooks(cls, name, self, two_phase=two_phase)
         if two_phase and new_deserialized is not None:
             raise TypeError(
                 f"{cls.__qualname__} is two-phase, so the decoder creates it blank before decoding its data; "
@@ -88,8 +97,8 @@ class Registry:
             name,
             cls,
             two_phase,
-            serialize=getattr(cls, "__serialize__", None),
-            deserialize=getattr(cls, "__deserialize__", None),
+            serialize=serialize,
+            deserialize=deserialize,
             new_deserialized=new_deserialized,
         )
         uses_dict = entry.serialize is None or (entry.deserialize is None and new_deserialized is None)
@@ -135,6 +144,12 @@ class Registry:
     def names(self) -> list[str]:
         """All registered names, in registration order."""
         return list(self._by_name)
+
+
+def _is_pydantic_model(cls: type) -> bool:
+    """A pydantic 2 model class; checked without importing pydantic (a model means it is loaded)."""
+    base = getattr(sys.modules.get("pydantic"), "BaseModel", None)
+    return base is not None and issubclass(cls, base)
 
 
 def _describe(entry: TypeEntry) -> str:

@@ -1,0 +1,296 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Pydantic models as portable objects, with no hand-written hooks.
+
+``@portable_class`` recognises a subclass of ``pydantic.BaseModel`` (pydantic 2) and sends it
+with the model's own serialization: its data is ``model_dump(mode="python", by_alias=True,
+round_trip=True)`` and the receiver builds the instance with ``model_validate(data)``, so field
+types, defaults and validators apply on the way in::
+
+    class VariableType(str, Enum):
+        mean = "mean"
+        quantile = "quantile"
+
+    @portable_class("app.CustomVariable")
+    class CustomVariable(BaseModel):
+        type: VariableType
+        quantile: Optional[confloat(ge=0, le=1)] = None
+
+    # data on the wire: {"type": "quantile", "quantile": 0.5}
+
+The data is what a Swift ``Codable`` struct with the same fields writes and reads: a str-keyed
+map in field order (aliases are the keys), enums as their values, ``None`` as nil (Swift reads
+an absent key or nil alike; a key Swift leaves out gets the model's default here). To match
+Swift and the wire, ``model_dump``'s Python values are adjusted:
+
+- an ``Enum`` member becomes its value, a ``datetime`` a timestamp (naive means UTC; received
+  timestamps become aware UTC datetimes before validation, as Swift's ``Date``), a set a list
+  (sorted when its items sort), other values the format lacks (``UUID``, ``Decimal``, ``date``,
+  ``Path``...) their JSON form from pydantic (a str), so the model validates them back;
+- a value that is itself an instance of a class registered in the same registry (a nested
+  registered model, a registered plain class in an ``Any`` field) stays that instance, so it
+  travels as a portable object: written once and back-referenced, as Swift writes a nested
+  ``Portable``. A nested model that is not registered is plain data (a map), like a nested
+  Swift struct that is only ``Codable``.
+
+Data the model rejects raises :class:`~portablewire.PortableError` with code ``typeMismatch``,
+the offset of the object, and the path of the first offending value (the spec's paths continue
+into an object's data: ``$.kwargs.variables[0].quantile``); the ``ValidationError`` is its
+``__cause__``. A model that cannot be dumped raises ``cannotSerialize`` with its path.
+
+Models are ordinary portable types: they cannot be two-phase (``model_validate`` needs the whole
+data), a subclass needs its own registration, and a class that defines ``__serialize__``,
+``__deserialize__`` or ``__new_deserialized__`` keeps its own hooks. This module imports
+pydantic only when a model is registered; the package itself depends only on msgpack.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import weakref
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from msgpack import Timestamp
+
+from .errors import OtherKey, PortableError
+from .objects import OpaqueObject
+from .registry import Registry, default_registry
+from .values import Ext, Float32, Map
+
+__all__ = ["register_model", "model_hooks", "is_model_class"]
+
+_ABSENT = object()
+_DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
+_PLAIN = (type(None), bool, int, float, str, bytes, Float32, Timestamp, Ext, Map)
+
+
+def is_model_class(cls: object) -> bool:
+    """Whether ``cls`` is a pydantic 2 model class (False when pydantic was never imported)."""
+    import sys
+
+    pydantic = sys.modules.get("pydantic")
+    base = getattr(pydantic, "BaseModel", None)
+    return isinstance(cls, type) and base is not None and issubclass(cls, base)
+
+
+def register_model(cls: type, name: str | None = None, *, registry: Registry | None = None) -> type:
+    """Registers the pydantic model ``cls`` (for models you cannot decorate); returns ``cls``.
+
+    The same as ``(registry or default_registry).register(cls, name)``.
+    """
+    if not is_model_class(cls):
+        raise TypeError(f"{cls!r} is not a pydantic BaseModel subclass")
+    return (default_registry if registry is None else registry).register(cls, name)
+
+
+def model_hooks(cls: type, name: str, registry: Registry, *, two_phase: bool = False) -> tuple[Callable, Callable]:
+    """The ``(serialize, new_deserialized)`` hooks with which ``registry`` sends the model ``cls``.
+
+    Called by :meth:`Registry.register`. The hooks compare equal for equal arguments, so
+    registering a model twice under one name stays a no-op.
+    """
+    if not hasattr(cls, "model_validate") or not hasattr(cls, "model_dump"):
+        raise TypeError(f"{cls.__qualname__} is not a pydantic 2 model (no model_dump/model_validate)")
+    if two_phase:
+        raise TypeError(
+            f"{cls.__qualname__} is a pydantic model, built by model_validate from its complete data, so it "
+            "cannot be two-phase; register it without two_phase=True (cycles through models are not supported)"
+        )
+    return _Dump(cls, registry), _Load(cls, name)
+
+
+# MARK: Encoding
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dump:
+    """``serialize`` hook: the model's ``model_dump``, adjusted to wire values."""
+
+    cls: type
+    registry: Registry
+
+    def __call__(self, obj: Any, global_data: object) -> object:
+        from pydantic_core import PydanticSerializationError
+
+        try:
+            dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
+        except (PydanticSerializationError, ValueError, TypeError) as error:
+            raise PortableError(
+                "cannotSerialize",
+                f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
+                hint="make the model dumpable (field serializers), or break the cycle",
+            ) from error
+        return self._model(obj, dumped)
+
+    def _keep(self, value: object) -> bool:
+        """Whether ``value`` is itself a portable object here (sent as such, identity kept)."""
+        return self.registry.entry_for_class(type(value)) is not None or isinstance(value, OpaqueObject)
+
+    def _model(self, raw: Any, dumped: object) -> object:
+        """The wire data of a model whose dump is ``dumped``: walks the fields next to the dump."""
+        root = getattr(type(raw), "__pydantic_root_model__", False)
+        if root:
+            return self._wire(raw.root, dumped)
+        if type(dumped) is not dict:
+            return _plain(dumped, self._keep)
+        keys = _dump_keys(type(raw))
+        out = {}
+        for key, value in dumped.items():
+            attribute = keys.get(key)
+            raw_value = getattr(raw, attribute, _ABSENT) if attribute is not None else _ABSENT
+            out[_plain_key(key)] = self._wire(raw_value, value)
+        return out
+
+    def _wire(self, raw: object, dumped: object) -> object:
+        """Converts ``dumped`` (the dump of ``raw``) to wire values, keeping registered instances."""
+        if raw is _ABSENT:
+            return _plain(dumped, self._keep)
+        if self._keep(raw) and (dumped is raw or type(dumped) is dict):
+            return raw
+        t = type(dumped)
+        if t is dict:
+            if is_model_class(type(raw)):
+                return self._model(raw, dumped)
+            if isinstance(raw, dict):
+                return {_plain_key(k): self._wire(raw.get(k, _ABSENT), v) for k, v in dumped.items()}
+            if dataclasses.is_dataclass(raw) and not isinstance(raw, type):
+                return {_plain_key(k): self._wire(getattr(raw, k, _ABSENT), v) for k, v in dumped.items()}
+        elif (t is list or t is tuple) and isinstance(raw, (list, tuple)) and len(raw) == len(dumped):
+            return [self._wire(r, d) for r, d in zip(raw, dumped)]
+        return _plain(dumped, self._keep)
+
+
+def _dump_keys(cls: type) -> dict[str, str]:
+    """Maps the keys ``model_dump(by_alias=True)`` writes to the model's attribute names."""
+    keys = _DUMP_KEYS.get(cls)
+    if keys is None:
+        keys = {}
+        for attribute, field in cls.model_fields.items():
+            keys[field.serialization_alias or field.alias or attribute] = attribute
+        _DUMP_KEYS[cls] = keys
+    return keys
+
+
+def _plain_key(key: object) -> object:
+    return _plain(key, None) if isinstance(key, Enum) else key
+
+
+def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
+    """Turns one dumped Python value into values the format has (see the module docs)."""
+    t = type(value)
+    if t in _PLAIN:
+        return value
+    if t is dict:
+        return {_plain_key(k): _plain(v, keep) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [_plain(v, keep) for v in value]
+    if keep is not None and keep(value):
+        return value
+    if isinstance(value, Enum):
+        return _plain(value.value, keep)
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return Timestamp.from_datetime(value)
+    if isinstance(value, (set, frozenset)):
+        items = [_plain(v, keep) for v in value]
+        try:
+            items.sort()
+        except TypeError:
+            pass
+        return items
+    if isinstance(value, (str, int, float, bytes, bytearray, list, tuple, dict, OpaqueObject)):
+        return value  # subclasses of plain types: the encoder writes them as their base type
+    try:
+        from pydantic_core import to_jsonable_python
+
+        return to_jsonable_python(value)
+    except Exception:  # noqa: BLE001 - not convertible: the encoder reports it with its path
+        return value
+
+
+# MARK: Decoding
+
+
+@dataclasses.dataclass(frozen=True)
+class _Load:
+    """``new_deserialized`` hook: ``model_validate`` on the received data."""
+
+    cls: type
+    name: str
+
+    def __call__(self, data: object, global_data: object) -> object:
+        from pydantic import ValidationError
+
+        data = _from_wire(data)
+        try:
+            return self.cls.model_validate(data)
+        except ValidationError as error:
+            raise _mismatch(self.cls, self.name, data, error) from error
+
+
+def _from_wire(value: object) -> object:
+    """Received values as pydantic reads them: timestamps as UTC datetimes, exact maps as dicts."""
+    t = type(value)
+    if t is dict:
+        return {k: _from_wire(v) for k, v in value.items()}
+    if t is list:
+        return [_from_wire(v) for v in value]
+    if t is Timestamp:
+        return value.to_datetime()
+    if t is Map:
+        converted = {}
+        try:
+            for k, v in value.pairs:
+                converted[_from_wire(k)] = _from_wire(v)
+        except TypeError:
+            return value
+        return converted if len(converted) == len(value.pairs) else value
+    return value
+
+
+def _mismatch(cls: type, name: str, data: object, error: Any) -> PortableError:
+    errors = error.errors(include_url=False)
+    shown = []
+    for item in errors[:3]:
+        where = ".".join(str(part) for part in item["loc"]) or "(data)"
+        shown.append(f"{where}: {item['msg']} [type={item['type']}, input={_short(item.get('input'))}]")
+    more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+    result = PortableError(
+        "typeMismatch",
+        f"the data of {name!r} does not validate as {cls.__qualname__} "
+        f"({len(errors)} error{'s' if len(errors) != 1 else ''}): {'; '.join(shown)}{more}",
+        hint=f"send data that fits {cls.__qualname__}'s fields (the ValidationError is the __cause__)",
+    )
+    # Innermost first, as the decoder extends it outward: the path continues into the data.
+    result._segments = list(reversed(_resolve(data, errors[0]["loc"] if errors else ())))
+    return result
+
+
+def _resolve(data: object, loc: tuple) -> list:
+    """The longest prefix of a pydantic ``loc`` that names values inside ``data``, as path segments."""
+    segments: list = []
+    current = data
+    for part in loc:
+        if type(current) is dict:
+            try:
+                found = part in current
+            except TypeError:
+                break
+            if not found:
+                break
+            segments.append(part if type(part) is str else OtherKey(part))
+            current = current[part]
+        elif type(current) is list and type(part) is int and 0 <= part < len(current):
+            segments.append(part)
+            current = current[part]
+        else:
+            break
+    return segments
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,277 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Pydantic models as portable objects through @portable_class (portablewire.pydantic).
+
+Needs pydantic 2; without it this module fails to import (it is never skipped).
+"""
+
+import datetime
+import uuid
+from enum import Enum
+from typing import Any, Optional
+
+import pydantic
+import pytest
+from msgpack import Timestamp
+from pydantic import BaseModel, Field, RootModel, ValidationError, confloat
+
+from portablewire import OpaqueObject, PortableError, Registry, default_registry, packb, portable_class, unpackb
+from portablewire.pydantic import register_model
+
+assert pydantic.VERSION.startswith("2."), f"these tests need pydantic 2, not {pydantic.VERSION}"
+
+registry = Registry()
+
+
+class VariableType(str, Enum):
+    mean = "mean"
+    variance = "variance"
+    standard_error_of_mean = "standard_error_of_mean"
+    quantile = "quantile"
+
+
+@portable_class("app.CustomVariable", registry=registry)
+class CustomVariable(BaseModel):
+    type: VariableType
+    quantile: Optional[confloat(ge=0, le=1)] = None
+
+
+class Bounds(BaseModel):  # not registered: travels as a plain map, like a Codable-only Swift struct
+    low: float
+    high: float
+
+
+@portable_class("app.Analysis", registry=registry)
+class Analysis(BaseModel):
+    title: str = Field(alias="displayTitle")
+    primary: CustomVariable
+    others: list[CustomVariable] = []
+    by_name: dict[str, CustomVariable] = {}
+    bounds: Optional[Bounds] = None
+    extra: Any = None
+
+
+class Color(Enum):  # not a str enum: still sent as its value
+    red = 1
+    green = 2
+
+
+@portable_class("app.Stamped", registry=registry)
+class Stamped(BaseModel):
+    at: datetime.datetime
+    id: uuid.UUID
+    tags: set[str]
+    color: Color
+
+
+@portable_class("app.Scores", registry=registry)
+class Scores(RootModel[list[CustomVariable]]):
+    pass
+
+
+def roundtrip(value):
+    return unpackb(packb(value, registry=registry), registry=registry)
+
+
+# MARK: Wire format
+
+
+def test_custom_variable_wire_bytes_are_exactly_the_portable_object():
+    # Spec/portable-objects.md 4.2: P = ext type 0x50; payload = type-ref (the name as a str, the
+    # first in the message) then the data, a str-keyed map in field order. The payload is
+    # 19 (b2 + 18-byte name) + 33 (map) = 52 = 0x34 bytes, so the header is ext8: c7 34 50.
+    expected = bytes.fromhex(
+        "c7 34 50"  # ext8, 52-byte payload, type 80 (P): object 0
+        "b2 61 70 70 2e 43 75 73 74 6f 6d 56 61 72 69 61 62 6c 65"  # "app.CustomVariable"
+        "82"  # data: fixmap of 2 entries
+        "a4 74 79 70 65"  # "type"
+        "a8 71 75 61 6e 74 69 6c 65"  # "quantile" (the enum's value)
+        "a8 71 75 61 6e 74 69 6c 65"  # "quantile"
+        "cb 3f e0 00 00 00 00 00 00"  # 0.5 as float64 (what Swift's Double writes)
+    )
+    value = CustomVariable(type="quantile", quantile=0.5)
+    assert packb(value, registry=registry) == expected
+    decoded = unpackb(expected, registry=registry)
+    assert type(decoded) is CustomVariable
+    assert decoded.type is VariableType.quantile
+    assert decoded.quantile == 0.5
+
+
+def test_none_optional_is_written_as_nil():
+    data = packb(CustomVariable(type="mean"), registry=registry)
+    assert data.endswith(bytes.fromhex("82 a4 74 79 70 65 a4 6d 65 61 6e a8 71 75 61 6e 74 69 6c 65 c0"))
+    assert roundtrip(CustomVariable(type="mean")) == CustomVariable(type="mean")
+
+
+def test_swift_data_without_the_optional_key_decodes_with_the_default():
+    # Swift's synthesized Codable leaves a nil optional out: {"type": "mean"}. Payload: 19 (name)
+    # + 11 (81, a4 "type", a4 "mean") = 30 = 0x1e bytes.
+    swift = bytes.fromhex("c7 1e 50 b2 61 70 70 2e 43 75 73 74 6f 6d 56 61 72 69 61 62 6c 65 81 a4 74 79 70 65 a4 6d 65 61 6e")
+    assert packb(OpaqueObject("app.CustomVariable", {"type": "mean"})) == swift
+    decoded = unpackb(swift, registry=registry)
+    assert decoded == CustomVariable(type=VariableType.mean, quantile=None)
+
+
+def test_enum_values_timestamps_uuids_and_sets_are_wire_values():
+    value = Stamped(
+        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
+        id=uuid.UUID(int=7),
+        tags={"b", "c", "a"},
+        color=Color.green,
+    )
+    opaque = unpackb(packb(value, registry=registry), passthrough=True)
+    assert opaque.name == "app.Stamped"
+    assert opaque.data == {
+        "at": Timestamp(1704164645, 250000000),
+        "id": "00000000-0000-0000-0000-000000000007",
+        "tags": ["a", "b", "c"],
+        "color": 2,
+    }
+    assert roundtrip(value) == value
+
+
+def test_aliases_are_the_wire_keys_and_unregistered_nested_models_are_maps():
+    value = Analysis(displayTitle="t", primary=CustomVariable(type="mean"), bounds=Bounds(low=0, high=1))
+    opaque = unpackb(packb(value, registry=registry), passthrough=True)
+    assert list(opaque.data) == ["displayTitle", "primary", "others", "by_name", "bounds", "extra"]
+    assert opaque.data["bounds"] == {"low": 0.0, "high": 1.0}
+    assert isinstance(opaque.data["primary"], OpaqueObject)  # a registered model stays an object
+    assert opaque.data["primary"].data == {"type": "mean", "quantile": None}
+    assert roundtrip(value) == value
+
+
+def test_root_model():
+    value = Scores([CustomVariable(type="mean"), CustomVariable(type="quantile", quantile=0.1)])
+    decoded = roundtrip(value)
+    assert type(decoded) is Scores and decoded == value
+
+
+# MARK: Nesting and identity
+
+
+def test_models_nest_in_lists_and_dicts():
+    a = CustomVariable(type="quantile", quantile=0.25)
+    b = CustomVariable(type="variance")
+    message = {"args": [1, "x"], "kwargs": {"variables": [a, b], "by_name": {"a": a, "b": [b]}}}
+    decoded = roundtrip(message)
+    assert decoded == message
+    variables = decoded["kwargs"]["variables"]
+    assert [type(v) for v in variables] == [CustomVariable, CustomVariable]
+    assert decoded["kwargs"]["by_name"]["a"] is variables[0]
+    assert decoded["kwargs"]["by_name"]["b"][0] is variables[1]
+
+
+def test_a_model_referenced_twice_is_sent_once_and_arrives_as_one_instance():
+    v = CustomVariable(type="quantile", quantile=0.5)
+    data = packb([v, v], registry=registry)
+    assert data[:4] == bytes.fromhex("92 c7 34 50")
+    assert data[-3:] == bytes.fromhex("d4 52 00")  # R: object 0
+    first, second = unpackb(data, registry=registry)
+    assert first is second and first == v
+
+
+def test_registered_models_inside_models_keep_identity():
+    v = CustomVariable(type="quantile", quantile=0.9)
+    value = Analysis(displayTitle="t", primary=v, others=[v, v], by_name={"v": v}, extra=[v])
+    data = packb(value, registry=registry)
+    assert data.count(b"app.CustomVariable") == 1
+    decoded = unpackb(data, registry=registry)
+    assert decoded == value
+    assert decoded.primary is decoded.others[0] is decoded.others[1] is decoded.by_name["v"] is decoded.extra[0]
+
+
+# MARK: Errors
+
+
+def test_validation_error_is_type_mismatch_with_the_path_into_the_data():
+    good = CustomVariable(type="mean")
+    bad = OpaqueObject("app.CustomVariable", {"type": "quantile", "quantile": 1.5})
+    data = packb({"kwargs": {"variables": [good, bad]}}, registry=registry)
+    with pytest.raises(PortableError) as caught:
+        unpackb(data, registry=registry)
+    error = caught.value
+    assert error.code == "typeMismatch"
+    assert error.path == "$.kwargs.variables[1].quantile"
+    assert data[error.offset] == 0xC7 and data[error.offset + 2] == 0x50  # the P of the bad object
+    assert "less than or equal to 1" in str(error)
+    assert isinstance(error.__cause__, ValidationError)
+
+
+def test_unknown_enum_value_and_non_map_data_are_type_mismatch():
+    with pytest.raises(PortableError) as caught:
+        unpackb(packb([OpaqueObject("app.CustomVariable", {"type": "median"})]), registry=registry)
+    assert caught.value.code == "typeMismatch"
+    assert caught.value.path == "$[0].type"
+    with pytest.raises(PortableError) as caught:
+        unpackb(packb({"v": OpaqueObject("app.CustomVariable", [1, 2])}), registry=registry)
+    assert caught.value.code == "typeMismatch"
+    assert caught.value.path == "$.v"
+    with pytest.raises(PortableError) as caught:
+        unpackb(packb(OpaqueObject("app.CustomVariable", {})), registry=registry)
+    assert caught.value.code == "typeMismatch" and caught.value.path == "$"
+    assert "type: Field required" in str(caught.value)
+
+
+def test_errors_pickle_with_their_path():
+    import pickle
+
+    with pytest.raises(PortableError) as caught:
+        unpackb(packb([OpaqueObject("app.CustomVariable", {"type": "x"})]), registry=registry)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (copy.code, copy.path, copy.offset) == ("typeMismatch", "$[0].type", caught.value.offset)
+
+
+def test_unserializable_value_is_cannot_serialize_with_path():
+    value = Analysis(displayTitle="t", primary=CustomVariable(type="mean"), extra=object())
+    with pytest.raises(PortableError) as caught:
+        packb({"kwargs": {"input": value}}, registry=registry)
+    assert caught.value.code == "cannotSerialize"
+    assert caught.value.path == "$.kwargs.input.extra"
+
+
+# MARK: Registration
+
+
+def test_models_cannot_be_two_phase():
+    with pytest.raises(TypeError, match="cannot be two-phase"):
+
+        @portable_class("app.Cyclic", two_phase=True, registry=Registry())
+        class Cyclic(BaseModel):
+            x: int = 0
+
+
+def test_registering_a_model_again_is_a_no_op_and_register_model_works():
+    assert registry.register(CustomVariable, "app.CustomVariable") is CustomVariable
+    other = Registry()
+    assert register_model(CustomVariable, "x.Var", registry=other) is CustomVariable
+    assert other.entry_for_class(CustomVariable).name == "x.Var"
+    with pytest.raises(TypeError):
+        register_model(int, registry=other)
+
+
+def test_own_hooks_win_over_model_dump():
+    local = Registry()
+
+    @portable_class("app.Compact", registry=local)
+    class Compact(BaseModel):
+        x: int
+
+        def __serialize__(self, global_data):
+            return [self.x]
+
+        @classmethod
+        def __new_deserialized__(cls, data, global_data):
+            return cls(x=data[0])
+
+    assert packb(Compact(x=3), registry=local).endswith(b"\x91\x03")
+    assert unpackb(packb(Compact(x=3), registry=local), registry=local) == Compact(x=3)
+
+
+def test_the_decorator_as_written_in_the_brief_uses_the_default_registry():
+    @portable_class("test.pydantic.DefaultVariable")
+    class DefaultVariable(BaseModel):
+        type: VariableType
+        quantile: Optional[confloat(ge=0, le=1)] = None
+
+    assert default_registry.entry_for_class(DefaultVariable).name == "test.pydantic.DefaultVariable"
+    value = DefaultVariable(type="quantile", quantile=0.5)
+    assert unpackb(packb({"k": [value]})) == {"k": [value]}
