@@ -26,7 +26,7 @@ from .encoder import packb
 from .options import ExtTypes, Limits
 from .registry import Registry
 
-__all__ = ["CONTENT_TYPE", "CONTENT_ENCODING", "register_kombu_serializer"]
+__all__ = ["CONTENT_ENCODING", "CONTENT_TYPE", "register_kombu_serializer"]
 
 #: The MIME type of PortableWire message bodies.
 CONTENT_TYPE = "application/x-portablewire"

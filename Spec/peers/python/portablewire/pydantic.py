@@ -59,7 +59,7 @@ from .objects import OpaqueObject
 from .registry import Registry, default_registry
 from .values import Ext, Float32, Map
 
-__all__ = ["register_model", "model_hooks", "is_model_class"]
+__all__ = ["is_model_class", "model_hooks", "register_model"]
 
 _ABSENT = object()
 _DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
@@ -192,7 +192,7 @@ def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
         return _plain(value.value, keep)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
         return Timestamp.from_datetime(value)
     if isinstance(value, (set, frozenset)):
         items = [_plain(v, keep) for v in value]

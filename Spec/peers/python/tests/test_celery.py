@@ -8,7 +8,7 @@ to import: it is never skipped.
 """
 
 import threading
-from typing import Optional
+from enum import Enum
 
 import celery
 import kombu.serialization
@@ -16,8 +16,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_received
 from pydantic import BaseModel, confloat
-
-from enum import Enum
 
 from portablewire import Registry, packb, portable_class, unpackb
 from portablewire.kombu import CONTENT_ENCODING, CONTENT_TYPE, register_kombu_serializer
@@ -37,7 +35,7 @@ class VariableType(str, Enum):
 @portable_class("app.CustomVariable", registry=registry)
 class CustomVariable(BaseModel):
     type: VariableType
-    quantile: Optional[confloat(ge=0, le=1)] = None
+    quantile: confloat(ge=0, le=1) | None = None
 
 
 @portable_class("app.Summary", registry=registry)

@@ -7,7 +7,7 @@ Needs pydantic 2; without it this module fails to import (it is never skipped).
 import datetime
 import uuid
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 import pydantic
 import pytest
@@ -32,7 +32,7 @@ class VariableType(str, Enum):
 @portable_class("app.CustomVariable", registry=registry)
 class CustomVariable(BaseModel):
     type: VariableType
-    quantile: Optional[confloat(ge=0, le=1)] = None
+    quantile: confloat(ge=0, le=1) | None = None
 
 
 class Bounds(BaseModel):  # not registered: travels as a plain map, like a Codable-only Swift struct
@@ -46,7 +46,7 @@ class Analysis(BaseModel):
     primary: CustomVariable
     others: list[CustomVariable] = []
     by_name: dict[str, CustomVariable] = {}
-    bounds: Optional[Bounds] = None
+    bounds: Bounds | None = None
     extra: Any = None
 
 
@@ -105,7 +105,9 @@ def test_none_optional_is_written_as_nil():
 def test_swift_data_without_the_optional_key_decodes_with_the_default():
     # Swift's synthesized Codable leaves a nil optional out: {"type": "mean"}. Payload: 19 (name)
     # + 11 (81, a4 "type", a4 "mean") = 30 = 0x1e bytes.
-    swift = bytes.fromhex("c7 1e 50 b2 61 70 70 2e 43 75 73 74 6f 6d 56 61 72 69 61 62 6c 65 81 a4 74 79 70 65 a4 6d 65 61 6e")
+    swift = bytes.fromhex(
+        "c7 1e 50 b2 61 70 70 2e 43 75 73 74 6f 6d 56 61 72 69 61 62 6c 65 81 a4 74 79 70 65 a4 6d 65 61 6e"
+    )
     assert packb(OpaqueObject("app.CustomVariable", {"type": "mean"})) == swift
     decoded = unpackb(swift, registry=registry)
     assert decoded == CustomVariable(type=VariableType.mean, quantile=None)
@@ -113,7 +115,7 @@ def test_swift_data_without_the_optional_key_decodes_with_the_default():
 
 def test_enum_values_timestamps_uuids_and_sets_are_wire_values():
     value = Stamped(
-        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
+        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.UTC),
         id=uuid.UUID(int=7),
         tags={"b", "c", "a"},
         color=Color.green,
@@ -270,7 +272,7 @@ def test_the_decorator_as_written_in_the_brief_uses_the_default_registry():
     @portable_class("test.pydantic.DefaultVariable")
     class DefaultVariable(BaseModel):
         type: VariableType
-        quantile: Optional[confloat(ge=0, le=1)] = None
+        quantile: confloat(ge=0, le=1) | None = None
 
     assert default_registry.entry_for_class(DefaultVariable).name == "test.pydantic.DefaultVariable"
     value = DefaultVariable(type="quantile", quantile=0.5)
