@@ -131,5 +131,22 @@ func makeRegistry() throws -> TypeRegistry {
     try registry.register(PlainPersonRow.self)
     try registry.register(Greedy.self)
     try registry.register(Holder.self)
+    try registry.register(CountingRow.self)
     return registry
+}
+
+/// A class whose serializer counts its calls and uses global data.
+final class CountingRow: CustomPortable {
+    static let portableName = "app.CountingRow"
+    nonisolated(unsafe) static var calls = 0
+    let key: String
+    init(key: String) { self.key = key }
+    func serialize(globalData: GlobalData) throws -> PortableValue {
+        Self.calls += 1
+        try globalData.set(.string("shared text for \(key)"), forKey: key)
+        return .string(key)
+    }
+    static func deserialize(_ data: PortableValue, globalData: GlobalData) throws -> CountingRow {
+        CountingRow(key: data.stringValue ?? "")
+    }
 }

@@ -133,6 +133,15 @@ import TestSupport
         #expect(message.globalData.count == 10)
     }
 
+    @Test func aClassSerializerRunsOncePerMessageEvenWithGlobalData() throws {
+        let rows = [CountingRow(key: "a"), CountingRow(key: "b")]
+        CountingRow.calls = 0
+        let bytes = try encoder.encode(any: [rows[0], rows[1], rows[0]])
+        #expect(CountingRow.calls == 2, "each instance's serializer runs once, though the body is encoded twice")
+        let message = try decoder.decodeMessage(from: bytes)
+        #expect(message.globalData.map(\.key) == ["a", "b"])
+    }
+
     @Test func objectsInsideGlobalDataCannotUseGlobalData() throws {
         let error = #expect(throws: MessagePackError.self) { try encoder.encode(PortableValue.object(Holder())) }
         #expect(error?.code == .globalDataUnavailable)

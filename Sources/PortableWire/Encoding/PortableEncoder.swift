@@ -57,14 +57,15 @@ public struct PortableEncoder: Sendable {
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws -> [UInt8] {
         let globalData = GlobalData(isAvailable: true)
+        let cache = SerializationCache()
         for entry in initialGlobalData { try globalData.set(entry.value, forKey: entry.key) }
-        let first = makeImpl(globalData: globalData)
+        let first = makeImpl(globalData: globalData, cache: cache)
         try body(first.state, first.impl)
         try first.impl.closeFrames(downTo: 0)
         if globalData.count == 0 { return first.impl.writer.bytes }
 
         globalData.isFrozen = true
-        let second = makeImpl(globalData: globalData)
+        let second = makeImpl(globalData: globalData, cache: cache)
         let impl = second.impl
         let envelope = impl.writer.beginExtension(type: extensionTypes.globalData)
         impl.writer.writeMapHeader(count: globalData.count)
@@ -82,10 +83,10 @@ public struct PortableEncoder: Sendable {
         return impl.writer.bytes
     }
 
-    func makeImpl(globalData: GlobalData) -> (state: PortableEncodingState, impl: _EncoderImpl) {
+    func makeImpl(globalData: GlobalData, cache: SerializationCache) -> (state: PortableEncodingState, impl: _EncoderImpl) {
         let state = PortableEncodingState(
             registry: registry, types: extensionTypes, sortsDictionaryKeys: options.sortsDictionaryKeys,
-            globalData: globalData)
+            globalData: globalData, serialized: cache)
         let impl = _EncoderImpl(options: options, userInfo: userInfo)
         impl.hook = state
         impl.maxDepth = maxDepth

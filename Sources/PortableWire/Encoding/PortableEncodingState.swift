@@ -21,8 +21,15 @@ final class PortableEncodingState: _EncodingHook {
     var inProgress: [ObjectIdentifier: (id: Int, pathDepth: Int, twoPhase: Bool)] = [:]
     /// Keeps every instance alive until the message is done, so no `ObjectIdentifier` is reused.
     var retained: [AnyObject] = []
+    /// Custom serializers' results for class instances, shared by both passes of one message, so each
+    /// such serializer runs once per message (Spec/portable-objects.md, "Encoding" under global data).
+    let serialized: SerializationCache
 
-    init(registry: TypeRegistry, types: PortableExtensionTypes, sortsDictionaryKeys: Bool, globalData: GlobalData) {
+    init(
+        registry: TypeRegistry, types: PortableExtensionTypes, sortsDictionaryKeys: Bool, globalData: GlobalData,
+        serialized: SerializationCache
+    ) {
+        self.serialized = serialized
         self.registry = registry
         self.types = types
         self.sortsDictionaryKeys = sortsDictionaryKeys
@@ -85,9 +92,9 @@ final class PortableEncodingState: _EncodingHook {
             let encodable = object as! any Encodable
             try encodeOpened(encodable, impl)
         case .custom:
-            try write((object as! any CustomPortable).serialize(globalData: currentGlobalData), impl)
+            try write(serializeOnce(identity) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
         case .twoPhase:
-            try write((object as! any TwoPhasePortable).serialize(globalData: currentGlobalData), impl)
+            try write(serializeOnce(identity) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
         case .generic:
             try write((object as! OpaquePortable).data, impl)
         }
@@ -97,6 +104,17 @@ final class PortableEncodingState: _EncodingHook {
             inProgress[identity] = nil
             written[identity] = id
         }
+    }
+
+    /// Runs a custom serializer, or reuses its result from the first pass for a class instance met in the
+    /// body. Inside global data an object is always serialized afresh, without global data. Value types
+    /// have no identity to key on: their serializers run again in the second pass and must be deterministic.
+    func serializeOnce(_ identity: ObjectIdentifier?, _ run: (GlobalData) throws -> PortableValue) throws -> PortableValue {
+        guard let identity, !insideGlobalData else { return try run(currentGlobalData) }
+        if let cached = serialized.values[identity] { return cached }
+        let value = try run(currentGlobalData)
+        serialized.values[identity] = value
+        return value
     }
 
     private func encodeOpened<E: Encodable>(_ value: E, _ impl: _EncoderImpl) throws {
@@ -243,6 +261,11 @@ final class PortableEncodingState: _EncodingHook {
                 hint: "conform \(typeName) to Portable & Codable and register it, or convert it to plain values")
         }
     }
+}
+
+/// Custom serializers' results by instance, for one message.
+final class SerializationCache {
+    var values: [ObjectIdentifier: PortableValue] = [:]
 }
 
 /// Lets `writeAny` see through optionals hidden in `Any`.

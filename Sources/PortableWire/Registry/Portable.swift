@@ -40,8 +40,9 @@ extension Portable {
 ///         }
 ///     }
 ///
-/// When a message uses global data its body is serialized twice (once to collect global data, once to
-/// write it after the table), so `serialize` must be deterministic.
+/// When a message uses global data its body is encoded twice (once to collect global data, once to write
+/// it after the table). A class instance's `serialize` still runs once per message (its result is reused);
+/// a value type's runs again, so for value types it must be deterministic.
 public protocol CustomPortable: Portable {
     /// Returns the value sent as this object's data.
     func serialize(globalData: GlobalData) throws -> PortableValue
