@@ -260,14 +260,12 @@ final class PortableDecodingState: _DecodingHook {
             defer { impl.depth -= 1 }
             var entries: [(key: PortableValue, value: PortableValue)] = []
             entries.reserveCapacity(count)
-            for i in 0..<count {
-                let key: PortableValue
-                do { key = try readValue(impl) } catch let error as MessagePackError {
-                    throw error.prefixed(with: .index(i))
-                }
+            for _ in 0..<count {
+                // A fault inside a key is reported at the map's path, as the core decoder does.
+                let key = try readValue(impl)
                 do { entries.append((key, try readValue(impl))) } catch let error as MessagePackError {
                     let segment: MessagePackPath.Segment =
-                        key.stringValue.map { .key($0) } ?? .otherKey(key.description)
+                        key.stringValue.map { .key($0) } ?? .otherKey(key.plainValue?.compactNotation ?? key.description)
                     throw error.prefixed(with: segment)
                 }
             }
