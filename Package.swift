@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "PortableWire", targets: ["PortableWire"]),
         .library(name: "MessagePack", targets: ["MessagePack"]),
         .executable(name: "pwire", targets: ["pwire"]),
+        // The benchmark workloads, shared by `pwire bench` and the Benchmarks package.
+        .library(name: "PortableWireWorkloads", targets: ["PortableWireWorkloads"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,10 +26,12 @@ let package = Package(
         .target(name: "PortableWire", dependencies: ["MessagePack"], swiftSettings: upcoming),
         // The Spec's JSON notation and the conformance runner, shared by `pwire` and the tests.
         .target(name: "PortableWireConformance", dependencies: ["PortableWire"], swiftSettings: upcoming),
+        // Deterministic benchmark fixtures with hand-written typed conformances.
+        .target(name: "PortableWireWorkloads", dependencies: ["PortableWire"], swiftSettings: upcoming),
         .executableTarget(
             name: "pwire",
             dependencies: [
-                "PortableWire", "PortableWireConformance",
+                "PortableWire", "PortableWireConformance", "PortableWireWorkloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

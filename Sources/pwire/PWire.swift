@@ -9,7 +9,7 @@ struct PWire: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pwire",
         abstract: "PortableWire: inspect, convert and check messages in the PortableWire format (MessagePack).",
-        subcommands: [Conformance.self, Inspect.self, Decode.self, Encode.self, Testee.self],
+        subcommands: [Conformance.self, Inspect.self, Decode.self, Encode.self, Testee.self, Bench.self],
         defaultSubcommand: Conformance.self)
 }
 

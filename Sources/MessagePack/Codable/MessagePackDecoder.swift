@@ -55,14 +55,16 @@ package protocol _DecodingHook: AnyObject {
 }
 
 /// The one decoder object behind every container of one `decode` call.
+///
+/// Its mutable state is `@exclusivity(unchecked)` for the reason given on `_EncoderImpl`.
 package final class _DecoderImpl: Decoder {
-    package var reader: MessagePackReader
+    @exclusivity(unchecked) package var reader: MessagePackReader
     let options: MessagePackDecoder.Options
     package let limits: MessagePackLimits
     package private(set) var userInfo: [CodingUserInfoKey: Any]
-    package var codingPath: [any CodingKey] = []
+    @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
     package var hook: (any _DecodingHook)?
-    package var depth = 0
+    @exclusivity(unchecked) package var depth = 0
 
     /// State of one open keyed or unkeyed container. Containers refer to their frame by index.
     struct Frame {
@@ -74,14 +76,16 @@ package final class _DecoderImpl: Decoder {
         var indexStart: Int? = nil  // first slot in `keyIndex` once the map was indexed
         var positional = false
     }
-    var frames: [Frame] = []
+    @exclusivity(unchecked) var frames: [Frame] = []
     /// Where the value being decoded starts, and the frame mark of its level.
-    var valueStart = 0
-    var levelMark = 0
+    @exclusivity(unchecked) var valueStart = 0
+    @exclusivity(unchecked) var levelMark = 0
     /// Whether the value being decoded is a `Dictionary`, which is a map even when decoding positionally.
-    var valueIsDictionary = false
+    @exclusivity(unchecked) var valueIsDictionary = false
+    /// Whether recently seen types are dictionaries.
+    @exclusivity(unchecked) var typeFacts = _TypeFactCache()
     /// Key positions of maps read out of order: key payload range and value offset.
-    var keyIndex: [(keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)] = []
+    @exclusivity(unchecked) var keyIndex: [(keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)] = []
 
     package init(
         _ raw: UnsafeRawBufferPointer, options: MessagePackDecoder.Options, limits: MessagePackLimits,
@@ -129,6 +133,21 @@ package final class _DecoderImpl: Decoder {
         if T.self == [Int].self { return _identityCast(try decodeArray { try $0.decodeInteger(Int.self) }, to: T.self) }
         if T.self == [Double].self { return _identityCast(try decodeArray { try $0.decodeDouble() }, to: T.self) }
         if T.self == [String].self { return _identityCast(try decodeArray { try $0.reader.readString() }, to: T.self) }
+        if T.self == Int64.self { return _identityCast(try decodeInteger(Int64.self), to: T.self) }
+        if T.self == [Int64].self {
+            return _identityCast(try decodeArray { try $0.decodeInteger(Int64.self) }, to: T.self)
+        }
+        if T.self == Float.self { return _identityCast(try decodeFloat(), to: T.self) }
+        if T.self == [Float].self { return _identityCast(try decodeArray { try $0.decodeFloat() }, to: T.self) }
+        if T.self == [Bool].self { return _identityCast(try decodeArray { try $0.reader.readBool() }, to: T.self) }
+        if T.self == Int32.self { return _identityCast(try decodeInteger(Int32.self), to: T.self) }
+        if T.self == [Int32].self {
+            return _identityCast(try decodeArray { try $0.decodeInteger(Int32.self) }, to: T.self)
+        }
+        if T.self == UInt64.self { return _identityCast(try decodeInteger(UInt64.self), to: T.self) }
+        if T.self == [UInt64].self {
+            return _identityCast(try decodeArray { try $0.decodeInteger(UInt64.self) }, to: T.self)
+        }
         if T.self == MessagePackValue.self {
             return _identityCast(try reader._readValue(limits: limits, depth: depth), to: T.self)
         }
@@ -146,7 +165,7 @@ package final class _DecoderImpl: Decoder {
         let start = reader.offset
         valueStart = start
         levelMark = frames.count
-        valueIsDictionary = T.self is any _DictionaryMarker.Type
+        valueIsDictionary = typeFacts.fact(for: T.self) { $0 is any _DictionaryMarker.Type ? 1 : 0 } == 1
         depth += 1
         defer {
             depth -= 1

@@ -58,16 +58,21 @@ package protocol _EncodingHook: AnyObject {
 }
 
 /// A key for array positions and for the `super` entry.
+///
+/// Small enough (24 bytes) to sit in an existential's inline buffer, and an index's text is made only when
+/// asked for, so pushing one onto the coding path allocates nothing.
 package struct _IndexKey: CodingKey {
-    package var stringValue: String
-    package var intValue: Int?
+    let index: Int
+    let name: String?
+    package var stringValue: String { name ?? String(index) }
+    package var intValue: Int? { name == nil ? index : nil }
     package init(intValue: Int) {
-        self.intValue = intValue
-        self.stringValue = String(intValue)
+        self.index = intValue
+        self.name = nil
     }
     package init(stringValue: String) {
-        self.stringValue = stringValue
-        self.intValue = nil
+        self.index = 0
+        self.name = stringValue
     }
     package static let `super` = _IndexKey(stringValue: "super")
 }
@@ -82,15 +87,19 @@ extension Dictionary: _DictionaryMarker {
 }
 
 /// The one encoder object behind every container of one `encode` call.
+///
+/// Its mutable state is `@exclusivity(unchecked)`: the encoder is used by one thread, its accesses never
+/// overlap (no state is passed `inout` while re-entering the encoder), and the dynamic checks Swift would
+/// otherwise run on every access to a class's stored property were a large part of the encode time.
 package final class _EncoderImpl: Encoder {
-    package var writer = MessagePackWriter()
+    @exclusivity(unchecked) package var writer = MessagePackWriter()
     let options: MessagePackEncoder.Options
     package let userInfo: [CodingUserInfoKey: Any]
-    package var codingPath: [any CodingKey] = []
+    @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
     /// The upper layer's hook, if any.
     package var hook: (any _EncodingHook)?
     /// Values being written inside one another; bounded so deep graphs throw instead of overflowing the stack.
-    package var depth = 0
+    @exclusivity(unchecked) package var depth = 0
     package var maxDepth = MessagePackLimits.default.maxDepth
 
     struct Frame {
@@ -102,16 +111,18 @@ package final class _EncoderImpl: Encoder {
         var sortsKeys = false
         var entryStart = 0  // index into entryOffsets when sorting
     }
-    var frames: [Frame] = []
-    var nextSerial = 0
-    var nextMapSortsKeys = false
-    var nextMapIsDictionary = false
-    var nextMapHasIntegerKeys = false
+    @exclusivity(unchecked) var frames: [Frame] = []
+    @exclusivity(unchecked) var nextSerial = 0
+    @exclusivity(unchecked) var nextMapSortsKeys = false
+    @exclusivity(unchecked) var nextMapIsDictionary = false
+    @exclusivity(unchecked) var nextMapHasIntegerKeys = false
     /// The frame count when the value being encoded began: a second `container(keyedBy:)` request for the
     /// same value (a subclass passing its encoder to `super.encode(to:)`) reuses the map opened there.
-    var levelMark = 0
+    @exclusivity(unchecked) var levelMark = 0
     /// Start offsets of the entries of maps being sorted.
-    var entryOffsets: [Int] = []
+    @exclusivity(unchecked) var entryOffsets: [Int] = []
+    /// Whether recently seen types are dictionaries (bit 0) with integer keys (bit 1).
+    @exclusivity(unchecked) var typeFacts = _TypeFactCache()
 
     package init(options: MessagePackEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable]) {
         self.options = options
@@ -234,39 +245,40 @@ package final class _EncoderImpl: Encoder {
     // MARK: Values
 
     /// Writes one value of any type, taking the fast routes first.
+    ///
+    /// Scalars and arrays of scalars are written directly: `Array.encode(to:)` would otherwise send every
+    /// element through the generic route (a container, a coding-path entry, a conformance check).
     package func encodeValue<T: Encodable>(_ value: T) throws {
         if T.self == String.self { return writer.write(_identityCast(value, to: String.self)) }
         if T.self == Int.self { return writer.write(_identityCast(value, to: Int.self)) }
         if T.self == Double.self { return writer.write(_identityCast(value, to: Double.self)) }
         if T.self == Bool.self { return writer.write(_identityCast(value, to: Bool.self)) }
         if T.self == [UInt8].self { return writer.writeBinary(_identityCast(value, to: [UInt8].self)) }
-        if T.self == [Int].self {
-            let array = _identityCast(value, to: [Int].self)
-            writer.writeArrayHeader(count: array.count)
-            for v in array { writer.write(v) }
-            return
-        }
-        if T.self == [Double].self {
-            let array = _identityCast(value, to: [Double].self)
-            writer.writeArrayHeader(count: array.count)
-            for v in array { writer.write(v) }
-            return
-        }
-        if T.self == [String].self {
-            let array = _identityCast(value, to: [String].self)
-            writer.writeArrayHeader(count: array.count)
-            for v in array { writer.write(v) }
-            return
-        }
+        if T.self == [String].self { return writer.encodeArray(_identityCast(value, to: [String].self)) }
+        if T.self == [Int].self { return writer.encodeArray(_identityCast(value, to: [Int].self)) }
+        if T.self == [Double].self { return writer.encodeArray(_identityCast(value, to: [Double].self)) }
+        if T.self == Int64.self { return writer.write(_identityCast(value, to: Int64.self)) }
+        if T.self == [Int64].self { return writer.encodeArray(_identityCast(value, to: [Int64].self)) }
+        if T.self == Float.self { return writer.write(_identityCast(value, to: Float.self)) }
+        if T.self == [Float].self { return writer.encodeArray(_identityCast(value, to: [Float].self)) }
+        if T.self == [Bool].self { return writer.encodeArray(_identityCast(value, to: [Bool].self)) }
+        if T.self == Int32.self { return writer.write(Int64(_identityCast(value, to: Int32.self))) }
+        if T.self == [Int32].self { return writer.encodeArray(_identityCast(value, to: [Int32].self)) }
+        if T.self == UInt64.self { return writer.write(_identityCast(value, to: UInt64.self)) }
+        if T.self == [UInt64].self { return writer.encodeArray(_identityCast(value, to: [UInt64].self)) }
         if T.self == MessagePackValue.self { return writer.write(_identityCast(value, to: MessagePackValue.self)) }
         if T.self == MessagePackTimestamp.self {
             return writer.write(_identityCast(value, to: MessagePackTimestamp.self))
         }
         if let hook, try hook.encode(value, impl: self) { return }
-        if let dictionary = T.self as? any _DictionaryMarker.Type {
+        let fact = typeFacts.fact(for: T.self) { type in
+            guard let dictionary = type as? any _DictionaryMarker.Type else { return 0 }
+            return dictionary._hasIntegerKeys ? 3 : 1
+        }
+        if fact != 0 {
             nextMapSortsKeys = options.sortsDictionaryKeys
             nextMapIsDictionary = true
-            nextMapHasIntegerKeys = dictionary._hasIntegerKeys
+            nextMapHasIntegerKeys = fact == 3
         }
         try encodeWithContainers(value)
     }

@@ -44,7 +44,24 @@ public struct MessagePackError: Error, Hashable, Sendable, CustomStringConvertib
     /// How the decoder got there: map keys and array indices from the root.
     public var path: MessagePackPath
     /// A sentence for humans; never match on it.
-    public var detail: String
+    public var detail: String {
+        get {
+            switch _detail {
+            case .text(let text): return text
+            case .typeMismatch(let expected, let found):
+                return "expected \(expected) but found \(FormatByte.familyName(found)) (0x\(hexByte(found)))"
+            }
+        }
+        set { _detail = .text(newValue) }
+    }
+
+    /// The detail, kept unrendered where it is cheap to: decoders that probe (`try? decode(Bool.self)`) build and
+    /// drop many type-mismatch errors, and formatting each one cost more than the decoding.
+    @usableFromInline enum _Detail: Sendable {
+        case text(String)
+        case typeMismatch(expected: StaticString, found: UInt8)
+    }
+    @usableFromInline var _detail: _Detail
     /// What to do about it, when there is something to say.
     public var hint: String?
 
@@ -53,7 +70,7 @@ public struct MessagePackError: Error, Hashable, Sendable, CustomStringConvertib
         self.code = code
         self.byteOffset = byteOffset
         self.path = path
-        self.detail = detail
+        self._detail = .text(detail)
         self.hint = hint
     }
 
@@ -109,17 +126,17 @@ extension MessagePackError {
     }
 
     @inline(never) @usableFromInline
-    static func typeMismatch(at offset: Int, expected: String, found: UInt8) -> MessagePackError {
+    static func typeMismatch(at offset: Int, expected: StaticString, found: UInt8) -> MessagePackError {
         // 0xc1 is not a value of another kind but no value at all.
         if found == FormatByte.neverUsed { return .invalidFormatByte(at: offset) }
-        return MessagePackError(
-            .typeMismatch, at: offset,
-            "expected \(expected) but found \(FormatByte.familyName(found)) (0x\(hexByte(found)))")
+        var error = MessagePackError(.typeMismatch, at: offset, "")
+        error._detail = .typeMismatch(expected: expected, found: found)
+        return error
     }
 }
 
 @usableFromInline
 func hexByte(_ byte: UInt8) -> String {
-    let digits: [Character] = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+    let digits: StaticString = "0123456789abcdef"
+    return String(decoding: [digits.utf8Start[Int(byte >> 4)], digits.utf8Start[Int(byte & 0xf)]], as: UTF8.self)
 }

@@ -266,11 +266,56 @@ public struct MessagePackReader {
         let begin = offset
         let (start, count) = try readStringHeader()
         let payload = UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)])
-        guard let s = String(validating: payload.bindMemory(to: UInt8.self), as: UTF8.self) else {
+        // `String(validating:as:)` is generic and unspecialised in the standard library: it looks up type
+        // metadata on every call, which made it the most expensive step of decoding records. Validating here
+        // and then building the string from known-good bytes is several times faster.
+        guard Self._isValidUTF8(payload) else {
             offset = begin
             throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(payload))
         }
-        return s
+        return String(decoding: payload.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
+    /// Whether `bytes` is well-formed UTF-8 (no overlong forms, surrogates or scalars above U+10FFFF).
+    ///
+    /// - Complexity: O(n), eight ASCII bytes per step.
+    @inlinable
+    static func _isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            // Safe: i + 8 <= n is checked first; loadUnaligned has no alignment requirement.
+            if n &- i >= 8, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i &+= 8
+                continue
+            }
+            let b0 = bytes[i]
+            if b0 < 0x80 {
+                i &+= 1
+                continue
+            }
+            @inline(__always) func continuation(_ j: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xbf) -> Bool {
+                j < n && bytes[j] >= low && bytes[j] <= high
+            }
+            switch b0 {
+            case 0xc2...0xdf:
+                guard continuation(i &+ 1) else { return false }
+                i &+= 2
+            case 0xe0...0xef:
+                let low: UInt8 = b0 == 0xe0 ? 0xa0 : 0x80  // no overlong 3-byte forms
+                let high: UInt8 = b0 == 0xed ? 0x9f : 0xbf  // no surrogates
+                guard continuation(i &+ 1, low, high), continuation(i &+ 2) else { return false }
+                i &+= 3
+            case 0xf0...0xf4:
+                let low: UInt8 = b0 == 0xf0 ? 0x90 : 0x80  // no overlong 4-byte forms
+                let high: UInt8 = b0 == 0xf4 ? 0x8f : 0xbf  // nothing above U+10FFFF
+                guard continuation(i &+ 1, low, high), continuation(i &+ 2), continuation(i &+ 3) else { return false }
+                i &+= 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     /// The offset in `payload` of the first byte of its first ill-formed UTF-8 sequence (error path only).

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// A type that reads itself straight from a ``MessagePackReader``, without Codable's containers.
+///
+/// The counterpart of ``MessagePackEncodable``. A conformance reads a map header, matches each key with
+/// ``MessagePackReader/readKey()`` (no `String` is created for a key), and reads its fields with
+/// ``MessagePackReader/decode(_:key:)``, which adds the key to the error path on failure. Unknown keys are
+/// skipped, so a newer sender can add fields.
+///
+///     init(from reader: inout MessagePackReader) throws(MessagePackError) {
+///         var x: Int?, y: Int?
+///         for _ in 0..<(try reader.readMapHeader()) {
+///             switch try reader.readKey() {
+///             case "x": x = try reader.decode(Int.self, key: "x")
+///             case "y": y = try reader.decode(Int.self, key: "y")
+///             default: try reader.skipValue()
+///             }
+///         }
+///         self.x = try reader.required(x, "x", in: "Point")
+///         self.y = try reader.required(y, "y", in: "Point")
+///     }
+public protocol MessagePackDecodable {
+    /// Reads exactly one MessagePack value from `reader`.
+    ///
+    /// - Throws: ``MessagePackError`` naming the byte offset and, where known, the path.
+    init(from reader: inout MessagePackReader) throws(MessagePackError)
+}
+
+/// A type with both halves of the typed fast path.
+public typealias MessagePackCodable = MessagePackEncodable & MessagePackDecodable
+
+extension MessagePackDecodable {
+    /// Decodes exactly one message from `bytes`; bytes left after the value are `.trailingBytes`.
+    ///
+    /// - Throws: ``MessagePackError``; `.limitExceeded` when the input is longer than `limits.maxMessageByteCount`.
+    @inlinable
+    public init(messagePack bytes: some Collection<UInt8>, limits: MessagePackLimits = .default) throws(MessagePackError) {
+        let result =
+            bytes.withContiguousStorageIfAvailable { Self._decodeWhole(UnsafeRawBufferPointer($0), limits: limits) }
+            ?? Array(bytes).withUnsafeBytes { Self._decodeWhole($0, limits: limits) }
+        self = try result.get()
+    }
+
+    /// Decodes exactly one message from raw bytes.
+    @inlinable
+    public init(messagePack bytes: UnsafeRawBufferPointer, limits: MessagePackLimits = .default) throws(MessagePackError) {
+        self = try Self._decodeWhole(bytes, limits: limits).get()
+    }
+
+    @inlinable
+    static func _decodeWhole(_ raw: UnsafeRawBufferPointer, limits: MessagePackLimits) -> Result<Self, MessagePackError> {
+        guard raw.count <= limits.maxMessageByteCount else {
+            return .failure(.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0))
+        }
+        var reader = MessagePackReader(raw)
+        do throws(MessagePackError) {
+            let value = try Self(from: &reader)
+            guard reader.isAtEnd else { return .failure(.trailingBytes(at: reader.offset, remaining: reader.remainingByteCount)) }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// The bytes of a str read as a map key, matched against literals without creating a `String`.
+///
+///     switch try reader.readKey() {
+///     case "id": …
+///     default: try reader.skipValue()
+///     }
+public struct MessagePackKey {
+    /// The key's UTF-8 bytes, not validated; valid while the reader's buffer is.
+    public let bytes: UnsafeRawBufferPointer
+
+    @inlinable init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Whether the key's bytes equal `name`'s UTF-8.
+    @inlinable
+    public func matches(_ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        guard bytes.count == count else { return false }
+        let other = name.utf8Start
+        for i in 0..<count where bytes[i] != other[i] { return false }
+        return true
+    }
+
+    /// Lets a `switch` over a key use string literals as patterns.
+    @inlinable
+    public static func ~= (pattern: StaticString, key: MessagePackKey) -> Bool { key.matches(pattern) }
+
+    /// The key as a `String`, for messages (invalid UTF-8 is repaired).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+extension MessagePackReader {
+    /// Consumes a str used as a map key and returns its bytes without validating or copying them.
+    ///
+    /// A key that is not a str is a `.typeMismatch`; typed models only have string keys.
+    @inlinable
+    public mutating func readKey() throws(MessagePackError) -> MessagePackKey {
+        let (start, count) = try readStringHeader()
+        return MessagePackKey(bytes: UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)]))
+    }
+
+    /// Reads one `T` through its ``MessagePackDecodable`` conformance.
+    @inlinable
+    public mutating func decode<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
+        try T(from: &self)
+    }
+
+    /// Reads one `T` that is the value of map key `key`, adding the key to the error's path on failure.
+    @inlinable
+    public mutating func decode<T: MessagePackDecodable>(_: T.Type, key: StaticString) throws(MessagePackError) -> T {
+        do throws(MessagePackError) {
+            return try T(from: &self)
+        } catch {
+            throw error.prefixed(with: .key("\(key)"))
+        }
+    }
+
+    /// Returns a field that must have been present, or throws naming the missing key.
+    @inlinable
+    public func required<T>(_ value: T?, _ key: StaticString, in typeName: StaticString) throws(MessagePackError) -> T {
+        guard let value else { throw .missingKey("\(key)", in: "\(typeName)", at: offset) }
+        return value
+    }
+
+    /// Reads an array of `T`, adding the failing element's index to the error path.
+    @inlinable
+    public mutating func decodeArray<T: MessagePackDecodable>(of _: T.Type) throws(MessagePackError) -> [T] {
+        let count = try readArrayHeader()
+        // Safe to reserve: readArrayHeader checked count <= remaining bytes, and each element takes one or more.
+        var elements: [T] = []
+        elements.reserveCapacity(count)
+        for i in 0..<count {
+            do throws(MessagePackError) {
+                elements.append(try T(from: &self))
+            } catch {
+                throw error.prefixed(with: .index(i))
+            }
+        }
+        return elements
+    }
+}
+
+extension MessagePackError {
+    @inline(never) @usableFromInline
+    static func trailingBytes(at offset: Int, remaining: Int) -> MessagePackError {
+        MessagePackError(
+            .trailingBytes, at: offset, "\(remaining) byte(s) follow the value",
+            hint: "decode a sequence with a stream decoder, or check the framing")
+    }
+
+    @inline(never) @usableFromInline
+    static func missingKey(_ key: String, in typeName: String, at offset: Int) -> MessagePackError {
+        MessagePackError(
+            .typeMismatch, at: offset, "\(typeName) needs the key \"\(key)\", which the map does not have",
+            hint: "the sender's model is older or different; make the field optional if it may be absent")
+    }
+
+    @inline(never) @usableFromInline
+    static func outOfRange(_ value: Int64, _ typeName: StaticString, at offset: Int) -> MessagePackError {
+        MessagePackError(.typeMismatch, at: offset, "\(value) does not fit in \(typeName)")
+    }
+}
+
+// MARK: Standard library conformances
+
+extension Bool: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readBool() }
+}
+
+extension Int64: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        self = try reader.readSignedInteger()
+    }
+}
+
+extension Int: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        self = Int(try reader.readSignedInteger())  // Int is 64-bit on every supported platform.
+    }
+}
+
+extension Int32: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        let start = reader.offset
+        let v = try reader.readSignedInteger()
+        guard let exact = Int32(exactly: v) else { reader.offset = start; throw .outOfRange(v, "Int32", at: start) }
+        self = exact
+    }
+}
+
+extension UInt64: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        self = try reader.readUnsignedInteger()
+    }
+}
+
+extension Double: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readDouble() }
+}
+
+extension Float: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readFloat() }
+}
+
+extension String: MessagePackDecodable {
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readString() }
+}
+
+extension Optional: MessagePackDecodable where Wrapped: MessagePackDecodable {
+    /// Reads nil as `.none`, anything else as the wrapped type.
+    @inlinable
+    public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        self = reader.readNilIfPresent() ? .none : .some(try Wrapped(from: &reader))
+    }
+}
+
+extension Array: MessagePackDecodable where Element: MessagePackDecodable {
+    @inlinable
+    public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        self = try reader.decodeArray(of: Element.self)
+    }
+}
+
+extension MessagePackValue: MessagePackDecodable {
+    /// Reads any value with the default limits.
+    @inlinable
+    public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readValue() }
+}

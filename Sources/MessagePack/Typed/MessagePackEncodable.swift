@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// A type that writes itself straight to a ``MessagePackWriter``, without Codable's containers.
+///
+/// This is the typed fast path: a conformance is a few `write` calls, fully specialised, with no
+/// existential boxes, dictionaries or per-value allocation. The bytes are the same canonical
+/// MessagePack that ``MessagePackEncoder`` writes for the equivalent `Codable` type (a struct is a
+/// map from field names to values, in declaration order).
+///
+///     struct Point: MessagePackEncodable {
+///         var x: Int, y: Int
+///         func encode(to writer: inout MessagePackWriter) {
+///             writer.writeMapHeader(count: 2)
+///             writer.writeKey("x"); writer.encode(x)
+///             writer.writeKey("y"); writer.encode(y)
+///         }
+///     }
+///     Point(x: 1, y: 2).messagePackBytes()   // 82 a1 78 01 a1 79 02
+public protocol MessagePackEncodable {
+    /// Appends this value to `writer` as exactly one MessagePack value.
+    func encode(to writer: inout MessagePackWriter)
+}
+
+extension MessagePackEncodable {
+    /// Encodes this value as one MessagePack message.
+    ///
+    /// - Parameter capacity: The writer's initial capacity; pass the expected size to avoid regrowth.
+    @inlinable
+    public func messagePackBytes(capacity: Int = 256) -> [UInt8] {
+        var writer = MessagePackWriter(capacity: capacity)
+        encode(to: &writer)
+        return writer.finish()
+    }
+}
+
+extension MessagePackWriter {
+    /// Appends `value` through its ``MessagePackEncodable`` conformance.
+    @inlinable
+    public mutating func encode<T: MessagePackEncodable>(_ value: T) {
+        value.encode(to: &self)
+    }
+
+    /// Writes a map key (or any fixed string) from a literal, without creating a `String`.
+    ///
+    ///     writer.writeKey("id")   // a2 69 64
+    @inlinable
+    public mutating func writeKey(_ key: StaticString) {
+        precondition(key.hasPointerRepresentation, "map keys must be string literals, not single scalars")
+        let count = key.utf8CodeUnitCount
+        writeStringHeader(byteCount: count)
+        writeRawBytes(UnsafeRawBufferPointer(start: key.utf8Start, count: count))
+    }
+
+    /// Writes a sequence of encodable elements as one array.
+    @inlinable
+    public mutating func encodeArray<C: Collection>(_ elements: C) where C.Element: MessagePackEncodable {
+        writeArrayHeader(count: elements.count)
+        for element in elements { element.encode(to: &self) }
+    }
+}
+
+// MARK: Standard library conformances
+
+extension Bool: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension Int: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
+}
+
+extension Int8: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
+}
+
+extension Int16: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
+}
+
+extension Int32: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
+}
+
+extension Int64: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension UInt: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
+}
+
+extension UInt16: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
+}
+
+extension UInt32: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
+}
+
+extension UInt64: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension Double: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension Float: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension String: MessagePackEncodable {
+    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}
+
+extension Optional: MessagePackEncodable where Wrapped: MessagePackEncodable {
+    /// Writes nil for `.none`, else the wrapped value.
+    @inlinable
+    public func encode(to writer: inout MessagePackWriter) {
+        switch self {
+        case .none: writer.writeNil()
+        case .some(let wrapped): wrapped.encode(to: &writer)
+        }
+    }
+}
+
+extension Array: MessagePackEncodable where Element: MessagePackEncodable {
+    /// Writes an array; `[UInt8]` is an array of integers here, use ``MessagePackWriter/writeBinary(_:)-([UInt8])`` for bin.
+    @inlinable
+    public func encode(to writer: inout MessagePackWriter) { writer.encodeArray(self) }
+}
+
+extension Dictionary: MessagePackEncodable where Key == String, Value: MessagePackEncodable {
+    /// Writes a map with keys in sorted order, so the bytes do not depend on hashing (as ``MessagePackEncoder`` does).
+    @inlinable
+    public func encode(to writer: inout MessagePackWriter) {
+        writer.writeMapHeader(count: count)
+        for key in keys.sorted() {
+            writer.write(key)
+            self[key].unsafelyUnwrapped.encode(to: &writer)
+        }
+    }
+}
+
+extension MessagePackValue: MessagePackEncodable {
+    /// Writes the value, keeping map order.
+    @inlinable
+    public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import Foundation
+import PortableWire
+import PortableWireWorkloads
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the benchmark workloads now: a quick version of Benchmarks/RESULTS.md.",
+        discussion: """
+            Runs every workload of Benchmarks/ through PortableWire's typed fast path, dynamic value and Codable \
+            coders, and Foundation's JSON coders, and prints the median time per operation. Build in release \
+            (`swift run -c release pwire bench`). The comparison with msgpack-c needs a C toolchain and lives in \
+            the Benchmarks package: `cd Benchmarks && swift package benchmark`.
+            """)
+
+    @Option(help: "Seconds spent on each cell of the table.")
+    var seconds = 0.2
+
+    @Option(help: "Only workloads whose name contains this text.")
+    var filter: String?
+
+    @Option(help: "Only this column (typed, dynamic, Codable, portable, JSON, memcpy).")
+    var column: String?
+
+    func run() throws {
+        #if DEBUG
+        print("note: this is a debug build; for real numbers run `swift run -c release pwire bench`\n")
+        #endif
+        var table = BenchTable(seconds: seconds, filter: filter, column: column)
+        try table.runAll()
+        print(table.render())
+    }
+}
+
+/// Times closures and collects rows of the quick table.
+struct BenchTable {
+    let seconds: Double
+    let filter: String?
+    let column: String?
+    var rows: [(workload: String, bytes: Int, cells: [String: Duration])] = []
+    static let columns = ["typed", "reused", "dynamic", "Codable", "portable", "JSON", "memcpy"]
+
+    init(seconds: Double, filter: String?, column: String?) {
+        self.seconds = seconds
+        self.filter = filter
+        self.column = column
+    }
+
+    /// The median time of one call of `body`, over batches sized to take about a millisecond each.
+    func time(_ body: () throws -> Void) rethrows -> Duration {
+        let clock = ContinuousClock()
+        var batch = 1
+        while true {
+            let elapsed = try clock.measure { for _ in 0..<batch { try body() } }
+            if elapsed > .milliseconds(1) || batch >= 1 << 20 { break }
+            batch *= 4
+        }
+        var samples: [Duration] = []
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        repeat {
+            let elapsed = try clock.measure { for _ in 0..<batch { try body() } }
+            samples.append(elapsed / batch)
+        } while clock.now < deadline || samples.count < 5
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+
+    mutating func add(_ workload: String, bytes: Int, _ cells: [(String, () throws -> Void)]) throws {
+        if let filter, !workload.contains(filter) { return }
+        var timed: [String: Duration] = [:]
+        for (name, body) in cells where column == nil || column == name { timed[name] = try time(body) }
+        rows.append((workload, bytes, timed))
+    }
+
+    mutating func runAll() throws {
+        let encoder = MessagePackEncoder()
+        let decoder = MessagePackDecoder()
+        let json = JSONEncoder()
+        let jsonDecoder = JSONDecoder()
+        let registry = try Workloads.registry()
+        let portableEncoder = PortableEncoder(registry: registry)
+        let portableDecoder = PortableDecoder(registry: registry)
+
+        let task = Workloads.task()
+        let taskBytes = task.messagePackBytes()
+        let taskValue = task.dynamicValue
+        let taskJSON = try json.encode(task)
+        try check(try TaskCall(messagePack: taskBytes) == task && encoder.encode(task) == taskBytes, "task")
+        var reused = MessagePackWriter(capacity: 1 << 16)
+        try add("task encode", bytes: taskBytes.count, [
+            ("typed", { _ = task.messagePackBytes() }),
+            ("reused", { reused.removeAll(); task.encode(to: &reused) }),
+            ("dynamic", { _ = taskValue.encoded() }),
+            ("Codable", { _ = try encoder.encode(task) }),
+            ("JSON", { _ = try json.encode(task) }),
+        ])
+        try add("task decode", bytes: taskBytes.count, [
+            ("typed", { _ = try TaskCall(messagePack: taskBytes) }),
+            ("dynamic", { _ = try MessagePackValue(decoding: taskBytes) }),
+            ("Codable", { _ = try decoder.decode(TaskCall.self, from: taskBytes) }),
+            ("JSON", { _ = try jsonDecoder.decode(TaskCall.self, from: taskJSON) }),
+        ])
+
+        let records = Workloads.records()
+        let recordBytes = records.messagePackBytes()
+        let recordValue = try MessagePackValue(decoding: recordBytes)
+        let recordJSON = try json.encode(records)
+        let portableRecords = records.map(PortablePerson.init)
+        let portableBytes = try portableEncoder.encode(portableRecords)
+        try check(try [Person](messagePack: recordBytes) == records && encoder.encode(records) == recordBytes, "records")
+        try add("records encode", bytes: recordBytes.count, [
+            ("typed", { _ = records.messagePackBytes() }),
+            ("reused", { reused.removeAll(); records.encode(to: &reused) }),
+            ("dynamic", { _ = recordValue.encoded() }),
+            ("Codable", { _ = try encoder.encode(records) }),
+            ("portable", { _ = try portableEncoder.encode(portableRecords) }),
+            ("JSON", { _ = try json.encode(records) }),
+        ])
+        try add("records decode", bytes: recordBytes.count, [
+            ("typed", { _ = try [Person](messagePack: recordBytes) }),
+            ("dynamic", { _ = try MessagePackValue(decoding: recordBytes) }),
+            ("Codable", { _ = try decoder.decode([Person].self, from: recordBytes) }),
+            ("portable", { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }),
+            ("JSON", { _ = try jsonDecoder.decode([Person].self, from: recordJSON) }),
+        ])
+
+        let ints = Workloads.int64s()
+        let intBytes = ints.messagePackBytes()
+        try check(try [Int64](messagePack: intBytes) == ints, "int64s")
+        try add("1M Int64 encode", bytes: intBytes.count, [
+            ("typed", { _ = ints.messagePackBytes() }), ("Codable", { _ = try encoder.encode(ints) }),
+        ])
+        try add("1M Int64 decode", bytes: intBytes.count, [
+            ("typed", { _ = try [Int64](messagePack: intBytes) }),
+            ("Codable", { _ = try decoder.decode([Int64].self, from: intBytes) }),
+        ])
+        let doubles = Workloads.doubles()
+        let doubleBytes = doubles.messagePackBytes()
+        try check(try [Double](messagePack: doubleBytes) == doubles, "doubles")
+        try add("1M Double encode", bytes: doubleBytes.count, [
+            ("typed", { _ = doubles.messagePackBytes() }), ("Codable", { _ = try encoder.encode(doubles) }),
+        ])
+        try add("1M Double decode", bytes: doubleBytes.count, [
+            ("typed", { _ = try [Double](messagePack: doubleBytes) }),
+            ("Codable", { _ = try decoder.decode([Double].self, from: doubleBytes) }),
+        ])
+
+        let blob = Workloads.blob()
+        var blobWriter = MessagePackWriter(capacity: blob.count + 5)
+        blobWriter.writeBinary(blob)
+        let blobBytes = blobWriter.finish()
+        let copy = { _ = blob.withUnsafeBytes { [UInt8]($0) } }
+        try add("16 MiB bin encode", bytes: blobBytes.count, [
+            ("typed", {
+                var writer = MessagePackWriter(capacity: blob.count + 5)
+                writer.writeBinary(blob)
+                _ = writer.finish()
+            }),
+            ("memcpy", copy),
+        ])
+        try add("16 MiB bin decode", bytes: blobBytes.count, [
+            ("typed", { _ = try blobBytes.withUnsafeBytes { raw in var r = MessagePackReader(raw); return try r.readBinary() } }),
+            ("memcpy", copy),
+        ])
+
+        let shared = Workloads.sharedPersons()
+        let sharedBytes = try portableEncoder.encode(shared)
+        try add("1,000 refs to 10 objects encode", bytes: sharedBytes.count, [
+            ("portable", { _ = try portableEncoder.encode(shared) }),
+        ])
+        try add("1,000 refs to 10 objects decode", bytes: sharedBytes.count, [
+            ("portable", { _ = try portableDecoder.decode([PersonObject].self, from: sharedBytes) }),
+        ])
+        let rows = Workloads.personRows()
+        let rowBytes = try portableEncoder.encode(any: rows)
+        try add("1,000 rows, global data encode", bytes: rowBytes.count, [
+            ("portable", { _ = try portableEncoder.encode(any: rows) }),
+        ])
+        try add("1,000 rows, global data decode", bytes: rowBytes.count, [
+            ("portable", { _ = try portableDecoder.decode(as: [PersonRow].self, from: rowBytes) }),
+        ])
+    }
+
+    func check(_ ok: Bool, _ workload: String) throws {
+        guard ok else { throw CLIError("the \(workload) workload does not round-trip; the timings would mean nothing") }
+    }
+
+    func render() -> String {
+        let used = Self.columns.filter { c in rows.contains { $0.cells[c] != nil } }
+        let header = ["workload", "bytes"] + used.map { "\($0)" }
+        var lines = [header]
+        for row in rows {
+            lines.append([row.workload, "\(row.bytes)"] + used.map { row.cells[$0].map(Self.format) ?? "–" })
+        }
+        let widths = header.indices.map { i in lines.map { $0[i].count }.max() ?? 0 }
+        var out = lines.map { line in
+            line.enumerated().map { i, cell in
+                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        out.insert(String(repeating: "-", count: out[0].count), at: 1)
+        out.append("\nmedian time per operation; msgpack-c ratios: cd Benchmarks && swift package benchmark (see RESULTS.md)")
+        return out.joined(separator: "\n")
+    }
+
+    static func format(_ d: Duration) -> String {
+        let ns = Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9
+        if ns < 1_000 { return String(format: "%.0f ns", ns) }
+        if ns < 1_000_000 { return String(format: "%.1f µs", ns / 1_000) }
+        return String(format: "%.2f ms", ns / 1_000_000)
+    }
+}
