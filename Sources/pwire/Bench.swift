@@ -20,14 +20,17 @@ struct Bench: ParsableCommand {
     @Option(help: "Only workloads whose name contains this text.")
     var filter: String?
 
-    @Option(help: "Only this column (typed, dynamic, Codable, portable, JSON, memcpy).")
+    @Option(help: "Only this column (typed, reused, dynamic, Codable, portable, JSON, memcpy).")
     var column: String?
+
+    @Option(help: "Run each cell exactly this many times instead of for a duration (for instruction counters).")
+    var iterations: Int?
 
     func run() throws {
         #if DEBUG
         print("note: this is a debug build; for real numbers run `swift run -c release pwire bench`\n")
         #endif
-        var table = BenchTable(seconds: seconds, filter: filter, column: column)
+        var table = BenchTable(seconds: seconds, filter: filter, column: column, iterations: iterations)
         try table.runAll()
         print(table.render())
     }
@@ -38,10 +41,12 @@ struct BenchTable {
     let seconds: Double
     let filter: String?
     let column: String?
+    let iterations: Int?
     var rows: [(workload: String, bytes: Int, cells: [String: Duration])] = []
     static let columns = ["typed", "reused", "dynamic", "Codable", "portable", "JSON", "memcpy"]
 
-    init(seconds: Double, filter: String?, column: String?) {
+    init(seconds: Double, filter: String?, column: String?, iterations: Int? = nil) {
+        self.iterations = iterations
         self.seconds = seconds
         self.filter = filter
         self.column = column
@@ -50,6 +55,9 @@ struct BenchTable {
     /// The median time of one call of `body`, over batches sized to take about a millisecond each.
     func time(_ body: () throws -> Void) rethrows -> Duration {
         let clock = ContinuousClock()
+        if let iterations {
+            return try clock.measure { for _ in 0..<iterations { try body() } } / max(iterations, 1)
+        }
         var batch = 1
         while true {
             let elapsed = try clock.measure { for _ in 0..<batch { try body() } }
@@ -81,105 +89,122 @@ struct BenchTable {
         let registry = try Workloads.registry()
         let portableEncoder = PortableEncoder(registry: registry)
         let portableDecoder = PortableDecoder(registry: registry)
-
-        let task = Workloads.task()
-        let taskBytes = task.messagePackBytes()
-        let taskValue = task.dynamicValue
-        let taskJSON = try json.encode(task)
-        try check(try TaskCall(messagePack: taskBytes) == task && encoder.encode(task) == taskBytes, "task")
         var reused = MessagePackWriter(capacity: 1 << 16)
-        try add("task encode", bytes: taskBytes.count, [
-            ("typed", { _ = task.messagePackBytes() }),
-            ("reused", { reused.removeAll(); task.encode(to: &reused) }),
-            ("dynamic", { _ = taskValue.encoded() }),
-            ("Codable", { _ = try encoder.encode(task) }),
-            ("JSON", { _ = try json.encode(task) }),
-        ])
-        try add("task decode", bytes: taskBytes.count, [
-            ("typed", { _ = try TaskCall(messagePack: taskBytes) }),
-            ("dynamic", { _ = try MessagePackValue(decoding: taskBytes) }),
-            ("Codable", { _ = try decoder.decode(TaskCall.self, from: taskBytes) }),
-            ("JSON", { _ = try jsonDecoder.decode(TaskCall.self, from: taskJSON) }),
-        ])
 
-        let records = Workloads.records()
-        let recordBytes = records.messagePackBytes()
-        let recordValue = try MessagePackValue(decoding: recordBytes)
-        let recordJSON = try json.encode(records)
-        let portableRecords = records.map(PortablePerson.init)
-        let portableBytes = try portableEncoder.encode(portableRecords)
-        try check(try [Person](messagePack: recordBytes) == records && encoder.encode(records) == recordBytes, "records")
-        try add("records encode", bytes: recordBytes.count, [
-            ("typed", { _ = records.messagePackBytes() }),
-            ("reused", { reused.removeAll(); records.encode(to: &reused) }),
-            ("dynamic", { _ = recordValue.encoded() }),
-            ("Codable", { _ = try encoder.encode(records) }),
-            ("portable", { _ = try portableEncoder.encode(portableRecords) }),
-            ("JSON", { _ = try json.encode(records) }),
-        ])
-        try add("records decode", bytes: recordBytes.count, [
-            ("typed", { _ = try [Person](messagePack: recordBytes) }),
-            ("dynamic", { _ = try MessagePackValue(decoding: recordBytes) }),
-            ("Codable", { _ = try decoder.decode([Person].self, from: recordBytes) }),
-            ("portable", { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }),
-            ("JSON", { _ = try jsonDecoder.decode([Person].self, from: recordJSON) }),
-        ])
+        if wants("task") {
+            let task = Workloads.task()
+            let taskBytes = task.messagePackBytes()
+            let taskValue = task.dynamicValue
+            let taskJSON = try json.encode(task)
+            try check(try TaskCall(messagePack: taskBytes) == task && encoder.encode(task) == taskBytes, "task")
+            try add("task encode", bytes: taskBytes.count, [
+                ("typed", { _ = task.messagePackBytes() }),
+                ("reused", { reused.removeAll(); task.encode(to: &reused) }),
+                ("dynamic", { _ = taskValue.encoded() }),
+                ("Codable", { _ = try encoder.encode(task) }),
+                ("JSON", { _ = try json.encode(task) }),
+            ])
+            try add("task decode", bytes: taskBytes.count, [
+                ("typed", { _ = try TaskCall(messagePack: taskBytes) }),
+                ("dynamic", { _ = try MessagePackValue(decoding: taskBytes) }),
+                ("Codable", { _ = try decoder.decode(TaskCall.self, from: taskBytes) }),
+                ("JSON", { _ = try jsonDecoder.decode(TaskCall.self, from: taskJSON) }),
+            ])
+        }
+        if wants("records") {
+            let records = Workloads.records()
+            let recordBytes = records.messagePackBytes()
+            let recordValue = try MessagePackValue(decoding: recordBytes)
+            let recordJSON = try json.encode(records)
+            let portableRecords = records.map(PortablePerson.init)
+            let portableBytes = try portableEncoder.encode(portableRecords)
+            try check(try [Person](messagePack: recordBytes) == records && encoder.encode(records) == recordBytes, "records")
+            try add("records encode", bytes: recordBytes.count, [
+                ("typed", { _ = records.messagePackBytes() }),
+                ("reused", { reused.removeAll(); records.encode(to: &reused) }),
+                ("dynamic", { _ = recordValue.encoded() }),
+                ("Codable", { _ = try encoder.encode(records) }),
+                ("portable", { _ = try portableEncoder.encode(portableRecords) }),
+                ("JSON", { _ = try json.encode(records) }),
+            ])
+            try add("records decode", bytes: recordBytes.count, [
+                ("typed", { _ = try [Person](messagePack: recordBytes) }),
+                ("dynamic", { _ = try MessagePackValue(decoding: recordBytes) }),
+                ("Codable", { _ = try decoder.decode([Person].self, from: recordBytes) }),
+                ("portable", { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }),
+                ("JSON", { _ = try jsonDecoder.decode([Person].self, from: recordJSON) }),
+            ])
+        }
+        if wants("Int64") {
+            let ints = Workloads.int64s()
+            let intBytes = ints.messagePackBytes()
+            try check(try [Int64](messagePack: intBytes) == ints, "int64s")
+            try add("1M Int64 encode", bytes: intBytes.count, [
+                ("typed", { _ = ints.messagePackBytes() }), ("Codable", { _ = try encoder.encode(ints) }),
+            ])
+            try add("1M Int64 decode", bytes: intBytes.count, [
+                ("typed", { _ = try [Int64](messagePack: intBytes) }),
+                ("Codable", { _ = try decoder.decode([Int64].self, from: intBytes) }),
+            ])
+        }
+        if wants("Double") {
+            let doubles = Workloads.doubles()
+            let doubleBytes = doubles.messagePackBytes()
+            try check(try [Double](messagePack: doubleBytes) == doubles, "doubles")
+            try add("1M Double encode", bytes: doubleBytes.count, [
+                ("typed", { _ = doubles.messagePackBytes() }), ("Codable", { _ = try encoder.encode(doubles) }),
+            ])
+            try add("1M Double decode", bytes: doubleBytes.count, [
+                ("typed", { _ = try [Double](messagePack: doubleBytes) }),
+                ("Codable", { _ = try decoder.decode([Double].self, from: doubleBytes) }),
+            ])
+        }
+        if wants("bin") {
+            let blob = Workloads.blob()
+            var blobWriter = MessagePackWriter(capacity: blob.count + 5)
+            blobWriter.writeBinary(blob)
+            let blobBytes = blobWriter.finish()
+            let copy = { _ = blob.withUnsafeBytes { [UInt8]($0) } }
+            try add("16 MiB bin encode", bytes: blobBytes.count, [
+                ("typed", {
+                    var writer = MessagePackWriter(capacity: blob.count + 5)
+                    writer.writeBinary(blob)
+                    _ = writer.finish()
+                }),
+                ("memcpy", copy),
+            ])
+            try add("16 MiB bin decode", bytes: blobBytes.count, [
+                ("typed", { _ = try blobBytes.withUnsafeBytes { raw in var r = MessagePackReader(raw); return try r.readBinary() } }),
+                ("memcpy", copy),
+            ])
+        }
+        if wants("refs") {
+            let shared = Workloads.sharedPersons()
+            let sharedBytes = try portableEncoder.encode(shared)
+            try add("1,000 refs to 10 objects encode", bytes: sharedBytes.count, [
+                ("portable", { _ = try portableEncoder.encode(shared) }),
+            ])
+            try add("1,000 refs to 10 objects decode", bytes: sharedBytes.count, [
+                ("portable", { _ = try portableDecoder.decode([PersonObject].self, from: sharedBytes) }),
+            ])
+        }
+        if wants("global data") {
+            let rows = Workloads.personRows()
+            let rowBytes = try portableEncoder.encode(any: rows)
+            try add("1,000 rows, global data encode", bytes: rowBytes.count, [
+                ("portable", { _ = try portableEncoder.encode(any: rows) }),
+            ])
+            try add("1,000 rows, global data decode", bytes: rowBytes.count, [
+                ("portable", { _ = try portableDecoder.decode(as: [PersonRow].self, from: rowBytes) }),
+            ])
+        }
+    }
 
-        let ints = Workloads.int64s()
-        let intBytes = ints.messagePackBytes()
-        try check(try [Int64](messagePack: intBytes) == ints, "int64s")
-        try add("1M Int64 encode", bytes: intBytes.count, [
-            ("typed", { _ = ints.messagePackBytes() }), ("Codable", { _ = try encoder.encode(ints) }),
-        ])
-        try add("1M Int64 decode", bytes: intBytes.count, [
-            ("typed", { _ = try [Int64](messagePack: intBytes) }),
-            ("Codable", { _ = try decoder.decode([Int64].self, from: intBytes) }),
-        ])
-        let doubles = Workloads.doubles()
-        let doubleBytes = doubles.messagePackBytes()
-        try check(try [Double](messagePack: doubleBytes) == doubles, "doubles")
-        try add("1M Double encode", bytes: doubleBytes.count, [
-            ("typed", { _ = doubles.messagePackBytes() }), ("Codable", { _ = try encoder.encode(doubles) }),
-        ])
-        try add("1M Double decode", bytes: doubleBytes.count, [
-            ("typed", { _ = try [Double](messagePack: doubleBytes) }),
-            ("Codable", { _ = try decoder.decode([Double].self, from: doubleBytes) }),
-        ])
-
-        let blob = Workloads.blob()
-        var blobWriter = MessagePackWriter(capacity: blob.count + 5)
-        blobWriter.writeBinary(blob)
-        let blobBytes = blobWriter.finish()
-        let copy = { _ = blob.withUnsafeBytes { [UInt8]($0) } }
-        try add("16 MiB bin encode", bytes: blobBytes.count, [
-            ("typed", {
-                var writer = MessagePackWriter(capacity: blob.count + 5)
-                writer.writeBinary(blob)
-                _ = writer.finish()
-            }),
-            ("memcpy", copy),
-        ])
-        try add("16 MiB bin decode", bytes: blobBytes.count, [
-            ("typed", { _ = try blobBytes.withUnsafeBytes { raw in var r = MessagePackReader(raw); return try r.readBinary() } }),
-            ("memcpy", copy),
-        ])
-
-        let shared = Workloads.sharedPersons()
-        let sharedBytes = try portableEncoder.encode(shared)
-        try add("1,000 refs to 10 objects encode", bytes: sharedBytes.count, [
-            ("portable", { _ = try portableEncoder.encode(shared) }),
-        ])
-        try add("1,000 refs to 10 objects decode", bytes: sharedBytes.count, [
-            ("portable", { _ = try portableDecoder.decode([PersonObject].self, from: sharedBytes) }),
-        ])
-        let rows = Workloads.personRows()
-        let rowBytes = try portableEncoder.encode(any: rows)
-        try add("1,000 rows, global data encode", bytes: rowBytes.count, [
-            ("portable", { _ = try portableEncoder.encode(any: rows) }),
-        ])
-        try add("1,000 rows, global data decode", bytes: rowBytes.count, [
-            ("portable", { _ = try portableDecoder.decode(as: [PersonRow].self, from: rowBytes) }),
-        ])
+    /// Whether any row of a workload whose names contain `name` passes the filter (fixtures are built only then).
+    func wants(_ name: String) -> Bool {
+        guard let filter else { return true }
+        return ["encode", "decode"].contains { "\(name) \($0)".contains(filter) || filter.contains(name) }
+            || name.contains(filter)
     }
 
     func check(_ ok: Bool, _ workload: String) throws {

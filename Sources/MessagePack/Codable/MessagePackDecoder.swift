@@ -410,15 +410,18 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     /// Whether the key at `offset` equals `key`: compares UTF-8 bytes, or the integer for int keys.
-    func keyMatches(_ key: some CodingKey, at offset: Int) -> Bool {
+    func keyMatches(_ key: some CodingKey, at offset: Int) -> Bool { keyEnd(ifMatching: key, at: offset) != nil }
+
+    /// The offset after the key at `offset` (where its value starts) when that key equals `key`.
+    func keyEnd(ifMatching key: some CodingKey, at offset: Int) -> Int? {
         var r = MessagePackReader(impl.reader.bytes, offset: offset)
-        guard let b = try? r.peekFormatByte() else { return false }
+        guard let b = try? r.peekFormatByte() else { return nil }
         if (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
-            guard let (start, count) = try? r.readStringHeader() else { return false }
-            return bytesEqual(key.stringValue, start: start, count: count)
+            guard let (start, count) = try? r.readStringHeader() else { return nil }
+            return bytesEqual(key.stringValue, start: start, count: count) ? r.offset : nil
         }
-        if let i = key.intValue, let v = try? r.readSignedInteger() { return Int64(i) == v }
-        return false
+        if let i = key.intValue, let v = try? r.readSignedInteger(), Int64(i) == v { return r.offset }
+        return nil
     }
 
     func bytesEqual(_ string: String, start: Int, count: Int) -> Bool {
@@ -441,10 +444,10 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
             return valueOffset
         }
         if f.indexStart == nil {
-            if f.consumed < f.count && keyMatches(key, at: f.cursor) {
-                impl.reader.offset = f.cursor
-                try impl.reader.skipValue(limits: impl.limits)
-                return impl.reader.offset
+            // The usual case: keys come in the order the model asks for them, so the key at the cursor is it.
+            if f.consumed < f.count, let valueOffset = keyEnd(ifMatching: key, at: f.cursor) {
+                impl.reader.offset = valueOffset
+                return valueOffset
             }
             try impl.indexKeys(frame: frame)
             f = impl.frames[frame]

@@ -33,7 +33,7 @@ public struct MessagePackReader {
     // MARK: Primitive access
 
     /// Returns the format byte at the cursor without consuming it.
-    @inlinable
+    @inlinable @inline(__always)
     public func peekFormatByte() throws(MessagePackError) -> UInt8 {
         guard offset < _bytes.count else { throw .truncated(at: offset, needed: 1, remaining: 0, what: "a value") }
         return _bytes[offset]
@@ -94,8 +94,21 @@ public struct MessagePackReader {
     ///
     /// - Throws: `.typeMismatch` for a non-integer, `.limitExceeded`-free `.typeMismatch` for a uint64 above
     ///   `Int64.max` (use ``readUnsignedInteger()`` or ``readIntegerValue()``), `.truncated`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSignedInteger() throws(MessagePackError) -> Int64 {
+        // Fast path for fixints, out of line for the rest.
+        if offset < _bytes.count {
+            let b = _bytes[offset]
+            if b < 0x80 || b >= 0xe0 {
+                offset &+= 1
+                return Int64(Int8(bitPattern: b))
+            }
+        }
+        return try _readSignedIntegerSlow()
+    }
+
+    @usableFromInline
+    mutating func _readSignedIntegerSlow() throws(MessagePackError) -> Int64 {
         let start = offset
         switch try readIntegerValue() {
         case .signed(let v): return v
@@ -186,8 +199,18 @@ public struct MessagePackReader {
     }
 
     /// Consumes a float64, or a float32 widened exactly, and returns it as `Double`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readDouble() throws(MessagePackError) -> Double {
+        if 9 <= _bytes.count &- offset && _bytes[offset] == FormatByte.float64 {
+            let v = _load(UInt64.self, at: offset &+ 1)
+            offset &+= 9
+            return Double(bitPattern: v)
+        }
+        return try _readDoubleSlow()
+    }
+
+    @usableFromInline
+    mutating func _readDoubleSlow() throws(MessagePackError) -> Double {
         let b = try peekFormatByte()
         switch b {
         case FormatByte.float64:
@@ -228,8 +251,25 @@ public struct MessagePackReader {
     // MARK: Lengths
 
     /// Consumes a str header and returns the payload's position and byte count, checked against the input.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readStringHeader() throws(MessagePackError) -> (start: Int, byteCount: Int) {
+        // Fast path for fixstr, the form of nearly every key and short string; the rest is out of line.
+        if offset < _bytes.count {
+            let b = _bytes[offset]
+            if b &- 0xa0 < 32 {
+                let start = offset &+ 1
+                let length = Int(b & 0x1f)
+                if length <= _bytes.count &- start {
+                    offset = start &+ length
+                    return (start, length)
+                }
+            }
+        }
+        return try _readStringHeaderSlow()
+    }
+
+    @usableFromInline
+    mutating func _readStringHeaderSlow() throws(MessagePackError) -> (start: Int, byteCount: Int) {
         let b = try peekFormatByte()
         let headerSize: Int
         let length: Int
@@ -372,8 +412,23 @@ public struct MessagePackReader {
 
     /// Consumes an array header and returns its element count, checked against the input
     /// (each element needs at least one byte).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readArrayHeader() throws(MessagePackError) -> Int {
+        if offset < _bytes.count {
+            let b = _bytes[offset]
+            if b &- 0x90 < 16 {  // fixarray
+                let count = Int(b & 0x0f)
+                if count <= _bytes.count &- (offset &+ 1) {
+                    offset &+= 1
+                    return count
+                }
+            }
+        }
+        return try _readArrayHeaderSlow()
+    }
+
+    @usableFromInline
+    mutating func _readArrayHeaderSlow() throws(MessagePackError) -> Int {
         let b = try peekFormatByte()
         let headerSize: Int
         let count: Int
@@ -404,8 +459,23 @@ public struct MessagePackReader {
 
     /// Consumes a map header and returns its entry count, checked against the input
     /// (each entry needs at least two bytes).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readMapHeader() throws(MessagePackError) -> Int {
+        if offset < _bytes.count {
+            let b = _bytes[offset]
+            if b &- 0x80 < 16 {  // fixmap
+                let count = Int(b & 0x0f)
+                if count <= (_bytes.count &- (offset &+ 1)) / 2 {
+                    offset &+= 1
+                    return count
+                }
+            }
+        }
+        return try _readMapHeaderSlow()
+    }
+
+    @usableFromInline
+    mutating func _readMapHeaderSlow() throws(MessagePackError) -> Int {
         let b = try peekFormatByte()
         let headerSize: Int
         let count: Int

@@ -46,9 +46,7 @@ extension MessagePackWriter {
     @inlinable
     public mutating func writeKey(_ key: StaticString) {
         precondition(key.hasPointerRepresentation, "map keys must be string literals, not single scalars")
-        let count = key.utf8CodeUnitCount
-        writeStringHeader(byteCount: count)
-        writeRawBytes(UnsafeRawBufferPointer(start: key.utf8Start, count: count))
+        writeString(utf8: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
     }
 
     /// Writes a sequence of encodable elements as one array.

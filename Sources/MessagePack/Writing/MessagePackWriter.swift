@@ -94,13 +94,42 @@ public struct MessagePackWriter: ~Copyable {
         _appendAssumingCapacity(value)
     }
 
+    /// Copies `bytes` to the end; the caller ensured the capacity.
+    ///
+    /// Keys and most strings are a few bytes long, where a call to `memcpy` costs more than the copy: up to
+    /// 16 bytes are moved with two overlapping loads and stores instead.
+    @inlinable @inline(__always)
+    mutating func _appendAssumingCapacity(raw bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        let to = _base + _count
+        // Safe: every load below reads inside `bytes` (n is at least the width loaded), every store writes
+        // inside the n bytes of capacity the caller ensured.
+        switch n {
+        case 0:
+            break
+        case 1...3:
+            to.storeBytes(of: bytes[0], as: UInt8.self)
+            to.storeBytes(of: bytes[n &>> 1], toByteOffset: n &>> 1, as: UInt8.self)
+            to.storeBytes(of: bytes[n &- 1], toByteOffset: n &- 1, as: UInt8.self)
+        case 4...7:
+            to.storeBytes(of: bytes.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            to.storeBytes(
+                of: bytes.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self), toByteOffset: n &- 4, as: UInt32.self)
+        case 8...16:
+            to.storeBytes(of: bytes.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            to.storeBytes(
+                of: bytes.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
+        default:
+            to.copyMemory(from: bytes.baseAddress!, byteCount: n)
+        }
+        _count &+= n
+    }
+
     /// Appends bytes that are already MessagePack (or a payload whose header was written).
     @inlinable
     public mutating func writeRawBytes(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
         _ensure(bytes.count)
-        (_base + _count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        _count &+= bytes.count
+        _appendAssumingCapacity(raw: bytes)
     }
 
     /// Appends bytes that are already MessagePack (or a payload whose header was written).
@@ -214,27 +243,40 @@ public struct MessagePackWriter: ~Copyable {
     /// Writes a str header for `byteCount` bytes of UTF-8 (fixstr, str8, str16, str32).
     @inlinable
     public mutating func writeStringHeader(byteCount: Int) {
+        _ensure(5)
+        _appendStringHeaderAssumingCapacity(byteCount: byteCount)
+    }
+
+    @inlinable @inline(__always)
+    mutating func _appendStringHeaderAssumingCapacity(byteCount: Int) {
         if byteCount < 32 {
-            _ensure(1)
             _appendByteAssumingCapacity(0xa0 | UInt8(truncatingIfNeeded: byteCount))
         } else if byteCount <= Int(UInt8.max) {
-            _append(marker: FormatByte.str8, UInt8(truncatingIfNeeded: byteCount))
+            _appendByteAssumingCapacity(FormatByte.str8)
+            _appendAssumingCapacity(UInt8(truncatingIfNeeded: byteCount))
         } else if byteCount <= Int(UInt16.max) {
-            _append(marker: FormatByte.str16, UInt16(truncatingIfNeeded: byteCount))
+            _appendByteAssumingCapacity(FormatByte.str16)
+            _appendAssumingCapacity(UInt16(truncatingIfNeeded: byteCount))
         } else {
             precondition(byteCount <= Int(UInt32.max), "MessagePack strings hold at most 4 GiB")
-            _append(marker: FormatByte.str32, UInt32(truncatingIfNeeded: byteCount))
+            _appendByteAssumingCapacity(FormatByte.str32)
+            _appendAssumingCapacity(UInt32(truncatingIfNeeded: byteCount))
         }
+    }
+
+    /// Writes UTF-8 bytes as one str, making room once for header and payload.
+    @inlinable
+    public mutating func writeString(utf8: UnsafeRawBufferPointer) {
+        _ensure(utf8.count &+ 5)
+        _appendStringHeaderAssumingCapacity(byteCount: utf8.count)
+        _appendAssumingCapacity(raw: utf8)
     }
 
     /// Writes a string as str.
     @inlinable
     public mutating func write(_ value: String) {
         var value = value
-        value.withUTF8 { utf8 in
-            writeStringHeader(byteCount: utf8.count)
-            writeRawBytes(UnsafeRawBufferPointer(utf8))
-        }
+        value.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes a bin header for `byteCount` bytes (bin8, bin16, bin32).
