@@ -15,9 +15,17 @@ let package = Package(
         .executable(name: "pwire", targets: ["pwire"]),
         // The benchmark workloads, shared by `pwire bench` and the Benchmarks package.
         .library(name: "PortableWireWorkloads", targets: ["PortableWireWorkloads"]),
+        // SwiftNIO channel handlers; only users of this product pull in NIO.
+        .library(name: "PortableWireNIO", targets: ["PortableWireNIO"]),
+        // Hummingbird request decoder and response encoder; only users of this product pull in Hummingbird.
+        .library(name: "PortableWireHummingbird", targets: ["PortableWireHummingbird"]),
+        // The example task service (a NIO TCP server answering Celery-style task calls).
+        .executable(name: "pwire-task-service", targets: ["TaskServiceExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // The format itself: reader, writer, dynamic value, plain Codable coders. No Foundation.
@@ -36,11 +44,74 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // SwiftNIO: frame decoder and encoder handlers. The only library target that imports NIOCore.
+        .target(
+            name: "PortableWireNIO",
+            dependencies: ["PortableWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: upcoming
+        ),
+        // Hummingbird: request decoder and response encoder for `application/x-portablewire`.
+        .target(
+            name: "PortableWireHummingbird",
+            dependencies: [
+                "PortableWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // The example task service as a library, so tests can run it in-process.
+        .target(
+            name: "TaskServiceCore",
+            dependencies: [
+                "PortableWire", "PortableWireNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "TaskServiceExample",
+            dependencies: [
+                "TaskServiceCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(name: "TestSupport", dependencies: ["PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
-        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], swiftSettings: upcoming),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "PortableWireTests", dependencies: ["PortableWire", "TestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "ConformanceTests", dependencies: ["PortableWireConformance", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(
+            name: "PortableWireNIOTests",
+            dependencies: [
+                "PortableWireNIO", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PortableWireHummingbirdTests",
+            dependencies: [
+                "PortableWireHummingbird", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "TaskServiceExampleTests",
+            dependencies: [
+                // The executable too, so that `swift test` builds the binary that one test launches.
+                "TaskServiceCore", "TaskServiceExample", "TestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "pwireTests", dependencies: ["pwire", "TestSupport"], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+import MessagePack
+
+/// Decodes a stream of portable messages (objects, back-references, global data) arriving in chunks.
+///
+/// The portable counterpart of ``MessagePackStreamDecoder``: each complete message is found by the frame
+/// scanner (a global-data envelope is one top-level ext value, so it needs no special case) and decoded in
+/// one piece with ``PortableDecoder``, straight from the decoder's buffer. Every chunking of a stream gives
+/// the same messages and the same errors.
+///
+///     var stream = PortableStreamDecoder(registry: registry)
+///     for chunk in chunks {
+///         stream.feed(chunk)
+///         while let call = try stream.next(TaskCall.self) { handle(call) }
+///     }
+///     try stream.finish()   // .truncated if the stream stopped inside a message
+///
+/// **After an error the decoder is poisoned**: every later `next…` call rethrows the same error (a
+/// ``MessagePackError``, or a `DecodingError` from your types), and `finish()` throws it as a
+/// ``MessagePackError``. ``MessagePackError`` offsets count from the first byte fed.
+public struct PortableStreamDecoder: Sendable {
+    /// The one-shot decoder run over each message: registry, options, unknown-type policy, user info.
+    public var decoder: PortableDecoder
+    @usableFromInline var _frames: MessagePackStreamDecoder
+
+    /// Creates a stream decoder for the types in `registry`.
+    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) {
+        var decoder = PortableDecoder(registry: registry)
+        decoder.limits = limits
+        self.init(decoder: decoder)
+    }
+
+    /// Creates a stream decoder that decodes each message with `decoder` (and its limits).
+    public init(decoder: PortableDecoder) {
+        self.decoder = decoder
+        self._frames = MessagePackStreamDecoder(limits: decoder.limits)
+    }
+
+    /// Bytes fed and not yet taken out as messages.
+    public var bufferedByteCount: Int { _frames.bufferedByteCount }
+
+    /// Appends bytes received from the stream; see ``MessagePackStreamDecoder/feed(_:)-(UnsafeRawBufferPointer)``.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) { _frames.feed(bytes) }
+    /// Appends bytes received from the stream (adopting the array when the decoder holds nothing).
+    public mutating func feed(_ bytes: [UInt8]) { _frames.feed(bytes) }
+    /// Appends bytes received from the stream.
+    public mutating func feed(_ bytes: some Collection<UInt8>) { _frames.feed(bytes) }
+
+    /// Returns the next complete message decoded as `T`, or `nil` when more bytes are needed.
+    public mutating func next<T: Decodable>(_ type: T.Type) throws -> T? {
+        let decoder = self.decoder
+        return try _frames.nextFrame { raw in try decoder.decode(T.self, from: raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Returns the next complete message as a dynamic value, or `nil` when more bytes are needed.
+    public mutating func nextValue() throws -> PortableValue? {
+        let decoder = self.decoder
+        return try _frames.nextFrame { raw in try decoder.decode(from: raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Returns the next complete message with its global data, or `nil` when more bytes are needed.
+    public mutating func nextMessage() throws -> PortableMessage? {
+        let decoder = self.decoder
+        return try _frames.nextFrame { raw in try decoder.decodeMessage(from: raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Returns the next complete message cast to `T` (`[any Shape]`, `[String: Any]`, …), or `nil` when more
+    /// bytes are needed; see ``PortableDecoder/decode(as:from:)``.
+    public mutating func next<T>(as type: T.Type) throws -> T? {
+        let decoder = self.decoder
+        return try _frames.nextFrame { raw in try decoder.decode(as: T.self, from: raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Declares the end of the stream; throws `.truncated` when an unfinished message remains.
+    public mutating func finish() throws(MessagePackError) { try _frames.finish() }
+}

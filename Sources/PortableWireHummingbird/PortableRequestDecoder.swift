@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+import Hummingbird
+import MessagePack
+import NIOCore
+import PortableWire
+
+extension MediaType {
+    /// `application/x-portablewire`: a body holding exactly one PortableWire message (Spec/format.md,
+    /// "Media type").
+    public static var applicationPortableWire: MediaType { MediaType(type: .application, subType: "x-portablewire") }
+}
+
+/// A Hummingbird `RequestDecoder` for bodies of type `application/x-portablewire`.
+///
+/// The body must be exactly one message; it is collected (up to the smaller of the context's
+/// `maxUploadSize` and `limits.maxMessageByteCount`) and decoded with ``PortableWire/PortableDecoder``
+/// straight from the `ByteBuffer`. A request with another `Content-Type` is rejected with 415; a body
+/// that does not decode with 400 and the ``MessagePack/MessagePackError``'s description (code, offset,
+/// path); a body too large with 413.
+///
+///     struct AppContext: RequestContext {
+///         var coreContext: CoreRequestContextStorage
+///         init(source: Source) { coreContext = .init(source: source) }
+///         var requestDecoder: PortableRequestDecoder { PortableRequestDecoder(registry: .app) }
+///         var responseEncoder: PortableResponseEncoder { PortableResponseEncoder(registry: .app) }
+///     }
+public struct PortableRequestDecoder: RequestDecoder, Sendable {
+    /// The decoder run over each body: registry, limits, unknown-type policy.
+    public var decoder: PortableDecoder
+
+    /// Creates a request decoder for the types in `registry`.
+    public init(registry: TypeRegistry) { self.decoder = PortableDecoder(registry: registry) }
+
+    /// Creates a request decoder that decodes with `decoder`.
+    public init(decoder: PortableDecoder) { self.decoder = decoder }
+
+    /// Decodes the request's body as `T`.
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let decoder = self.decoder
+        return try await withBody(of: request, context: context) { raw in try decoder.decode(T.self, from: raw) }
+    }
+
+    /// Decodes the request's body as a dynamic value (portable objects as instances).
+    public func decodeValue(from request: Request, context: some RequestContext) async throws -> PortableValue {
+        let decoder = self.decoder
+        return try await withBody(of: request, context: context) { raw in try decoder.decode(from: raw) }
+    }
+
+    /// Decodes the request's body and casts it to `T` (`[any Shape]`, `[String: Any]`, …).
+    public func decode<T>(as type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let decoder = self.decoder
+        return try await withBody(of: request, context: context) { raw in try decoder.decode(as: T.self, from: raw) }
+    }
+
+    func withBody<R>(
+        of request: Request, context: some RequestContext, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) async throws -> R {
+        if let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
+            !mediaType.isType(.applicationPortableWire)
+        {
+            throw HTTPError(
+                .unsupportedMediaType, message: "expected a body of type \(MediaType.applicationPortableWire), not \(contentType)")
+        }
+        let buffer = try await request.body.collect(upTo: min(context.maxUploadSize, decoder.limits.maxMessageByteCount))
+        do {
+            return try buffer.withUnsafeReadableBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+        } catch let error as MessagePackError {
+            throw HTTPError(.badRequest, message: "the body is not a valid PortableWire message: \(error)")
+        }
+    }
+}
+
+extension Request {
+    /// Decodes the body, a PortableWire message, as `T` (whatever the context's `requestDecoder` is).
+    public func decodePortable<T: Decodable>(as type: T.Type, registry: TypeRegistry, context: some RequestContext)
+        async throws -> T
+    {
+        try await PortableRequestDecoder(registry: registry).decode(type, from: self, context: context)
+    }
+
+    /// Decodes the body, a PortableWire message, as a dynamic value.
+    public func decodePortableValue(registry: TypeRegistry, context: some RequestContext) async throws -> PortableValue {
+        try await PortableRequestDecoder(registry: registry).decodeValue(from: self, context: context)
+    }
+}

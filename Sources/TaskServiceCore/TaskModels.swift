@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+import PortableWire
+
+/// The statistic a ``CustomVariable`` asks for.
+public enum VariableType: String, Codable, Sendable {
+    case mean, variance
+    case standardErrorOfMean = "standard_error_of_mean"
+    case quantile
+}
+
+/// A portable model sent as a task argument (`app.CustomVariable`), the same class the Python peer sends.
+public struct CustomVariable: Portable, Codable, Equatable, Sendable {
+    public static let portableName = "app.CustomVariable"
+    /// Which statistic.
+    public var type: VariableType
+    /// The quantile in 0...1, for `.quantile`.
+    public var quantile: Double?
+
+    /// Creates a variable.
+    public init(type: VariableType, quantile: Double? = nil) {
+        self.type = type
+        self.quantile = quantile
+    }
+}
+
+/// The portable result of `app.tasks.optimise` (`app.OptimisationResult`): the variable it was asked for
+/// (a portable object inside a portable object), the estimate, and how many samples it used.
+public struct OptimisationResult: Portable, Codable, Equatable, Sendable {
+    public static let portableName = "app.OptimisationResult"
+    /// The variable the task was called with.
+    public var variable: CustomVariable
+    /// The value of the statistic over the samples.
+    public var estimate: Double
+    /// The number of samples.
+    public var sampleCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case variable, estimate
+        case sampleCount = "sample_count"
+    }
+
+    /// Creates a result.
+    public init(variable: CustomVariable, estimate: Double, sampleCount: Int) {
+        self.variable = variable
+        self.estimate = estimate
+        self.sampleCount = sampleCount
+    }
+}
+
+/// A Celery-style task call: `{"task": name, "id": id, "args": [...], "kwargs": {...}}`, whose arguments may
+/// hold portable objects.
+public struct TaskCall: Codable {
+    /// The task's name, for example `app.tasks.add`.
+    public var task: String
+    /// The caller's id for this call; the reply carries it back.
+    public var id: String
+    /// Positional arguments (plain values or portable objects).
+    @Polymorphic public var args: [Any]
+    /// Keyword arguments (plain values or portable objects).
+    @Polymorphic public var kwargs: [String: Any]
+
+    /// Creates a call.
+    public init(task: String, id: String, args: [Any] = [], kwargs: [String: Any] = [:]) {
+        self.task = task
+        self.id = id
+        self.args = args
+        self.kwargs = kwargs
+    }
+}
+
+/// The reply to a task call: `{"error": text, "id": id, "result": value, "status": "SUCCESS" | "FAILURE"}`
+/// (keys in sorted order, as a sorted dictionary encodes).
+public struct TaskReply {
+    /// `SUCCESS` or `FAILURE`, as Celery names them.
+    public enum Status: String, Sendable {
+        case success = "SUCCESS"
+        case failure = "FAILURE"
+    }
+
+    /// The id of the call answered (nil when the call could not be read).
+    public var id: String?
+    /// Whether the task ran.
+    public var status: Status
+    /// The task's result, any transmittable value (nil on failure).
+    public var result: Any?
+    /// What went wrong (nil on success).
+    public var error: String?
+
+    /// Creates a reply.
+    public init(id: String?, status: Status, result: Any?, error: String?) {
+        self.id = id
+        self.status = status
+        self.result = result
+        self.error = error
+    }
+
+    /// A successful reply.
+    public static func success(id: String, result: Any?) -> TaskReply {
+        TaskReply(id: id, status: .success, result: result, error: nil)
+    }
+
+    /// A failed reply.
+    public static func failure(id: String?, error: String) -> TaskReply {
+        TaskReply(id: id, status: .failure, result: nil, error: error)
+    }
+
+    /// The reply as the map sent on the wire (nil values as nil).
+    public var wireValue: [String: Any] {
+        ["id": id as Any, "status": status.rawValue, "result": result as Any, "error": error as Any]
+    }
+
+    /// Reads a reply from a decoded message.
+    public init?(_ value: PortableValue) {
+        guard let status = value["status"]?.stringValue.flatMap(Status.init(rawValue:)) else { return nil }
+        let result = value["result"].flatMap { $0 == .nil ? nil : $0.unwrapped }
+        self.init(id: value["id"]?.stringValue, status: status, result: result, error: value["error"]?.stringValue)
+    }
+}
