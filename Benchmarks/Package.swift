@@ -50,6 +50,10 @@ let package = Package(
             name: "PortableBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/PortableBenchmarks",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "StreamingBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/StreamingBenchmarks",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -72,11 +72,19 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable>(
 
     add("encode", .msgpackC) { cEncode() }
     add("encode", .typed) { blackHole(value.messagePackBytes()) }
+    var reused = MessagePackWriter(capacity: bytes.count)
+    Benchmark(benchmarkName(workload, "encode", .typedReused), configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            reused.removeAll()
+            value.encode(to: &reused)
+            blackHole(reused.byteCount)
+        }
+    }
     add("encode", .dynamic) { blackHole(dynamic.encoded()) }
     add("encode", .codable) { blackHole(try encoder.encode(value)) }
     add("encode", .json) { blackHole(try json.encode(value)) }
     add("encode", .plist) { blackHole(try plist.encode(value)) }
-    add("encode-dynamic", .msgpackC) { var out = pwb_buffer(); _ = pwb_pack_dynamic(cDynamic.value, &out); pwb_buffer_free(&out) }
+    add("encode", .msgpackCDynamic) { var out = pwb_buffer(); _ = pwb_pack_dynamic(cDynamic.value, &out); pwb_buffer_free(&out) }
 
     add("decode", .msgpackC) { cDecode() }
     add("decode", .typed) { blackHole(try T(messagePack: bytes)) }
@@ -84,5 +92,5 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable>(
     add("decode", .codable) { blackHole(try decoder.decode(T.self, from: bytes)) }
     add("decode", .json) { blackHole(try jsonDecoder.decode(T.self, from: jsonData)) }
     add("decode", .plist) { blackHole(try plistDecoder.decode(T.self, from: plistData)) }
-    add("decode-dynamic", .msgpackC) { blackHole(pwb_unpack_dynamic(cDynamic.source.base, cDynamic.source.count)) }
+    add("decode", .msgpackCDynamic) { blackHole(pwb_unpack_dynamic(cDynamic.source.base, cDynamic.source.count)) }
 }

@@ -3,10 +3,14 @@
 /// Names shared by the suites, so `RESULTS.md` rows line up: `<workload>/<direction>/<implementation>`.
 public enum Implementation: String, CaseIterable, Sendable {
     case typed = "PortableWire typed"
+    /// The typed fast path writing into a writer kept across messages (a service's steady state).
+    case typedReused = "PortableWire typed, reused writer"
     case dynamic = "PortableWire dynamic"
     case codable = "PortableWire Codable"
     case portable = "PortableWire portable"
     case msgpackC = "msgpack-c"
+    /// msgpack-c's dynamic value (`msgpack_object`), the baseline for PortableWire's dynamic value.
+    case msgpackCDynamic = "msgpack-c dynamic"
     case json = "Foundation JSON"
     case plist = "Foundation PropertyList"
     case memcpy = "memcpy"

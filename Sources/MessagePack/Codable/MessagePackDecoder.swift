@@ -331,12 +331,12 @@ package final class _DecoderImpl: Decoder {
 
     package func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let index = try openFrame(isMap: true)
-        return KeyedDecodingContainer(_KeyedDecoder<Key>(impl: self, frame: index, path: codingPath))
+        return KeyedDecodingContainer(_KeyedDecoder<Key>(impl: self, frame: index, pathCount: codingPath.count))
     }
 
     package func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let index = try openFrame(isMap: false)
-        return _UnkeyedDecoder(impl: self, frame: index, path: codingPath)
+        return _UnkeyedDecoder(impl: self, frame: index, pathCount: codingPath.count)
     }
 
     package func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
@@ -378,13 +378,17 @@ extension _DecoderImpl: SingleValueDecodingContainer {
 struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let impl: _DecoderImpl
     let frame: Int
-    let codingPath: [any CodingKey]
+    /// How many entries of the decoder's coding path are this container's. The path itself is built only when
+    /// asked for: copying it into every container made each nested value copy the whole array.
+    let pathCount: Int
 
-    init(impl: _DecoderImpl, frame: Int, path: [any CodingKey]) {
+    init(impl: _DecoderImpl, frame: Int, pathCount: Int) {
         self.impl = impl
         self.frame = frame
-        self.codingPath = path
+        self.pathCount = pathCount
     }
+
+    var codingPath: [any CodingKey] { Array(impl.codingPath.prefix(pathCount)) }
 
     var allKeys: [Key] {
         if impl.frames[frame].positional { return [] }
@@ -539,8 +543,8 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try read(key) {
-            impl.codingPath = codingPath + [key]
-            defer { impl.codingPath = codingPath }
+            impl.codingPath.append(key)
+            defer { impl.codingPath.removeLast() }
             return try impl.decodeValue(type)
         }
     }
@@ -553,8 +557,8 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
             return nil
         }
         do {
-            impl.codingPath = codingPath + [key]
-            defer { impl.codingPath = codingPath }
+            impl.codingPath.append(key)
+            defer { impl.codingPath.removeLast() }
             let value = try impl.decodeValue(type)
             advance(from: offset)
             return value
@@ -600,13 +604,17 @@ func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> 
 struct _UnkeyedDecoder: UnkeyedDecodingContainer {
     let impl: _DecoderImpl
     let frame: Int
-    let codingPath: [any CodingKey]
+    /// How many entries of the decoder's coding path are this container's. The path itself is built only when
+    /// asked for: copying it into every container made each nested value copy the whole array.
+    let pathCount: Int
 
-    init(impl: _DecoderImpl, frame: Int, path: [any CodingKey]) {
+    init(impl: _DecoderImpl, frame: Int, pathCount: Int) {
         self.impl = impl
         self.frame = frame
-        self.codingPath = path
+        self.pathCount = pathCount
     }
+
+    var codingPath: [any CodingKey] { Array(impl.codingPath.prefix(pathCount)) }
 
     var count: Int? { impl.frames[frame].count }
     var currentIndex: Int { impl.frames[frame].consumed }
@@ -661,11 +669,11 @@ struct _UnkeyedDecoder: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try read { try impl.decodeInteger(UInt64.self) } }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let path = codingPath + [_IndexKey(intValue: currentIndex)]
+        let index = currentIndex
         let impl = self.impl
         return try read {
-            impl.codingPath = path
-            defer { impl.codingPath = codingPath }
+            impl.codingPath.append(_IndexKey(intValue: index))
+            defer { impl.codingPath.removeLast() }
             return try impl.decodeValue(type)
         }
     }
