@@ -43,7 +43,7 @@ struct BenchTable {
     let column: String?
     let iterations: Int?
     var rows: [(workload: String, bytes: Int, cells: [String: Duration])] = []
-    static let columns = ["typed", "reused", "dynamic", "Codable", "portable", "JSON", "memcpy"]
+    static let columns = ["typed", "reused", "4 KiB chunks", "dynamic", "Codable", "portable", "JSON", "memcpy"]
 
     init(seconds: Double, filter: String?, column: String?, iterations: Int? = nil) {
         self.iterations = iterations
@@ -177,6 +177,28 @@ struct BenchTable {
                 ("typed", { _ = try blobBytes.withUnsafeBytes { raw in var r = MessagePackReader(raw); return try r.readBinary() } }),
                 ("memcpy", copy),
             ])
+        }
+        if wants("stream") {
+            // 8 MiB of task messages back to back: fed in 4 KiB chunks, and decoded in one piece.
+            let one = Workloads.task().messagePackBytes()
+            let stream = [[UInt8]](repeating: one, count: (8 << 20) / one.count).flatMap { $0 }
+            func chunked() throws {
+                var decoder = MessagePackStreamDecoder()
+                try stream.withUnsafeBytes { raw in
+                    for start in stride(from: 0, to: raw.count, by: 4096) {
+                        decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start..<min(start + 4096, raw.count)]))
+                        while try decoder.nextFrame({ try TaskCall(messagePack: $0) }) != nil {}
+                    }
+                }
+                try decoder.finish()
+            }
+            func oneShot() throws {
+                try stream.withUnsafeBytes { raw in
+                    var reader = MessagePackReader(raw)
+                    while !reader.isAtEnd { _ = try TaskCall(from: &reader) }
+                }
+            }
+            try add("8 MiB task stream decode", bytes: stream.count, [("typed", oneShot), ("4 KiB chunks", chunked)])
         }
         if wants("refs") {
             let shared = Workloads.sharedPersons()

@@ -5,6 +5,8 @@ public enum Implementation: String, CaseIterable, Sendable {
     case typed = "PortableWire typed"
     /// The typed fast path writing into a writer kept across messages (a service's steady state).
     case typedReused = "PortableWire typed, reused writer"
+    /// `MessagePackStreamWriter` into a `ByteArraySink`.
+    case streamWriter = "PortableWire stream writer"
     case dynamic = "PortableWire dynamic"
     case codable = "PortableWire Codable"
     case portable = "PortableWire portable"

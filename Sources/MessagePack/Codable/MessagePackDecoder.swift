@@ -63,7 +63,7 @@ package final class _DecoderImpl: Decoder {
     package let limits: MessagePackLimits
     package private(set) var userInfo: [CodingUserInfoKey: Any]
     @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
-    package var hook: (any _DecodingHook)?
+    @exclusivity(unchecked) package var hook: (any _DecodingHook)?
     @exclusivity(unchecked) package var depth = 0
 
     /// State of one open keyed or unkeyed container. Containers refer to their frame by index.
@@ -165,7 +165,7 @@ package final class _DecoderImpl: Decoder {
         let start = reader.offset
         valueStart = start
         levelMark = frames.count
-        valueIsDictionary = typeFacts.fact(for: T.self) { $0 is any _DictionaryMarker.Type ? 1 : 0 } == 1
+        valueIsDictionary = typeFacts.dictionaryKind(of: T.self) != _TypeFactCache.notDictionary
         depth += 1
         defer {
             depth -= 1

@@ -97,10 +97,10 @@ package final class _EncoderImpl: Encoder {
     package let userInfo: [CodingUserInfoKey: Any]
     @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
     /// The upper layer's hook, if any.
-    package var hook: (any _EncodingHook)?
+    @exclusivity(unchecked) package var hook: (any _EncodingHook)?
     /// Values being written inside one another; bounded so deep graphs throw instead of overflowing the stack.
     @exclusivity(unchecked) package var depth = 0
-    package var maxDepth = MessagePackLimits.default.maxDepth
+    @exclusivity(unchecked) package var maxDepth = MessagePackLimits.default.maxDepth
 
     struct Frame {
         enum Kind { case map, array, single }
@@ -271,14 +271,11 @@ package final class _EncoderImpl: Encoder {
             return writer.write(_identityCast(value, to: MessagePackTimestamp.self))
         }
         if let hook, try hook.encode(value, impl: self) { return }
-        let fact = typeFacts.fact(for: T.self) { type in
-            guard let dictionary = type as? any _DictionaryMarker.Type else { return 0 }
-            return dictionary._hasIntegerKeys ? 3 : 1
-        }
-        if fact != 0 {
+        let kind = typeFacts.dictionaryKind(of: T.self)
+        if kind != _TypeFactCache.notDictionary {
             nextMapSortsKeys = options.sortsDictionaryKeys
             nextMapIsDictionary = true
-            nextMapHasIntegerKeys = fact == 3
+            nextMapHasIntegerKeys = kind == _TypeFactCache.intKeyedDictionary
         }
         try encodeWithContainers(value)
     }

@@ -159,6 +159,10 @@ public struct MessagePackStreamDecoder: Sendable {
     /// The buffer is valid only during the call (it points into the decoder's own storage: no copy). Use it
     /// to run any one-shot decoder over each message. An error thrown by `body` poisons the decoder (later
     /// calls rethrow it); a ``MessagePackError`` gets the message's stream offset added to its `byteOffset`.
+    ///
+    /// Inlinable so that it is specialised for `R` at the call site: unspecialised, each call looked up the
+    /// generic metadata of its `Result`, which cost as much as scanning the message.
+    @inlinable
     public mutating func nextFrame<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
         if let original = _originalFailure { throw original }
         let outcome: Result<R, any Error>? = try _withNextFrame { raw in Result { try body(raw) } }
@@ -215,7 +219,7 @@ public struct MessagePackStreamDecoder: Sendable {
     @usableFromInline var _frameOffset = 0
 
     /// Finds the next frame (scanning only new bytes), runs `body` over it, and consumes it.
-    @usableFromInline
+    @inlinable
     mutating func _withNextFrame<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(MessagePackError) -> R? {
         if let failure = _failure { throw failure }
         let end: Int
