@@ -96,3 +96,50 @@ import Testing
 }
 
 protocol ReadmeShape: Portable { var area: Double { get } }
+
+/// The README's "Speed" example, verbatim.
+struct ReadmePoint: Codable, Equatable, MessagePackCodable {
+    var x: Int
+    var y: Int
+
+    init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
+
+    func encode(to writer: inout MessagePackWriter) {
+        writer.writeMapHeader(count: 2)
+        writer.writeKey("x")
+        writer.encode(x)
+        writer.writeKey("y")
+        writer.encode(y)
+    }
+
+    init(from reader: inout MessagePackReader) throws(MessagePackError) {
+        var x: Int?, y: Int?
+        for _ in 0..<(try reader.readMapHeader()) {
+            switch try reader.readKey() {  // matches the key's bytes; no String is made
+            case "x": x = try reader.decode(Int.self, key: "x")
+            case "y": y = try reader.decode(Int.self, key: "y")
+            default: try reader.skipValue()  // unknown keys are skipped
+            }
+        }
+        self.x = try reader.required(x, "x", in: "Point")
+        self.y = try reader.required(y, "y", in: "Point")
+    }
+}
+
+@Suite struct ReadmeSpeedExampleTests {
+    @Test func typedFastPath() throws {
+        let bytes = ReadmePoint(x: 1, y: 2).messagePackBytes()   // 82 a1 78 01 a1 79 02, what MessagePackEncoder writes
+        let point = try ReadmePoint(messagePack: bytes)          // errors name the offset and the path ($.y)
+        #expect(bytes == [0x82, 0xa1, 0x78, 0x01, 0xa1, 0x79, 0x02])
+        #expect(bytes == (try MessagePackEncoder().encode(ReadmePoint(x: 1, y: 2))))
+        #expect(point == ReadmePoint(x: 1, y: 2))
+        let error = #expect(throws: MessagePackError.self) {
+            try ReadmePoint(messagePack: [0x82, 0xa1, 0x78, 0x01, 0xa1, 0x79, 0xa1, 0x32])
+        }
+        #expect(error?.path.description == "$.y")
+        #expect(error?.byteOffset == 6)
+    }
+}

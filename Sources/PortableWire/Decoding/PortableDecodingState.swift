@@ -10,17 +10,17 @@ final class PortableDecodingState: _DecodingHook {
     let limits: MessagePackLimits
     var globalData = GlobalData(isAvailable: true)
     let unavailable = GlobalData(isAvailable: false)
-    var insideGlobalData = false
+    @exclusivity(unchecked) var insideGlobalData = false
 
-    var typeNames: [String] = []
-    var typeNameSet: Set<String> = []
+    @exclusivity(unchecked) var typeNames: [String] = []
+    @exclusivity(unchecked) var typeNameSet: Set<String> = []
     enum Slot {
         /// Still being decoded; a two-phase object is already published.
         case open(published: (any Portable)?)
         case done(any Portable)
     }
-    var objects: [Slot] = []
-    var referenceCount = 0
+    @exclusivity(unchecked) var objects: [Slot] = []
+    @exclusivity(unchecked) var referenceCount = 0
 
     init(registry: TypeRegistry, types: PortableExtensionTypes, passthrough: Bool, limits: MessagePackLimits) {
         self.registry = registry
@@ -31,11 +31,16 @@ final class PortableDecodingState: _DecodingHook {
 
     var currentGlobalData: GlobalData { insideGlobalData ? unavailable : globalData }
 
+    /// Which static types are `Polymorphic` wrappers (decoded by the wrapper, not as an object here).
+    @exclusivity(unchecked) var facts = PortableTypeFacts()
+
     // MARK: Hook
 
     func decode<T: Decodable>(_ type: T.Type, impl: _DecoderImpl) throws -> T? {
         if T.self == PortableValue.self { return _identityCast(try readValue(impl), to: T.self) }
-        if let ext = impl.reader.peekExtensionType(), isPortable(ext), !(T.self is any _PolymorphicMarker.Type) {
+        if let ext = impl.reader.peekExtensionType(), isPortable(ext),
+            !facts.remembered(T.self, { $0 is any _PolymorphicMarker.Type })
+        {
             let start = impl.reader.offset
             let object = try readObject(impl)
             guard let typed = object as? T else {

@@ -3,6 +3,7 @@ import MessagePack
 
 /// Everything one message's encoding remembers: the type-name table, object ids, the instances already
 /// written, the ones still being written (cycle detection), and the global data.
+/// Mutable state is `@exclusivity(unchecked)`: one encode uses it from one thread, with no overlapping access.
 final class PortableEncodingState: _EncodingHook {
     let registry: TypeRegistry
     let types: PortableExtensionTypes
@@ -10,17 +11,21 @@ final class PortableEncodingState: _EncodingHook {
     /// The body's global data; objects inside global data get `unavailable`.
     let globalData: GlobalData
     let unavailable = GlobalData(isAvailable: false)
-    var insideGlobalData = false
+    @exclusivity(unchecked) var insideGlobalData = false
 
     /// Type-name table: name to index, in order of first occurrence.
-    var typeIndex: [String: Int] = [:]
-    var nextObjectID = 0
+    @exclusivity(unchecked) var typeIndex: [String: Int] = [:]
+    /// Which static types cannot hold a portable object (no cast needed for their values).
+    @exclusivity(unchecked) var facts = PortableTypeFacts()
+    /// Registered types met in this message: their name and kind, found once instead of per object.
+    @exclusivity(unchecked) var entries: [ObjectIdentifier: TypeRegistry.Entry] = [:]
+    @exclusivity(unchecked) var nextObjectID = 0
     /// Class instances written completely, by identity, with their object id.
-    var written: [ObjectIdentifier: Int] = [:]
+    @exclusivity(unchecked) var written: [ObjectIdentifier: Int] = [:]
     /// Class instances being written: their id, path depth (their path is a prefix of the current one).
-    var inProgress: [ObjectIdentifier: (id: Int, pathDepth: Int, twoPhase: Bool)] = [:]
+    @exclusivity(unchecked) var inProgress: [ObjectIdentifier: (id: Int, pathDepth: Int, twoPhase: Bool)] = [:]
     /// Keeps every instance alive until the message is done, so no `ObjectIdentifier` is reused.
-    var retained: [AnyObject] = []
+    @exclusivity(unchecked) var retained: [AnyObject] = []
     /// Custom serializers' results for class instances, shared by both passes of one message, so each
     /// such serializer runs once per message (Spec/portable-objects.md, "Encoding" under global data).
     let serialized: SerializationCache
@@ -45,7 +50,7 @@ final class PortableEncodingState: _EncodingHook {
             try write(_identityCast(value, to: PortableValue.self), impl)
             return true
         }
-        if let object = value as? any Portable {
+        if facts.mayBePortable(T.self), let object = value as? any Portable {
             try writeObject(object, impl)
             return true
         }
@@ -68,7 +73,9 @@ final class PortableEncodingState: _EncodingHook {
             identity = oid
             retained.append(instance)
         }
-        let (name, kind) = try entry(for: object, impl)
+        let entry = try entry(for: object, impl)
+        let name = entry.name
+        let kind = entry.kind
         let twoPhase: Bool
         switch kind {
         case .twoPhase: twoPhase = true
@@ -89,8 +96,12 @@ final class PortableEncodingState: _EncodingHook {
         }
         switch kind {
         case .codable:
-            let encodable = object as! any Encodable
-            try encodeOpened(encodable, impl)
+            if let encodeData = entry.encodeData {
+                try encodeData(object, impl)
+            } else {
+                let encodable = object as! any Encodable
+                try encodeOpened(encodable, impl)
+            }
         case .custom:
             try write(serializeOnce(identity) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
         case .twoPhase:
@@ -127,10 +138,16 @@ final class PortableEncodingState: _EncodingHook {
         impl.writer.endExtension(pending)
     }
 
-    func entry(for object: any Portable, _ impl: _EncoderImpl) throws -> (String, TypeRegistry.Kind) {
-        if let opaque = object as? OpaquePortable { return (opaque.name, .generic(twoPhase: opaque.isTwoPhase)) }
-        if let name = registry.nameByType[ObjectIdentifier(type(of: object))], let entry = registry.byName[name] {
-            return (name, entry.kind)
+    func entry(for object: any Portable, _ impl: _EncoderImpl) throws -> TypeRegistry.Entry {
+        let dynamicType = type(of: object)
+        if dynamicType == OpaquePortable.self, let opaque = object as? OpaquePortable {
+            return TypeRegistry.Entry(name: opaque.name, type: nil, kind: .generic(twoPhase: opaque.isTwoPhase))
+        }
+        let id = ObjectIdentifier(dynamicType)
+        if let known = entries[id] { return known }
+        if let name = registry.nameByType[id], let entry = registry.byName[name] {
+            entries[id] = entry
+            return entry
         }
         let typeName = "\(type(of: object))"
         throw MessagePackError(

@@ -23,6 +23,9 @@ public struct TypeRegistry: Sendable {
         let name: String
         let type: (any Portable.Type)?
         let kind: Kind
+        /// For `.codable` types: writes an instance's data, specialised for the type at registration, so that
+        /// encoding an object needs no cast to `any Encodable` (a conformance lookup per object).
+        var encodeData: ((any Portable, _EncoderImpl) throws -> Void)? = nil
     }
 
     var byName: [String: Entry] = [:]
@@ -57,8 +60,19 @@ public struct TypeRegistry: Sendable {
                 "'\(name)' is already registered for \(existing.type.map { String(reflecting: $0) } ?? "a generic type")",
                 hint: "give one of the types another name with register(\(T.self).self, as: \"…\")")
         }
-        byName[name] = Entry(name: name, type: T.self, kind: kind)
+        var entry = Entry(name: name, type: T.self, kind: kind)
+        if case .codable = kind, let encodable = T.self as? any Encodable.Type {
+            entry.encodeData = Self.dataEncoder(for: encodable)
+        }
+        byName[name] = entry
         nameByType[ObjectIdentifier(T.self)] = name
+    }
+
+    private static func dataEncoder<E: Encodable>(for _: E.Type) -> (any Portable, _EncoderImpl) throws -> Void {
+        { object, impl in
+            // The registry looked this entry up by the object's dynamic type, so it is an `E`.
+            try impl.encodeWithContainers(object as! E)
+        }
     }
 
     /// Registers a name with no Swift type: its objects decode into ``OpaquePortable`` values.
