@@ -19,7 +19,7 @@ SCALE = {"task": 1000}  # operations per measured iteration (Benchmark scalingFa
 def load(path):
     rows = {}
     for entry in json.load(open(path)):
-        name = entry["benchmark"].split(".", 3)[-1].replace("_", " ")
+        name = entry["benchmark"].split(".", 3)[-1].replace("_", " ").replace(":", "/")
         wall = entry["secondaryMetrics"]["Time (wall clock)"]
         unit = {"ns": 1e-9, "μs": 1e-6, "ms": 1e-3, "s": 1.0}[wall["scoreUnit"]]
         workload = name.split("/")[0]

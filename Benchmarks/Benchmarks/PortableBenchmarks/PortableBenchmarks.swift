@@ -25,16 +25,16 @@ let benchmarks: @Sendable () -> Void = {
     Fixtures.check((try? decoder.decode([PortablePerson].self, from: portableBytes)) == portable, "portable records round trip")
     Fixtures.check((try? plainDecoder.decode([Person].self, from: plainBytes)) == records, "plain records round trip")
 
-    Benchmark("portable-records/encode/plain Codable") { benchmark in
+    Benchmark("portable-records:encode:plain_Codable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try plainEncoder.encode(records)) }
     }
-    Benchmark("portable-records/encode/portable") { benchmark in
+    Benchmark("portable-records:encode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try encoder.encode(portable)) }
     }
-    Benchmark("portable-records/decode/plain Codable") { benchmark in
+    Benchmark("portable-records:decode:plain_Codable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try plainDecoder.decode([Person].self, from: plainBytes)) }
     }
-    Benchmark("portable-records/decode/portable") { benchmark in
+    Benchmark("portable-records:decode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode([PortablePerson].self, from: portableBytes)) }
     }
 
@@ -44,10 +44,10 @@ let benchmarks: @Sendable () -> Void = {
     let decodedShared = try! decoder.decode([PersonObject].self, from: sharedBytes)
     Fixtures.check(decodedShared.map(\.person) == shared.map(\.person), "shared references round trip")
     Fixtures.check(decodedShared[0] === decodedShared[10], "shared references arrive shared")
-    Benchmark("shared-references/encode/portable") { benchmark in
+    Benchmark("shared-references:encode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try encoder.encode(shared)) }
     }
-    Benchmark("shared-references/decode/portable") { benchmark in
+    Benchmark("shared-references:decode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode([PersonObject].self, from: sharedBytes)) }
     }
 
@@ -57,10 +57,10 @@ let benchmarks: @Sendable () -> Void = {
     Fixtures.check((try? decoder.decode(as: [PersonRow].self, from: rowBytes)) == rows, "global data round trip")
     let rowsAsPlain = try! plainEncoder.encode(rows.map(\.person))
     Fixtures.check(rowBytes.count * 5 < rowsAsPlain.count, "global data sends each person once")
-    Benchmark("global-data/encode/portable") { benchmark in
+    Benchmark("global-data:encode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try encoder.encode(any: rows)) }
     }
-    Benchmark("global-data/decode/portable") { benchmark in
+    Benchmark("global-data:decode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode(as: [PersonRow].self, from: rowBytes)) }
     }
 
@@ -74,10 +74,10 @@ let benchmarks: @Sendable () -> Void = {
     })
     let mixedBytes = try! encoder.encode(mixed)
     Fixtures.check((try? decoder.decode(from: mixedBytes))?.arrayValue?.count == 300, "polymorphic round trip")
-    Benchmark("polymorphic/encode/portable") { benchmark in
+    Benchmark("polymorphic:encode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try encoder.encode(mixed)) }
     }
-    Benchmark("polymorphic/decode/portable") { benchmark in
+    Benchmark("polymorphic:decode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode(from: mixedBytes)) }
     }
 }

@@ -59,16 +59,16 @@ let benchmarks: @Sendable () -> Void = {
     Fixtures.check((try? oneShot()) == messageCount, "one-shot decoding finds every message")
     Fixtures.check(pwb_unpack_stream(pinned.base, pinned.count, 4096) == messageCount, "msgpack-c finds every message")
 
-    Benchmark("stream-64MiB-tasks/decode/one-shot") { benchmark in
+    Benchmark("stream-64MiB-tasks:decode:one-shot") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try oneShot()) }
     }
-    Benchmark("stream-64MiB-tasks/decode/4 KiB chunks") { benchmark in
+    Benchmark("stream-64MiB-tasks:decode:4_KiB_chunks") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try chunked(4096)) }
     }
-    Benchmark("stream-64MiB-tasks/decode/msgpack-c unpacker, one piece") { benchmark in
+    Benchmark("stream-64MiB-tasks:decode:msgpack-c_unpacker,_one_piece") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(pwb_unpack_stream(pinned.base, pinned.count, pinned.count)) }
     }
-    Benchmark("stream-64MiB-tasks/decode/msgpack-c unpacker, 4 KiB chunks") { benchmark in
+    Benchmark("stream-64MiB-tasks:decode:msgpack-c_unpacker,_4_KiB_chunks") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(pwb_unpack_stream(pinned.base, pinned.count, 4096)) }
     }
 
@@ -97,10 +97,10 @@ let benchmarks: @Sendable () -> Void = {
     }
     Fixtures.check((try? bigChunked(64)) == big.count, "the big message decodes fed 64 bytes at a time")
 
-    Benchmark("big-message-60MiB/decode/one piece", configuration: .init(maxIterations: 10)) { benchmark in
+    Benchmark("big-message-60MiB:decode:one_piece", configuration: .init(maxIterations: 10)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try [Person](messagePack: bigBytes)) }
     }
-    Benchmark("big-message-60MiB/decode/64-byte chunks", configuration: .init(maxIterations: 10)) { benchmark in
+    Benchmark("big-message-60MiB:decode:64-byte_chunks", configuration: .init(maxIterations: 10)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try bigChunked(64)) }
     }
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 
-/// Names shared by the suites, so `RESULTS.md` rows line up: `<workload>/<direction>/<implementation>`.
+/// Names shared by the suites, so `RESULTS.md` rows line up: `<workload>:<direction>:<implementation>`.
+///
+/// Names hold no `/` or space: the benchmark tool writes threshold files with those replaced by `_` but
+/// looks them up by the raw name, so a name with either never finds its committed threshold.
 public enum Implementation: String, CaseIterable, Sendable {
     case typed = "PortableWire typed"
     /// The typed fast path writing into a writer kept across messages (a service's steady state).
@@ -19,5 +23,5 @@ public enum Implementation: String, CaseIterable, Sendable {
 }
 
 public func benchmarkName(_ workload: String, _ direction: String, _ implementation: Implementation) -> String {
-    "\(workload)/\(direction)/\(implementation.rawValue)"
+    "\(workload):\(direction):\(implementation.rawValue.replacingOccurrences(of: " ", with: "_"))"
 }
