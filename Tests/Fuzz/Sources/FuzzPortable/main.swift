@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// Portable decoding with a registry of sample types (Codable, custom with global data, class, two-phase).
+import FuzzCommon
+import PortableWire
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPortable(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: start, count: count)
+    let decoder = PortableDecoder(registry: fuzzRegistry)
+    if let message = try? decoder.decodeMessage(from: bytes) {
+        // Describing and re-encoding a decoded graph stays bounded (identity, not expansion).
+        _ = message.body.description
+        _ = try? PortableEncoder(registry: fuzzRegistry).encode(message.body, globalData: message.globalData)
+    }
+    _ = try? decoder.decode([FuzzPoint].self, from: bytes)
+    _ = try? decoder.decode(as: [FuzzNode].self, from: bytes)
+    var passthrough = PortableDecoder(registry: TypeRegistry())
+    passthrough.unknownTypes = .passthrough
+    _ = try? passthrough.decode(from: bytes)
+    return 0
+}
