@@ -34,6 +34,15 @@ public final class TaskServer: Sendable {
     ///   - group: the event loops to run on; by default the server makes its own and ``stop()`` shuts it down.
     ///   - limits: the bounds for each incoming message.
     ///   - messageTimeout: the longest a message may take to arrive once it has begun (against slow drips).
+    /// The decoder for incoming calls: the service's types need no reference cycles, so a message that forms
+    /// one is refused instead of leaking (``PortableDecoder/Cycles``).
+    static func callDecoder(_ registry: TypeRegistry, _ limits: MessagePackLimits) -> PortableDecoder {
+        var decoder = PortableDecoder(registry: registry)
+        decoder.limits = limits
+        decoder.cycles = .reject
+        return decoder
+    }
+
     public static func start(
         host: String = "127.0.0.1", port: Int = 0, group: (any EventLoopGroup)? = nil,
         runner: TaskRunner = TaskRunner(), limits: MessagePackLimits = .default,
@@ -49,7 +58,7 @@ public final class TaskServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let encoder = PortableEncoder(registry: registry)
                     try channel.pipeline.syncOperations.addPortableWireCodec(
-                        decoder: MessagePackFrameDecoder(TaskCall.self, registry: registry, limits: limits)
+                        decoder: MessagePackFrameDecoder(TaskCall.self, decoder: Self.callDecoder(registry, limits))
                             .withMessageTimeout(messageTimeout),
                         encoder: MessagePackFrameEncoder<TaskReply> { reply, out in
                             out.writeBytes(try encoder.encode(any: reply.wireValue))

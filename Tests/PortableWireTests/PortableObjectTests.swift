@@ -242,3 +242,43 @@ import TestSupport
         #expect(try PortableEncoder(registry: registryOpaque).encode(decoded) == bytes)
     }
 }
+
+/// Found by the FuzzPortable libFuzzer target: an unknown two-phase type whose data refers back to the object
+/// itself decodes (under passthrough) into an `OpaquePortable` that holds itself, a retain cycle that leaks.
+@Suite struct CyclePolicyTests {
+    // c7 12 51  a8 "app.Node"  81 a4 "next"  d4 52 00: Q object whose field "next" is R(0), itself.
+    static let selfReferencingOpaque: [UInt8] = [
+        0xc7, 0x12, 0x51, 0xa8, 0x61, 0x70, 0x70, 0x2e, 0x4e, 0x6f, 0x64, 0x65,
+        0x81, 0xa4, 0x6e, 0x65, 0x78, 0x74, 0xd4, 0x52, 0x00,
+    ]
+
+    @Test func cyclesAreAllowedByDefaultAsTheSpecSays() throws {
+        var decoder = PortableDecoder(registry: TypeRegistry())
+        decoder.unknownTypes = .passthrough
+        let value = try decoder.decode(from: Self.selfReferencingOpaque)
+        let opaque = try #require(value.object as? OpaquePortable)
+        // The object holds itself: under ARC this instance is never freed (the leak `.reject` prevents).
+        #expect((opaque.data["next"]?.object as? OpaquePortable) === opaque)
+    }
+
+    @Test func rejectingCyclesStopsTheMessageAtTheBackReference() {
+        var decoder = PortableDecoder(registry: TypeRegistry())
+        decoder.unknownTypes = .passthrough
+        decoder.cycles = .reject
+        let error = #expect(throws: MessagePackError.self) { try decoder.decode(from: Self.selfReferencingOpaque) }
+        #expect(error?.code == .incompleteReference)
+        #expect(error?.byteOffset == 18)
+        #expect(error?.hint?.contains("cycles") == true)
+    }
+
+    @Test func rejectingCyclesStillAcceptsSharedReferencesThatAreNotCycles() throws {
+        var registry = TypeRegistry()
+        try registry.register(Account.self)
+        let shared = Account(owner: "ada")
+        let bytes = try PortableEncoder(registry: registry).encode([shared, shared])
+        var decoder = PortableDecoder(registry: registry)
+        decoder.cycles = .reject
+        let accounts = try decoder.decode([Account].self, from: bytes)
+        #expect(accounts[0] === accounts[1])
+    }
+}

@@ -34,6 +34,22 @@ public struct PortableDecoder: Sendable {
     public var unknownTypes = UnknownTypes.reject
     /// Values handed to every `init(from:)` as `decoder.userInfo`.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    /// Reference cycles among two-phase objects: allowed by default, as the Spec allows them.
+    public var cycles = Cycles.allow
+
+    /// Whether a message may close a reference cycle (a back-reference to a two-phase object still being
+    /// decoded, Spec/portable-objects.md "Two-phase types and cycles").
+    ///
+    /// Under ARC a cycle that arrives intact is a retain cycle: unless the types break it (a `weak` edge), the
+    /// objects are never freed. That includes ``OpaquePortable`` objects of unknown two-phase types under
+    /// ``UnknownTypes/passthrough``, whose data holds its references strongly. A service decoding untrusted
+    /// input whose types do not need cycles should choose `.reject`, so that no message can make it leak.
+    public enum Cycles: Sendable {
+        /// Build cycles among two-phase objects (the Spec's behaviour; the default).
+        case allow
+        /// Throw `.incompleteReference` for any back-reference to an object still being decoded.
+        case reject
+    }
 
     /// Creates a decoder for the types in `registry`.
     public init(registry: TypeRegistry) { self.registry = registry }
@@ -87,7 +103,8 @@ public struct PortableDecoder: Sendable {
             throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
         }
         let state = PortableDecodingState(
-            registry: registry, types: extensionTypes, passthrough: unknownTypes == .passthrough, limits: limits)
+            registry: registry, types: extensionTypes, passthrough: unknownTypes == .passthrough, limits: limits,
+            rejectsCycles: cycles == .reject)
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
         impl.hook = state
         let result = try state.readMessage(impl) { try body(state, impl) }

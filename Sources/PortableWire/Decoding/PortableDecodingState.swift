@@ -22,7 +22,14 @@ final class PortableDecodingState: _DecodingHook {
     @exclusivity(unchecked) var objects: [Slot] = []
     @exclusivity(unchecked) var referenceCount = 0
 
-    init(registry: TypeRegistry, types: PortableExtensionTypes, passthrough: Bool, limits: MessagePackLimits) {
+    /// Whether back-references to objects still being decoded are refused (``PortableDecoder/Cycles/reject``).
+    let rejectsCycles: Bool
+
+    init(
+        registry: TypeRegistry, types: PortableExtensionTypes, passthrough: Bool, limits: MessagePackLimits,
+        rejectsCycles: Bool = false
+    ) {
+        self.rejectsCycles = rejectsCycles
         self.registry = registry
         self.types = types
         self.passthrough = passthrough
@@ -209,7 +216,15 @@ final class PortableDecodingState: _DecodingHook {
         }
         switch objects[Int(id)] {
         case .done(let object): return object
-        case .open(let published?): return published
+        case .open(let published?):
+            guard !rejectsCycles else {
+                impl.reader.offset = start
+                throw MessagePackError(
+                    .incompleteReference, at: start,
+                    "back-reference to object \(id), which is still being decoded: the message forms a reference cycle",
+                    hint: "this decoder rejects cycles (PortableDecoder.cycles = .reject); set .allow to accept them")
+            }
+            return published
         case .open(nil):
             impl.reader.offset = start
             throw MessagePackError(
