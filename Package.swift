@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Property tests only (Tests/PropertyTests).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // The format itself: reader, writer, dynamic value, plain Codable coders. No Foundation.
@@ -113,6 +115,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "pwireTests", dependencies: ["pwire", "TestSupport"], swiftSettings: upcoming),
+        // Random value trees, prefixes, bit flips: properties every decoder must hold (issue 7).
+        .testTarget(
+            name: "PropertyTests",
+            dependencies: [
+                "PortableWire", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: upcoming
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
