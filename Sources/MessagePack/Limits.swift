@@ -21,6 +21,16 @@ public struct MessagePackLimits: Hashable, Sendable {
     public var maxTypeNameCount: Int = 1 << 16
     /// Entries in one message's global data. Default 65,536.
     public var maxGlobalDataCount: Int = 1 << 16
+    /// The expansion budget: bytes that back-references to value-type objects add when they decode into
+    /// copies. Default 67,108,864 (64 MiB).
+    ///
+    /// A reference to a class instance decodes into the same instance and costs nothing. A reference to a
+    /// struct or enum object decodes into a copy, which equality, description and re-encoding walk in full,
+    /// so a message of 40 objects that each refer twice to the one before would walk like 2^40 objects.
+    /// Each such reference is charged the wire size of the object it copies, plus what that object's own
+    /// references were charged; past this budget decoding stops with `limitExceeded` naming `maxExpansion`.
+    /// So whatever decodes walks in at most `maxMessageByteCount + maxExpansion` bytes' worth of values.
+    public var maxExpansion: Int = 64 << 20
 
     /// The defaults.
     public init() {}

@@ -10,12 +10,21 @@ struct Inspect: ParsableCommand {
     @Argument(help: "Input file, or - for standard input.")
     var file: String?
 
+    @OptionGroup(title: "Limits (defaults: Spec/format.md section 7)")
+    var limitOptions: LimitOptions
+
     func run() throws {
         try reportingErrors {
             let bytes = try readInput(file)
+            let limits = limitOptions.limits
+            guard bytes.count <= limits.maxMessageByteCount else {
+                throw MessagePackError(
+                    .limitExceeded, at: 0, "the input exceeds the limit maxMessageByteCount = \(limits.maxMessageByteCount)",
+                    hint: "raise it with --max-message-bytes if this input is trusted")
+            }
             var lines: [String] = []
             try bytes.withUnsafeBytes { raw in
-                var dumper = Dumper(reader: MessagePackReader(raw), lines: [])
+                var dumper = Dumper(reader: MessagePackReader(raw, limits: limits), lines: [])
                 try dumper.dump(indent: 0, label: "")
                 if !dumper.reader.isAtEnd {
                     throw MessagePackError(.trailingBytes, at: dumper.reader.offset, "\(dumper.reader.remainingByteCount) byte(s) follow the value")
@@ -43,17 +52,26 @@ struct Dumper {
     }
 
     mutating func dump(indent: Int, label: String) throws {
-        guard indent < 512 else { throw MessagePackError(.limitExceeded, at: reader.offset, "nesting deeper than 512") }
         let start = reader.offset
         let b = try reader.peekFormatByte()
         let family = FormatByte.familyName(b)
+        // Arrays, maps and portable exts are containers (Spec/format.md 6.5); the header's own checks come first.
+        func open() throws {
+            guard indent < reader._maxDepth else {
+                throw MessagePackError(
+                    .limitExceeded, at: start, "the input exceeds the limit maxDepth = \(reader._maxDepth)",
+                    hint: "raise it with --max-depth if this input is trusted")
+            }
+        }
         switch b {
         case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
             let n = try reader.readArrayHeader()
+            try open()
             line(start, indent, label, "\(family), \(n) element\(n == 1 ? "" : "s")")
             for i in 0..<n { try dump(indent: indent + 1, label: "[\(i)] ") }
         case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
             let n = try reader.readMapHeader()
+            try open()
             line(start, indent, label, "\(family), \(n) entr\(n == 1 ? "y" : "ies")")
             for _ in 0..<n {
                 try dump(indent: indent + 1, label: "key ")
@@ -64,6 +82,7 @@ struct Dumper {
             let end = reader.offset + count
             switch type {
             case types.object, types.twoPhaseObject:
+                try open()
                 line(start, indent, label, "\(family) type \(type): \(type == types.object ? "portable object" : "two-phase portable object"), \(count) bytes")
                 try dump(indent: indent + 1, label: "type-ref ")
                 try dump(indent: indent + 1, label: "data ")
@@ -71,6 +90,7 @@ struct Dumper {
                 line(start, indent, label, "\(family) type \(type): back-reference, \(count) bytes")
                 try dump(indent: indent + 1, label: "object id ")
             case types.globalData:
+                try open()
                 line(start, indent, label, "\(family) type \(type): global-data envelope, \(count) bytes")
                 try dump(indent: indent + 1, label: "global data ")
                 try dump(indent: indent + 1, label: "body ")

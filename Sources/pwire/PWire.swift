@@ -9,7 +9,7 @@ struct PWire: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pwire",
         abstract: "PortableWire: inspect, convert and check messages in the PortableWire format (MessagePack).",
-        subcommands: [Conformance.self, Inspect.self, Decode.self, Encode.self, Testee.self, Bench.self],
+        subcommands: [Conformance.self, Inspect.self, Decode.self, Encode.self, Testee.self, Bench.self, Hostile.self],
         defaultSubcommand: Conformance.self)
 }
 
@@ -50,10 +50,14 @@ struct Decode: ParsableCommand {
     @Argument(help: "Input file, or - for standard input.")
     var file: String?
 
+    @OptionGroup(title: "Limits (defaults: Spec/format.md section 7)")
+    var limitOptions: LimitOptions
+
     func run() throws {
         try reportingErrors {
             let bytes = try readInput(file)
             var decoder = PortableDecoder(registry: TypeRegistry())
+            decoder.limits = limitOptions.limits
             decoder.unknownTypes = .passthrough
             let message = try decoder.decodeMessage(from: bytes)
             let (body, table) = try Notation.json(body: message.body, globalData: message.globalData)

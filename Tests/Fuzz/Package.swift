@@ -4,8 +4,8 @@
 // libFuzzer targets for PortableWire's decoders, a package of their own because they are built with
 // sanitizer flags (see FUZZING.md at the root of this package):
 //
-//     swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-//     .build/release/FuzzDecode -malloc_limit_mb=64 corpus/decode ../../Spec/vectors-corpus
+//     swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address
+//     .build/release/FuzzDecode -malloc_limit_mb=64 corpus/decode /tmp/seed
 import Foundation
 import PackageDescription
 

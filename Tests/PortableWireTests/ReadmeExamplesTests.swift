@@ -129,6 +129,25 @@ struct ReadmePoint: Codable, Equatable, MessagePackCodable {
     }
 }
 
+@Suite struct ReadmeHostileInputExampleTests {
+    @Test func limitsExample() throws {
+        let registry = TypeRegistry()
+        var printed = ""
+        func print(_ value: Any) { printed = "\(value)" }
+
+        var decoder = PortableDecoder(registry: registry)
+        decoder.limits.maxDepth = 64             // tighter than the default for this endpoint
+        decoder.cycles = .reject                 // refuse reference cycles from untrusted peers (Spec portable-objects.md 8.4)
+        do {
+            _ = try decoder.decode(from: [0x91, 0x91, 0x91] + Array(repeating: 0x91, count: 62) + [0x90])
+        } catch let error as MessagePackError where error.code == .limitExceeded {
+            print(error)  // limitExceeded at byte 64 ($[0][0]…): the input exceeds the limit maxDepth = 64; raise …
+        }
+        #expect(printed.hasPrefix("limitExceeded at byte 64 ($[0][0]"), "\(printed)")
+        #expect(printed.contains("the input exceeds the limit maxDepth = 64; raise"))
+    }
+}
+
 @Suite struct ReadmeSpeedExampleTests {
     @Test func typedFastPath() throws {
         let bytes = ReadmePoint(x: 1, y: 2).messagePackBytes()   // 82 a1 78 01 a1 79 02, what MessagePackEncoder writes

@@ -43,6 +43,29 @@ import TestSupport
         #expect(result.stderr.hasPrefix("pwire: truncated at byte 5"), "\(result.stderr)")  // where the first element should be
     }
 
+    @Test func decodeAndInspectTakeTheLimitsAsOptions() throws {
+        let pwire = try Self.pwire()
+        let fourDeep: [UInt8] = [0x91, 0x91, 0x91, 0x90]
+        for command in ["decode", "inspect"] {
+            let atLimit = try runCommand(pwire, [command, "--max-depth", "4", "-"], input: fourDeep)
+            #expect(atLimit.status == 0, "\(command): \(atLimit.stderr)")
+            let past = try runCommand(pwire, [command, "--max-depth", "3", "-"], input: fourDeep)
+            #expect(past.status == 1)
+            #expect(past.stderr.contains("limitExceeded at byte 3"), "\(command): \(past.stderr)")
+            #expect(past.stderr.contains("maxDepth = 3"), "\(command): \(past.stderr)")
+            let count = try runCommand(pwire, [command, "--max-elements", "2", "-"], input: [0x93, 1, 2, 3])
+            #expect(count.stderr.contains("maxElementCount = 2"), "\(command): \(count.stderr)")
+            let payload = try runCommand(pwire, [command, "--max-payload-bytes", "2", "-"], input: [0xa3, 0x61, 0x62, 0x63])
+            #expect(payload.stderr.contains("maxPayloadByteCount = 2"), "\(command): \(payload.stderr)")
+            let size = try runCommand(pwire, [command, "--max-message-bytes", "3", "-"], input: fourDeep)
+            #expect(size.stderr.contains("maxMessageByteCount = 3"), "\(command): \(size.stderr)")
+        }
+        // The portable limits reach the decoder too.
+        let twoObjects: [UInt8] = [0x92, 0xc7, 0x03, 0x50, 0xa1, 0x74, 0xc0, 0xd5, 0x50, 0x00, 0xc0]
+        #expect(try runCommand(pwire, ["decode", "--max-objects", "2", "-"], input: twoObjects).status == 0)
+        #expect(try runCommand(pwire, ["decode", "--max-objects", "1", "-"], input: twoObjects).stderr.contains("maxObjectCount = 1"))
+    }
+
     @Test func inspectAnnotatesNestedStructureAndPortableExts() throws {
         let input = hex("82 a1 61 cd 01 00 a1 62 d4 52 00")
         let result = try runCommand(try Self.pwire(), ["inspect", "-"], input: input)
@@ -79,5 +102,30 @@ import TestSupport
         #expect(result.status == 0)
         let text = String(decoding: result.stdout, as: UTF8.self)
         #expect(!text.contains("task encode"))
+    }
+}
+
+/// Found while measuring the hostile inputs of issue 7: 100 nested array32 headers, each declaring the bytes
+/// that remain after it, made the decoder reserve memory for the input's size once per level (768 MB each for
+/// 16 MB of input), which crashed under an address-space limit. Reservations now leave the bytes owed to the
+/// enclosing containers aside (Spec/format.md 6.3, vector truncated-nested-headers-share-bytes).
+@Suite struct NestedHeaderReservationTests {
+    @Test func hundredNestedHeadersFailWithATypedErrorUnderAnAddressSpaceLimit() throws {
+        guard let prlimit = which("prlimit") else {
+            Issue.record("prlimit (util-linux) is needed for this test")
+            return
+        }
+        let total = 4_000_000
+        var bytes = [UInt8](repeating: 0, count: total)
+        func put(_ marker: UInt8, _ value: Int, at offset: Int) {
+            bytes[offset] = marker
+            withUnsafeBytes(of: UInt32(value).bigEndian) { for i in 0..<4 { bytes[offset + 1 + i] = $0[i] } }
+        }
+        for level in 0..<100 { put(0xdd, total - 5 * (level + 1), at: 5 * level) }
+        put(0xc6, total - 505, at: 500)
+        // Before the fix: 100 reservations of 4 M elements × 48 bytes, 19 GB of address space.
+        let result = try runCommand(prlimit, ["--as=4000000000", try PwireCommandTests.pwire(), "decode", "-"], input: bytes)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("pwire: truncated at byte 4000000"), "\(result.stderr.prefix(300))")
     }
 }

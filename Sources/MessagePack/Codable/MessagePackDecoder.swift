@@ -58,6 +58,8 @@ package protocol _DecodingHook: AnyObject {
 ///
 /// Its mutable state is `@exclusivity(unchecked)` for the reason given on `_EncoderImpl`.
 package final class _DecoderImpl: Decoder {
+    /// A defect found where it could not be thrown (`allKeys`); it is what the decode reports.
+    @exclusivity(unchecked) package var deferredError: MessagePackError?
     @exclusivity(unchecked) package var reader: MessagePackReader
     let options: MessagePackDecoder.Options
     package let limits: MessagePackLimits
@@ -91,7 +93,7 @@ package final class _DecoderImpl: Decoder {
         _ raw: UnsafeRawBufferPointer, options: MessagePackDecoder.Options, limits: MessagePackLimits,
         userInfo: [CodingUserInfoKey: any Sendable]
     ) {
-        self.reader = MessagePackReader(raw)
+        self.reader = MessagePackReader(raw, limits: limits)
         self.options = options
         self.limits = limits
         self.userInfo = userInfo
@@ -110,7 +112,10 @@ package final class _DecoderImpl: Decoder {
             }
             return value
         } catch let error as MessagePackError {
-            throw Self.decodingError(error, type: type)
+            throw Self.decodingError(deferredError ?? error, type: type)
+        } catch {
+            if let deferredError { throw Self.decodingError(deferredError, type: type) }
+            throw error
         }
     }
 
@@ -192,8 +197,11 @@ package final class _DecoderImpl: Decoder {
             throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: start)
         }
         var result: [E] = []
-        result.reserveCapacity(count)  // Safe: the count was checked against the bytes that remain.
+        result.reserveCapacity(reader._reservable(count))
+        let owedOutside = reader._owed
+        defer { reader._owed = owedOutside }
         for i in 0..<count {
+            reader._owed = owedOutside &+ (count &- 1 &- i)
             do { result.append(try element(self)) } catch let error as MessagePackError {
                 throw error.prefixed(with: .index(i))
             }
@@ -299,6 +307,10 @@ package final class _DecoderImpl: Decoder {
             var keyCount = 0
             if let b = try? reader.peekFormatByte(), (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
                 (keyStart, keyCount) = try reader.readStringHeader()
+                let key = UnsafeRawBufferPointer(rebasing: reader.bytes[keyStart..<(keyStart + keyCount)])
+                guard MessagePackReader._isValidUTF8(key) else {
+                    throw MessagePackError.invalidUTF8(at: keyStart + MessagePackReader._firstInvalidUTF8Offset(key))
+                }
                 isString = true
             } else {
                 try reader.skipValue(limits: limits)
@@ -392,7 +404,14 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     var allKeys: [Key] {
         if impl.frames[frame].positional { return [] }
-        if impl.frames[frame].indexStart == nil { try? impl.indexKeys(frame: frame) }
+        if impl.frames[frame].indexStart == nil {
+            // `allKeys` cannot throw: a defect found while listing the keys is kept and reported in place of
+            // whatever error the caller then makes of the short key list (Spec/format.md 6.4: the first defect).
+            do { try impl.indexKeys(frame: frame) } catch {
+                if impl.deferredError == nil { impl.deferredError = error as? MessagePackError }
+                return []
+            }
+        }
         guard let first = impl.frames[frame].indexStart else { return [] }
         let bytes = impl.reader.bytes
         return impl.keyIndex[first..<(first + impl.frames[frame].count)].compactMap { entry in
@@ -400,7 +419,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
                 let s = String(decoding: bytes[entry.keyStart..<(entry.keyStart + entry.keyCount)], as: UTF8.self)
                 return Key(stringValue: s)
             }
-            var r = MessagePackReader(bytes, offset: entry.keyOffset)
+            var r = MessagePackReader(bytes, offset: entry.keyOffset, limits: impl.limits)
             if let i = try? r.readSignedInteger(), let k = Key(intValue: Int(i)) { return k }
             return nil
         }
@@ -418,7 +437,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// The offset after the key at `offset` (where its value starts) when that key equals `key`.
     func keyEnd(ifMatching key: some CodingKey, at offset: Int) -> Int? {
-        var r = MessagePackReader(impl.reader.bytes, offset: offset)
+        var r = MessagePackReader(impl.reader.bytes, offset: offset, limits: impl.limits)
         guard let b = try? r.peekFormatByte() else { return nil }
         if (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
             guard let (start, count) = try? r.readStringHeader() else { return nil }

@@ -28,6 +28,10 @@ public struct MessagePackEncoder: Sendable {
     public var options = Options()
     /// Values handed to every `encode(to:)` as `encoder.userInfo`.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    /// The deepest nesting of arrays and maps written before `.limitExceeded`; default 512, what every decoder
+    /// accepts (Spec/format.md 6.5). Swift values nested without a container of their own (optionals, wrappers)
+    /// may go twice as deep, so that a cycle among classes throws instead of overflowing the stack.
+    public var maxDepth = MessagePackLimits.default.maxDepth
 
     /// Creates an encoder with default options.
     public init() {}
@@ -38,6 +42,7 @@ public struct MessagePackEncoder: Sendable {
     ///   ``MessagePackError`` when the fault is the encoder's.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let impl = _EncoderImpl(options: options, userInfo: userInfo)
+        impl.maxDepth = maxDepth
         try impl.encodeTopLevel(value)
         return impl.writer.bytes
     }
@@ -45,6 +50,7 @@ public struct MessagePackEncoder: Sendable {
     /// Encodes `value`, appending to `writer`.
     public func encode<T: Encodable>(_ value: T, into writer: inout MessagePackWriter) throws {
         let impl = _EncoderImpl(options: options, userInfo: userInfo)
+        impl.maxDepth = maxDepth
         swap(&impl.writer, &writer)
         defer { swap(&impl.writer, &writer) }
         try impl.encodeTopLevel(value)
@@ -98,9 +104,16 @@ package final class _EncoderImpl: Encoder {
     @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
     /// The upper layer's hook, if any.
     @exclusivity(unchecked) package var hook: (any _EncodingHook)?
-    /// Values being written inside one another; bounded so deep graphs throw instead of overflowing the stack.
+    /// Containers open on the wire around the current position: arrays, maps and, at the portable layer,
+    /// objects and the global-data envelope (Spec/format.md 6.5). At most `maxDepth`.
     @exclusivity(unchecked) package var depth = 0
     @exclusivity(unchecked) package var maxDepth = MessagePackLimits.default.maxDepth
+    /// Set when a container opened deeper than `maxDepth`; the container cannot be used (see `prepare`).
+    @exclusivity(unchecked) var depthExceeded = false
+    /// Generic values being encoded inside one another (the recursion of `encodeWithContainers`), at most
+    /// 2 × `maxDepth`: values without a container of their own (optionals, wrappers) nest without adding to
+    /// `depth`, and must not recurse without bound either.
+    @exclusivity(unchecked) var nesting = 0
 
     struct Frame {
         enum Kind { case map, array, single }
@@ -152,12 +165,19 @@ package final class _EncoderImpl: Encoder {
             frame.entryStart = entryOffsets.count
         }
         nextMapSortsKeys = false
+        frames.append(frame)
         if kind != .single {
             // One placeholder byte: the fix form. Widened when the container ends with 16 or more.
             writer.reserveCapacity(1)
             writer.writeNil()
+            depth &+= 1
+            // Too deep: the container gets no valid index, so its first use throws (in `prepare`), and so does
+            // the end of the value that opened it (in `encodeWithContainers`).
+            if depth > maxDepth {
+                depthExceeded = true
+                return (-1, serial)
+            }
         }
-        frames.append(frame)
         return (frames.count - 1, serial)
     }
 
@@ -165,7 +185,8 @@ package final class _EncoderImpl: Encoder {
     @inline(__always)
     func prepare(frame index: Int, serial: Int) throws {
         if frames.count - 1 != index {
-            guard index < frames.count, frames[index].serial == serial else { throw Self.staleContainer() }
+            if depthExceeded { throw Self.tooDeep(maxDepth) }
+            guard index >= 0, index < frames.count, frames[index].serial == serial else { throw Self.staleContainer() }
             try closeFrames(downTo: index + 1)
         }
     }
@@ -191,8 +212,10 @@ package final class _EncoderImpl: Encoder {
             case .single:
                 if writer.byteCount == frame.headerOffset { writer.writeNil() }
             case .array:
+                depth &-= 1
                 patchHeader(frame, fix: 0x90, marker16: FormatByte.array16, marker32: FormatByte.array32)
             case .map:
+                depth &-= 1
                 if frame.sortsKeys { sortEntries(frame) }
                 patchHeader(frame, fix: 0x80, marker16: FormatByte.map16, marker32: FormatByte.map32)
             }
@@ -254,19 +277,19 @@ package final class _EncoderImpl: Encoder {
         if T.self == Double.self { return writer.write(_identityCast(value, to: Double.self)) }
         if T.self == Bool.self { return writer.write(_identityCast(value, to: Bool.self)) }
         if T.self == [UInt8].self { return writer.writeBinary(_identityCast(value, to: [UInt8].self)) }
-        if T.self == [String].self { return writer.encodeArray(_identityCast(value, to: [String].self)) }
-        if T.self == [Int].self { return writer.encodeArray(_identityCast(value, to: [Int].self)) }
-        if T.self == [Double].self { return writer.encodeArray(_identityCast(value, to: [Double].self)) }
+        if T.self == [String].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [String].self)) }
+        if T.self == [Int].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Int].self)) }
+        if T.self == [Double].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Double].self)) }
         if T.self == Int64.self { return writer.write(_identityCast(value, to: Int64.self)) }
-        if T.self == [Int64].self { return writer.encodeArray(_identityCast(value, to: [Int64].self)) }
+        if T.self == [Int64].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Int64].self)) }
         if T.self == Float.self { return writer.write(_identityCast(value, to: Float.self)) }
-        if T.self == [Float].self { return writer.encodeArray(_identityCast(value, to: [Float].self)) }
-        if T.self == [Bool].self { return writer.encodeArray(_identityCast(value, to: [Bool].self)) }
+        if T.self == [Float].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Float].self)) }
+        if T.self == [Bool].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Bool].self)) }
         if T.self == Int32.self { return writer.write(Int64(_identityCast(value, to: Int32.self))) }
-        if T.self == [Int32].self { return writer.encodeArray(_identityCast(value, to: [Int32].self)) }
+        if T.self == [Int32].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [Int32].self)) }
         if T.self == UInt64.self { return writer.write(_identityCast(value, to: UInt64.self)) }
-        if T.self == [UInt64].self { return writer.encodeArray(_identityCast(value, to: [UInt64].self)) }
-        if T.self == MessagePackValue.self { return writer.write(_identityCast(value, to: MessagePackValue.self)) }
+        if T.self == [UInt64].self { try checkLeafContainer(); return writer.encodeArray(_identityCast(value, to: [UInt64].self)) }
+        if T.self == MessagePackValue.self { return try writeDynamic(_identityCast(value, to: MessagePackValue.self)) }
         if T.self == MessagePackTimestamp.self {
             return writer.write(_identityCast(value, to: MessagePackTimestamp.self))
         }
@@ -280,19 +303,42 @@ package final class _EncoderImpl: Encoder {
         try encodeWithContainers(value)
     }
 
+    /// An array written in one piece (the fast paths) opens one level below the current one.
+    @inline(__always)
+    func checkLeafContainer() throws {
+        if depth >= maxDepth { throw Self.tooDeep(maxDepth) }
+    }
+
+    /// Writes a dynamic value whose arrays and maps continue the current depth.
+    package func writeDynamic(_ value: MessagePackValue) throws {
+        // The writer may be the caller's (`encode(_:into:)`): its own depth settings are put back afterwards.
+        let (savedDepth, savedMaxDepth, savedExceeded) = (writer._depth, writer._maxDepth, writer._depthExceeded)
+        writer._depth = depth
+        writer._maxDepth = maxDepth
+        writer._depthExceeded = false
+        writer.write(value)
+        let exceeded = writer._depthExceeded
+        writer._depth = savedDepth
+        writer._maxDepth = savedMaxDepth
+        writer._depthExceeded = savedExceeded
+        if exceeded { throw Self.tooDeep(maxDepth) }
+    }
+
     /// Runs `value.encode(to:)` and closes the containers it opened.
     package func encodeWithContainers<T: Encodable>(_ value: T) throws {
-        guard depth < maxDepth else { throw Self.tooDeep(maxDepth) }
-        depth += 1
+        // nesting < 2 × maxDepth, without overflow for a maxDepth of Int.max.
+        guard nesting &>> 1 < maxDepth else { throw Self.tooDeep(maxDepth) }
+        nesting &+= 1
         let savedLevelMark = levelMark
         levelMark = frames.count
         defer {
-            depth -= 1
+            nesting &-= 1
             levelMark = savedLevelMark
         }
         let mark = frames.count
         let start = writer.byteCount
         try value.encode(to: self)
+        if depthExceeded { throw Self.tooDeep(maxDepth) }
         try closeFrames(downTo: mark)
         if writer.byteCount == start { writer.writeNil() }  // encode(to:) wrote nothing
     }

@@ -15,12 +15,53 @@ public struct MessagePackReader {
     @usableFromInline let _bytes: UnsafeRawBufferPointer
     /// The position of the next byte to read.
     public var offset: Int
+    /// Bytes that the enclosing containers which reserved memory still need after the value being read: one
+    /// per element (two per map entry) not yet read. ``_reservable(_:bytesPerElement:)`` subtracts them, so
+    /// nested headers never reserve memory for the same bytes twice (Spec/format.md 6.3).
+    @usableFromInline package var _owed: Int = 0
+    /// The limits every header read checks (element counts, payload lengths) and ``decode(_:)`` checks
+    /// (depth), so that the typed fast path and ``skipValue()`` obey the same ``MessagePackLimits`` as the
+    /// other decoders.
+    @usableFromInline package var _maxElementCount: Int
+    @usableFromInline package var _maxPayloadByteCount: Int
+    @usableFromInline package var _maxDepth: Int
+    /// Containers opened by ``decode(_:)`` calls still in progress (the typed path's depth).
+    @usableFromInline package var _depth: Int = 0
 
-    /// Creates a reader at the start of `bytes`.
+    /// Creates a reader at the start of `bytes` that enforces `limits` (default ``MessagePackLimits/default``)
+    /// on every header it reads: an array or map count over `maxElementCount`, or a str, bin or ext length over
+    /// `maxPayloadByteCount`, is `limitExceeded`; ``decode(_:)`` also bounds nesting by `maxDepth`.
     @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, limits: MessagePackLimits = .default) {
         self._bytes = bytes
         self.offset = offset
+        self._maxElementCount = limits.maxElementCount
+        self._maxPayloadByteCount = limits.maxPayloadByteCount
+        self._maxDepth = limits.maxDepth
+    }
+
+    /// Makes the reader enforce `limits` from now on.
+    @inlinable
+    public mutating func setLimits(_ limits: MessagePackLimits) {
+        _maxElementCount = limits.maxElementCount
+        _maxPayloadByteCount = limits.maxPayloadByteCount
+        _maxDepth = limits.maxDepth
+    }
+
+    /// The error for a declared count or length over the reader's limit, at the header's first byte.
+    @inline(never) @usableFromInline
+    func _limitError(_ name: String, _ value: Int) -> MessagePackError { .limit(name, value, at: offset) }
+
+    /// How many of a container's `count` elements may have memory reserved for them now: no more than the
+    /// bytes after the cursor could hold once the enclosing containers' owed bytes are set aside.
+    ///
+    /// A header's count is checked against the remaining bytes when it is read, but a hundred nested headers
+    /// can each pass that check against the same bytes; reserving by this bound keeps the memory reserved for
+    /// all open containers together within the input's size.
+    @inlinable @inline(__always)
+    package func _reservable(_ count: Int, bytesPerElement: Int = 1) -> Int {
+        let free = _bytes.count &- offset &- _owed
+        return free <= 0 ? 0 : Swift.min(count, free / bytesPerElement)
     }
 
     /// All bytes the reader was given.
@@ -259,7 +300,7 @@ public struct MessagePackReader {
             if b &- 0xa0 < 32 {
                 let start = offset &+ 1
                 let length = Int(b & 0x1f)
-                if length <= _bytes.count &- start {
+                if length <= _bytes.count &- start && length <= _maxPayloadByteCount {
                     offset = start &+ length
                     return (start, length)
                 }
@@ -296,6 +337,7 @@ public struct MessagePackReader {
         guard length <= _bytes.count &- start else {
             throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the str payload")
         }
+        guard length <= _maxPayloadByteCount else { throw _limitError("maxPayloadByteCount", _maxPayloadByteCount) }
         offset = start &+ length
         return (start, length)
     }
@@ -399,6 +441,7 @@ public struct MessagePackReader {
         guard length <= _bytes.count &- start else {
             throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the bin payload")
         }
+        guard length <= _maxPayloadByteCount else { throw _limitError("maxPayloadByteCount", _maxPayloadByteCount) }
         offset = start &+ length
         return (start, length)
     }
@@ -423,7 +466,7 @@ public struct MessagePackReader {
             let b = _bytes[offset]
             if b &- 0x90 < 16 {  // fixarray
                 let count = Int(b & 0x0f)
-                if count <= _bytes.count &- (offset &+ 1) {
+                if count <= _bytes.count &- (offset &+ 1) && count <= _maxElementCount {
                     offset &+= 1
                     return count
                 }
@@ -458,6 +501,7 @@ public struct MessagePackReader {
                 "the array declares \(count) elements but only \(_bytes.count - offset - headerSize) bytes remain",
                 hint: "the input was cut short, or the count is wrong")
         }
+        guard count <= _maxElementCount else { throw _limitError("maxElementCount", _maxElementCount) }
         offset &+= headerSize
         return count
     }
@@ -470,7 +514,7 @@ public struct MessagePackReader {
             let b = _bytes[offset]
             if b &- 0x80 < 16 {  // fixmap
                 let count = Int(b & 0x0f)
-                if count <= (_bytes.count &- (offset &+ 1)) / 2 {
+                if count <= (_bytes.count &- (offset &+ 1)) / 2 && count <= _maxElementCount {
                     offset &+= 1
                     return count
                 }
@@ -505,6 +549,7 @@ public struct MessagePackReader {
                 "the map declares \(count) entries but only \(_bytes.count - offset - headerSize) bytes remain",
                 hint: "the input was cut short, or the count is wrong")
         }
+        guard count <= _maxElementCount else { throw _limitError("maxElementCount", _maxElementCount) }
         offset &+= headerSize
         return count
     }
@@ -545,6 +590,7 @@ public struct MessagePackReader {
                 at: offset &+ headerSize, needed: length, remaining: _bytes.count - offset - headerSize,
                 what: "the ext payload")
         }
+        guard length <= _maxPayloadByteCount else { throw _limitError("maxPayloadByteCount", _maxPayloadByteCount) }
         offset &+= headerSize
         return (type, length)
     }
@@ -597,11 +643,22 @@ public struct MessagePackReader {
 
     // MARK: Skipping
 
-    /// Consumes one whole value of any kind without building it, validating structure (not UTF-8).
+    /// Consumes one whole value of any kind without building it, rejecting what decoding it would reject,
+    /// under `limits` instead of the reader's own.
+    public mutating func skipValue(limits: MessagePackLimits) throws(MessagePackError) {
+        let saved = (_maxElementCount, _maxPayloadByteCount, _maxDepth)
+        setLimits(limits)
+        defer { (_maxElementCount, _maxPayloadByteCount, _maxDepth) = saved }
+        try skipValue()
+    }
+
+    /// Consumes one whole value of any kind without building it, rejecting everything decoding it would
+    /// reject: structure, UTF-8 of strs, timestamps, and the reader's limits (counts, payload lengths, depth).
     ///
     /// - Complexity: O(n) in the value's bytes; iterative, so deep nesting cannot overflow the stack.
-    public mutating func skipValue(limits: MessagePackLimits = .default) throws(MessagePackError) {
+    public mutating func skipValue() throws(MessagePackError) {
         let start = offset
+        let maxDepth = _maxDepth &- _depth
         // Pending element counts of the open containers; never larger than maxDepth.
         var pending: [Int] = []
         var remaining = 1
@@ -622,13 +679,18 @@ public struct MessagePackReader {
                 case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
                     let header = offset
                     children = try readMapHeader() &* 2
-                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: header) }
+                    guard pending.count < maxDepth else { throw MessagePackError.limit("maxDepth", _maxDepth, at: header) }
                 case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
                     let header = offset
                     children = try readArrayHeader()
-                    guard pending.count < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: header) }
+                    guard pending.count < maxDepth else { throw MessagePackError.limit("maxDepth", _maxDepth, at: header) }
                 case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
-                    _ = try readStringHeader()
+                    // A skipped value must still be a valid one (Spec/format.md 6.3), so strs are validated.
+                    let (payloadStart, count) = try readStringHeader()
+                    let payload = UnsafeRawBufferPointer(rebasing: _bytes[payloadStart..<(payloadStart &+ count)])
+                    guard Self._isValidUTF8(payload) else {
+                        throw MessagePackError.invalidUTF8(at: payloadStart &+ Self._firstInvalidUTF8Offset(payload))
+                    }
                 case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:
                     _ = try readBinaryHeader()
                 case FormatByte.float32: try _require(5, at: offset, what: "float32"); offset &+= 5
@@ -636,7 +698,12 @@ public struct MessagePackReader {
                 case 0xcc...0xd3:  // uint8...int64
                     _ = try readIntegerValue()
                 default:  // ext family
-                    let (_, count) = try readExtensionHeader()
+                    let header = offset
+                    let (type, count) = try readExtensionHeader()
+                    if type == -1 {  // a timestamp's length and nanoseconds are checked like any decode's
+                        _ = try MessagePackTimestamp(
+                            extensionPayload: UnsafeRawBufferPointer(rebasing: _bytes[offset..<(offset &+ count)]), at: header)
+                    }
                     offset &+= count
                 }
                 if children > 0 {

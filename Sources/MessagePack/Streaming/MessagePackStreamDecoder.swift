@@ -53,6 +53,9 @@ public struct MessagePackStreamDecoder: Sendable {
     /// Bytes fed and not yet taken out as messages.
     @inlinable public var bufferedByteCount: Int { _buffer.count &- _start }
 
+    /// Bytes of buffer memory reserved now (for tests of the reservation policy).
+    package var _reservedByteCount: Int { _buffer.capacity }
+
     /// Bytes the frame scanner has looked at since the stream began. Each byte is scanned once, however the
     /// stream was cut, so after the last message this equals the bytes fed.
     @inlinable public var scannedByteCount: Int { _scanner.scannedByteCount }
@@ -270,11 +273,16 @@ public struct MessagePackStreamDecoder: Sendable {
         }
     }
 
-    /// Reserves room for the rest of a message whose size the scanner already knows (at most the limit), so
-    /// a large payload arriving in small chunks is copied once instead of at every doubling.
+    /// Reserves room for more of a message whose size the scanner already knows, so a large payload arriving
+    /// in small chunks is copied a few times instead of at every doubling.
+    ///
+    /// The declared size is only a claim until its bytes arrive, so the reservation never runs ahead of them
+    /// by more than a factor: at most four times the bytes of this message received so far (and at least
+    /// 64 KiB). A peer that declares a 64 MiB payload and then stalls costs 64 KiB, not 64 MiB.
     @usableFromInline
     mutating func _reserveForKnownMessage() {
-        let needed = _scanner.knownMessageByteCount
+        let received = _buffer.count &- _start
+        let needed = Swift.min(_scanner.knownMessageByteCount, Swift.max(received &* 4, 1 << 16))
         guard needed > _buffer.capacity &- _start else { return }
         _compact()
         if needed > _buffer.capacity {

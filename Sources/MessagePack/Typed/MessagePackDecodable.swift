@@ -52,9 +52,9 @@ extension MessagePackDecodable {
         guard raw.count <= limits.maxMessageByteCount else {
             return .failure(.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0))
         }
-        var reader = MessagePackReader(raw)
+        var reader = MessagePackReader(raw, limits: limits)
         do throws(MessagePackError) {
-            let value = try Self(from: &reader)
+            let value = try reader.decode(Self.self)
             guard reader.isAtEnd else { return .failure(.trailingBytes(at: reader.offset, remaining: reader.remainingByteCount)) }
             return .success(value)
         } catch {
@@ -94,26 +94,57 @@ public struct MessagePackKey {
 }
 
 extension MessagePackReader {
-    /// Consumes a str used as a map key and returns its bytes without validating or copying them.
+    /// Consumes a str used as a map key and returns its bytes without copying them.
     ///
-    /// A key that is not a str is a `.typeMismatch`; typed models only have string keys.
+    /// A key that is not a str is a `.typeMismatch`; typed models only have string keys. The key is checked
+    /// to be UTF-8 like every str (an ASCII key costs one pass over its few bytes), so a message with a bad
+    /// key is rejected whether or not the model knows the key.
     @inlinable
     public mutating func readKey() throws(MessagePackError) -> MessagePackKey {
+        let begin = offset
         let (start, count) = try readStringHeader()
-        return MessagePackKey(bytes: UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)]))
+        let key = UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)])
+        var ascii = true
+        for byte in key where byte >= 0x80 { ascii = false; break }
+        if !ascii && !Self._isValidUTF8(key) {
+            offset = begin
+            throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(key))
+        }
+        return MessagePackKey(bytes: key)
     }
 
     /// Reads one `T` through its ``MessagePackDecodable`` conformance.
+    ///
+    /// When the value is an array or map, it counts as one level of nesting: past the reader's `maxDepth`
+    /// it is `limitExceeded`, so a recursive type cannot overflow the stack. Conformances should read nested
+    /// values through `decode`, not by calling `T(from:)` themselves.
     @inlinable
     public mutating func decode<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
-        try T(from: &self)
+        guard _isAtContainer else { return try T(from: &self) }
+        return try _decodeNested(T.self)
+    }
+
+    /// Whether the next value is an array or a map.
+    @inlinable @inline(__always)
+    var _isAtContainer: Bool {
+        guard offset < _bytes.count else { return false }
+        let b = _bytes[offset]
+        return b &- 0x80 < 0x20 || b &- 0xdc < 4  // fixmap, fixarray; array16/32, map16/32
+    }
+
+    @inlinable
+    mutating func _decodeNested<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
+        guard _depth < _maxDepth else { throw _limitError("maxDepth", _maxDepth) }
+        _depth &+= 1
+        defer { _depth &-= 1 }
+        return try T(from: &self)
     }
 
     /// Reads one `T` that is the value of map key `key`, adding the key to the error's path on failure.
     @inlinable
     public mutating func decode<T: MessagePackDecodable>(_: T.Type, key: StaticString) throws(MessagePackError) -> T {
         do throws(MessagePackError) {
-            return try T(from: &self)
+            return try decode(T.self)
         } catch {
             throw error.prefixed(with: .key("\(key)"))
         }
@@ -130,12 +161,14 @@ extension MessagePackReader {
     @inlinable
     public mutating func decodeArray<T: MessagePackDecodable>(of _: T.Type) throws(MessagePackError) -> [T] {
         let count = try readArrayHeader()
-        // Safe to reserve: readArrayHeader checked count <= remaining bytes, and each element takes one or more.
         var elements: [T] = []
-        elements.reserveCapacity(count)
+        elements.reserveCapacity(_reservable(count))
+        let owedOutside = _owed
+        defer { _owed = owedOutside }
         for i in 0..<count {
+            _owed = owedOutside &+ (count &- 1 &- i)
             do throws(MessagePackError) {
-                elements.append(try T(from: &self))
+                elements.append(try decode(T.self))
             } catch {
                 throw error.prefixed(with: .index(i))
             }
@@ -226,7 +259,7 @@ extension Array: MessagePackDecodable where Element: MessagePackDecodable {
 }
 
 extension MessagePackValue: MessagePackDecodable {
-    /// Reads any value with the default limits.
+    /// Reads any value under the reader's limits.
     @inlinable
     public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readValue() }
 }

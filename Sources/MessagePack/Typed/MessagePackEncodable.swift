@@ -31,13 +31,35 @@ extension MessagePackEncodable {
         encode(to: &writer)
         return writer.finish()
     }
+
+    /// Encodes this value as one message, checking its depth against `limits.maxDepth`.
+    ///
+    /// Nesting is counted where the value recurses through ``MessagePackWriter/encode(_:)``,
+    /// ``MessagePackWriter/encodeArray(_:)``, dictionaries and ``MessagePackValue``s (see
+    /// ``MessagePackWriter/maxDepth``), so a reference cycle or a too-deep value stops with an error instead
+    /// of overflowing the stack or producing a message the receiver rejects.
+    ///
+    /// - Throws: ``MessagePackError`` `.limitExceeded` naming `maxDepth`.
+    @inlinable
+    public func messagePackBytes(limits: MessagePackLimits, capacity: Int = 256) throws(MessagePackError) -> [UInt8] {
+        var writer = MessagePackWriter(capacity: capacity)
+        writer.maxDepth = limits.maxDepth
+        encode(to: &writer)
+        try writer.checkDepth()
+        return writer.finish()
+    }
 }
 
 extension MessagePackWriter {
-    /// Appends `value` through its ``MessagePackEncodable`` conformance.
+    /// Appends `value` through its ``MessagePackEncodable`` conformance, as an element of the container being
+    /// written: the value counts one level deeper (see ``maxDepth``).
     @inlinable
     public mutating func encode<T: MessagePackEncodable>(_ value: T) {
+        // The container around `value` is at depth `_depth + 1`.
+        guard _mayOpenContainer() else { return }
+        _depth &+= 1
         value.encode(to: &self)
+        _depth &-= 1
     }
 
     /// Writes a map key (or any fixed string) from a literal, without creating a `String`.
@@ -52,8 +74,11 @@ extension MessagePackWriter {
     /// Writes a sequence of encodable elements as one array.
     @inlinable
     public mutating func encodeArray<C: Collection>(_ elements: C) where C.Element: MessagePackEncodable {
-        writeArrayHeader(count: elements.count)
+        guard _mayOpenContainer() else { return }
+        _writeArrayHeader(count: elements.count)
+        _depth &+= 1
         for element in elements { element.encode(to: &self) }
+        _depth &-= 1
     }
 }
 
@@ -132,11 +157,14 @@ extension Dictionary: MessagePackEncodable where Key == String, Value: MessagePa
     /// Writes a map with keys in sorted order, so the bytes do not depend on hashing (as ``MessagePackEncoder`` does).
     @inlinable
     public func encode(to writer: inout MessagePackWriter) {
-        writer.writeMapHeader(count: count)
+        guard writer._mayOpenContainer() else { return }
+        writer._writeMapHeader(count: count)
+        writer._depth &+= 1
         for key in keys.sorted() {
             writer.write(key)
             self[key].unsafelyUnwrapped.encode(to: &writer)
         }
+        writer._depth &-= 1
     }
 }
 

@@ -23,7 +23,7 @@ extension MessagePackValue {
         guard raw.count <= limits.maxMessageByteCount else {
             return .failure(.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0))
         }
-        var reader = MessagePackReader(raw)
+        var reader = MessagePackReader(raw, limits: limits)
         do {
             let value = try reader.readValue(limits: limits)
             guard reader.isAtEnd else {
@@ -39,24 +39,54 @@ extension MessagePackValue {
         }
     }
 
-    /// Encodes the value in canonical MessagePack.
+    /// Encodes the value in canonical MessagePack, however deep it is.
     @inlinable
     public func encoded() -> [UInt8] {
         var writer = MessagePackWriter()
         writer.write(self)
         return writer.finish()
     }
+
+    /// Encodes the value in canonical MessagePack, failing when it is nested deeper than `limits.maxDepth`
+    /// (a message every decoder with those limits rejects; Spec/format.md 6.5).
+    ///
+    /// - Throws: ``MessagePackError`` `.limitExceeded` naming `maxDepth`.
+    @inlinable
+    public func encoded(limits: MessagePackLimits) throws(MessagePackError) -> [UInt8] {
+        var writer = MessagePackWriter()
+        writer.maxDepth = limits.maxDepth
+        writer.write(self)
+        try writer.checkDepth()
+        return writer.finish()
+    }
 }
 
 extension MessagePackReader {
-    /// Consumes one value of any kind and builds it.
+    /// Consumes one value of any kind and builds it, under `limits` instead of the reader's own.
     ///
     /// Depth is bounded by `limits.maxDepth` (a typed error, never a stack overflow). On error the path of
     /// the failing element is filled in while unwinding.
-    public mutating func readValue(limits: MessagePackLimits = .default) throws(MessagePackError) -> MessagePackValue {
+    public mutating func readValue(limits: MessagePackLimits) throws(MessagePackError) -> MessagePackValue {
+        let saved = (_maxElementCount, _maxPayloadByteCount, _maxDepth)
+        setLimits(limits)
+        defer { (_maxElementCount, _maxPayloadByteCount, _maxDepth) = saved }
+        return try _readValueRestoringOffset(limits: limits)
+    }
+
+    /// Consumes one value of any kind and builds it, under the reader's limits; containers opened by
+    /// ``decode(_:)`` calls around it count toward the depth.
+    public mutating func readValue() throws(MessagePackError) -> MessagePackValue {
+        var limits = MessagePackLimits()
+        limits.maxElementCount = _maxElementCount
+        limits.maxPayloadByteCount = _maxPayloadByteCount
+        limits.maxDepth = _maxDepth
+        return try _readValueRestoringOffset(limits: limits, depth: _depth)
+    }
+
+    mutating func _readValueRestoringOffset(limits: MessagePackLimits, depth: Int = 0) throws(MessagePackError) -> MessagePackValue {
         let start = offset
         do {
-            return try _readValue(limits: limits, depth: 0)
+            return try _readValue(limits: limits, depth: depth)
         } catch {
             // Like every read, a failed readValue leaves the cursor where it was.
             offset = start
@@ -115,9 +145,11 @@ extension MessagePackReader {
                 throw .limit("maxDepth", limits.maxDepth, at: start)
             }
             var elements: [MessagePackValue] = []
-            // Safe to reserve: readArrayHeader checked count <= remaining bytes.
-            elements.reserveCapacity(count)
+            elements.reserveCapacity(_reservable(count))
+            let owedOutside = _owed
+            defer { _owed = owedOutside }
             for i in 0..<count {
+                _owed = owedOutside &+ (count &- 1 &- i)
                 do {
                     elements.append(try _readValue(limits: limits, depth: depth &+ 1))
                 } catch {
@@ -137,10 +169,15 @@ extension MessagePackReader {
                 throw .limit("maxDepth", limits.maxDepth, at: start)
             }
             var entries: [(key: MessagePackValue, value: MessagePackValue)] = []
-            entries.reserveCapacity(count)
+            entries.reserveCapacity(_reservable(count, bytesPerElement: 2))
+            let owedOutside = _owed
+            defer { _owed = owedOutside }
             for i in 0..<count {
+                let owedAfterEntry = owedOutside &+ 2 &* (count &- 1 &- i)
+                _owed = owedAfterEntry &+ 1
                 // A defect inside a key reports the path of the map (Spec/format.md 6.6), so no segment here.
                 let key = try _readValue(limits: limits, depth: depth &+ 1)
+                _owed = owedAfterEntry
                 do {
                     entries.append((key, try _readValue(limits: limits, depth: depth &+ 1)))
                 } catch {
@@ -181,6 +218,9 @@ extension MessagePackReader {
 
 extension MessagePackWriter {
     /// Writes any value in canonical form (maps in their stored order).
+    ///
+    /// Arrays and maps count toward ``maxDepth`` (no limit unless set): one that would open deeper is not
+    /// written, and ``checkDepth()`` throws afterwards.
     public mutating func write(_ value: MessagePackValue) {
         switch value {
         case .nil: writeNil()
@@ -192,14 +232,20 @@ extension MessagePackWriter {
         case .string(let s): write(s)
         case .binary(let b): writeBinary(b)
         case .array(let elements):
-            writeArrayHeader(count: elements.count)
+            guard _mayOpenContainer() else { return }
+            _writeArrayHeader(count: elements.count)
+            _depth &+= 1
             for element in elements { write(element) }
+            _depth &-= 1
         case .map(let entries):
-            writeMapHeader(count: entries.count)
+            guard _mayOpenContainer() else { return }
+            _writeMapHeader(count: entries.count)
+            _depth &+= 1
             for entry in entries {
                 write(entry.key)
                 write(entry.value)
             }
+            _depth &-= 1
         case .extension(let type, let payload): writeExtension(type: type, payload: payload)
         case .timestamp(let t): write(t)
         }

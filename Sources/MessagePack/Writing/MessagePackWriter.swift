@@ -21,6 +21,11 @@ public struct MessagePackWriter: ~Copyable {
     @usableFromInline var _base: UnsafeMutableRawPointer
     @usableFromInline var _count: Int
     @usableFromInline var _capacity: Int
+    /// Containers open around the current position, as far as the writer knows them (see ``maxDepth``).
+    @usableFromInline var _depth: Int
+    @usableFromInline var _maxDepth: Int
+    /// Whether a depth-checked write went deeper than `maxDepth`; see ``checkDepth()``.
+    @usableFromInline var _depthExceeded: Bool
 
     /// Creates an empty writer with room for `capacity` bytes before it first grows.
     @inlinable
@@ -28,6 +33,9 @@ public struct MessagePackWriter: ~Copyable {
         _capacity = max(capacity, 16)
         _base = Self._allocate(_capacity)
         _count = 0
+        _depth = 0
+        _maxDepth = .max
+        _depthExceeded = false
     }
 
     // The buffer comes from malloc and grows with realloc, which moves large buffers by remapping pages
@@ -65,8 +73,47 @@ public struct MessagePackWriter: ~Copyable {
     @inlinable
     public var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
 
-    /// Forgets everything written, keeping the capacity.
-    @inlinable public mutating func removeAll() { _count = 0 }
+    /// Forgets everything written, keeping the capacity (and ``maxDepth``).
+    @inlinable public mutating func removeAll() {
+        _count = 0
+        _depth = 0
+        _depthExceeded = false
+    }
+
+    // MARK: Depth
+
+    /// The deepest nesting the depth-checked writes accept; no limit (`Int.max`) unless set.
+    ///
+    /// The writer counts the containers it opens or is told about: ``write(_:)-(MessagePackValue)``'s arrays and
+    /// maps, ``encodeArray(_:)``, dictionaries, and every ``encode(_:)`` call, which nests the value in the
+    /// container being written. A header written with ``writeArrayHeader(count:)`` or ``writeMapHeader(count:)``
+    /// at that depth counts as the value's container. A value that would go deeper is not written (so a cycle
+    /// or a runaway recursion stops instead of overflowing the stack) and the writer remembers it: its bytes
+    /// are no longer valid and ``checkDepth()`` throws. Recurse through `writer.encode(child)`, not
+    /// `child.encode(to: &writer)`, for the depth to be counted.
+    ///
+    /// ``MessagePackEncodable/messagePackBytes(limits:capacity:)`` and ``MessagePackValue/encoded(limits:)``
+    /// set it from `MessagePackLimits.maxDepth` (512 by default, what every decoder accepts).
+    @inlinable
+    public var maxDepth: Int {
+        get { _maxDepth }
+        set { _maxDepth = newValue }
+    }
+
+    /// Throws `.limitExceeded` (naming `maxDepth`) if a depth-checked write went deeper than ``maxDepth``;
+    /// the bytes written are then not a valid message.
+    @inlinable
+    public func checkDepth() throws(MessagePackError) {
+        if _depthExceeded { throw .encodingTooDeep(_maxDepth) }
+    }
+
+    /// Whether a container may open at the current depth; records the failure when it may not.
+    @inlinable @inline(__always)
+    mutating func _mayOpenContainer() -> Bool {
+        if _depth < _maxDepth { return true }
+        _depthExceeded = true
+        return false
+    }
 
     // MARK: Buffer management
 
@@ -325,6 +372,12 @@ public struct MessagePackWriter: ~Copyable {
     /// Writes an array header; the `count` elements must follow.
     @inlinable
     public mutating func writeArrayHeader(count: Int) {
+        if _depth >= _maxDepth { _depthExceeded = true }
+        _writeArrayHeader(count: count)
+    }
+
+    @inlinable @inline(__always)
+    mutating func _writeArrayHeader(count: Int) {
         if count < 16 {
             _ensure(1)
             _appendByteAssumingCapacity(0x90 | UInt8(truncatingIfNeeded: count))
@@ -339,6 +392,12 @@ public struct MessagePackWriter: ~Copyable {
     /// Writes a map header; `count` key/value pairs must follow.
     @inlinable
     public mutating func writeMapHeader(count: Int) {
+        if _depth >= _maxDepth { _depthExceeded = true }
+        _writeMapHeader(count: count)
+    }
+
+    @inlinable @inline(__always)
+    mutating func _writeMapHeader(count: Int) {
         if count < 16 {
             _ensure(1)
             _appendByteAssumingCapacity(0x80 | UInt8(truncatingIfNeeded: count))
@@ -457,5 +516,16 @@ public struct MessagePackWriter: ~Copyable {
             self.headerOffset = headerOffset
             self.type = type
         }
+    }
+}
+
+extension MessagePackError {
+    /// The error for a value nested deeper than `maxDepth` while encoding (Spec/format.md 6.5: an encoder
+    /// checking depth reports `limitExceeded` rather than write what a decoder with the same limit rejects).
+    @inline(never) @usableFromInline
+    package static func encodingTooDeep(_ maxDepth: Int) -> MessagePackError {
+        MessagePackError(
+            .limitExceeded, at: -1, "values are nested more than maxDepth = \(maxDepth) levels deep",
+            hint: "a reference cycle looks like this; otherwise flatten the value or raise maxDepth on both ends")
     }
 }

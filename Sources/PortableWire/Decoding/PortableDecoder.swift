@@ -12,7 +12,8 @@ import MessagePack
 ///
 /// - Throws: ``MessagePackError`` with byte offset and value path (`.unknownType`, `.danglingReference`,
 ///   `.incompleteReference`, `.typeReferenceOutOfRange`, `.malformedPortable`, `.truncated`, …);
-///   `DecodingError`s from `init(from:)` (a missing key, say) pass through unchanged.
+///   Codable's own `DecodingError`s (a missing key, a value of the wrong kind) become `.typeMismatch` with
+///   the offset and path, as Spec/portable-objects.md 3.2 says; other errors your types throw pass through.
 public struct PortableDecoder: Sendable {
     /// What to do with a type name the registry does not know.
     public enum UnknownTypes: Sendable {
@@ -107,13 +108,41 @@ public struct PortableDecoder: Sendable {
             rejectsCycles: cycles == .reject)
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
         impl.hook = state
-        let result = try state.readMessage(impl) { try body(state, impl) }
+        let result: R
+        do {
+            result = try state.readMessage(impl) { try body(state, impl) }
+        } catch let error as MessagePackError {
+            throw impl.deferredError ?? error
+        } catch let error as DecodingError {
+            // Codable's own errors (a missing key, a value of the wrong kind) become the Spec's typeMismatch
+            // with the offset reached and the path, so callers see one error type (portable-objects.md 3.2).
+            throw impl.deferredError ?? Self.typeMismatch(error, at: impl.reader.offset)
+        }
         guard impl.reader.isAtEnd else {
             throw MessagePackError(
                 .trailingBytes, at: impl.reader.offset, "\(impl.reader.remainingByteCount) byte(s) follow the message",
                 hint: "decode a sequence with a stream decoder, or check the framing")
         }
         return result
+    }
+}
+
+extension PortableDecoder {
+    static func typeMismatch(_ error: DecodingError, at offset: Int) -> MessagePackError {
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
+        @unknown default: return MessagePackError(.typeMismatch, at: offset, "\(error)")
+        }
+        if let underlying = context.underlyingError as? MessagePackError { return underlying }
+        var detail = context.debugDescription
+        if case .keyNotFound(let key, _) = error { detail = "the data has no key '\(key.stringValue)'" }
+        let segments: [MessagePackPath.Segment] = context.codingPath.map { key in
+            key.intValue.map { .index($0) } ?? .key(key.stringValue)
+        }
+        return MessagePackError(
+            .typeMismatch, at: offset, path: MessagePackPath(segments), detail,
+            hint: "the message's data does not fit the receiver's type; check that both sides register the same version")
     }
 }
 

@@ -17,10 +17,14 @@ final class PortableDecodingState: _DecodingHook {
     enum Slot {
         /// Still being decoded; a two-phase object is already published.
         case open(published: (any Portable)?)
-        case done(any Portable)
+        /// Decoded. `copyCost` is 0 for identity objects (classes, opaque objects), and for value-type objects
+        /// the bytes a copy of it stands for: its own wire size plus what references inside it were charged.
+        case done(any Portable, copyCost: Int)
     }
     @exclusivity(unchecked) var objects: [Slot] = []
     @exclusivity(unchecked) var referenceCount = 0
+    /// Bytes charged so far for back-references that decode into copies (``MessagePackLimits/maxExpansion``).
+    @exclusivity(unchecked) var expansion = 0
 
     /// Whether back-references to objects still being decoded are refused (``PortableDecoder/Cycles/reject``).
     let rejectsCycles: Bool
@@ -100,7 +104,7 @@ final class PortableDecodingState: _DecodingHook {
     /// out of payload bytes is a malformed payload, not a truncated message.
     func withPayload<R>(_ impl: _DecoderImpl, start: Int, end: Int, _ body: () throws -> R) throws -> R {
         let full = impl.reader
-        impl.reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: full.bytes[0..<end]), offset: full.offset)
+        impl.reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: full.bytes[0..<end]), offset: full.offset, limits: limits)
         defer {
             let offset = impl.reader.offset
             impl.reader = full
@@ -132,6 +136,7 @@ final class PortableDecodingState: _DecodingHook {
         }
         let id = objects.count
         objects.append(.open(published: nil))
+        let expansionBefore = expansion
         impl.depth += 1
         defer { impl.depth -= 1 }
         let gd = currentGlobalData
@@ -158,7 +163,7 @@ final class PortableDecodingState: _DecodingHook {
             throw Self.malformed(
                 at: start, "the payload of '\(name)' holds more than a type-ref and one data value")
         }
-        objects[id] = .done(instance)
+        objects[id] = .done(instance, copyCost: entry.isValueType ? (payloadEnd &- start) &+ (expansion &- expansionBefore) : 0)
         return instance
     }
 
@@ -215,7 +220,18 @@ final class PortableDecodingState: _DecodingHook {
                 hint: "a reference may only name an object that appears earlier in the message")
         }
         switch objects[Int(id)] {
-        case .done(let object): return object
+        case .done(let object, let copyCost):
+            if copyCost > 0 {
+                expansion &+= copyCost
+                guard expansion <= limits.maxExpansion else {
+                    impl.reader.offset = start
+                    var error = MessagePackError.limit("maxExpansion", limits.maxExpansion, at: start)
+                    error.detail += ": back-references to value-type objects (\(Swift.type(of: object))) decode into "
+                        + "copies, and this message's copies add up to more than \(limits.maxExpansion) bytes"
+                    throw error
+                }
+            }
+            return object
         case .open(let published?):
             guard !rejectsCycles else {
                 impl.reader.offset = start
@@ -259,8 +275,11 @@ final class PortableDecodingState: _DecodingHook {
             impl.depth += 1
             defer { impl.depth -= 1 }
             var elements: [PortableValue] = []
-            elements.reserveCapacity(count)  // Safe: the count was checked against the bytes that remain.
+            elements.reserveCapacity(impl.reader._reservable(count))
+            let owedOutside = impl.reader._owed
+            defer { impl.reader._owed = owedOutside }
             for i in 0..<count {
+                impl.reader._owed = owedOutside &+ (count &- 1 &- i)
                 do { elements.append(try readValue(impl)) } catch let error as MessagePackError {
                     throw error.prefixed(with: .index(i))
                 }
@@ -279,10 +298,15 @@ final class PortableDecodingState: _DecodingHook {
             impl.depth += 1
             defer { impl.depth -= 1 }
             var entries: [(key: PortableValue, value: PortableValue)] = []
-            entries.reserveCapacity(count)
-            for _ in 0..<count {
+            entries.reserveCapacity(impl.reader._reservable(count, bytesPerElement: 2))
+            let owedOutside = impl.reader._owed
+            defer { impl.reader._owed = owedOutside }
+            for i in 0..<count {
+                let owedAfterEntry = owedOutside &+ 2 &* (count &- 1 &- i)
+                impl.reader._owed = owedAfterEntry &+ 1
                 // A fault inside a key is reported at the map's path, as the core decoder does.
                 let key = try readValue(impl)
+                impl.reader._owed = owedAfterEntry
                 do { entries.append((key, try readValue(impl))) } catch let error as MessagePackError {
                     let segment: MessagePackPath.Segment =
                         key.stringValue.map { .key($0) } ?? .otherKey(key.plainValue?.compactNotation ?? key.description)

@@ -67,15 +67,21 @@ public struct PortableEncoder: Sendable {
         globalData.isFrozen = true
         let second = makeImpl(globalData: globalData, cache: cache)
         let impl = second.impl
+        // The envelope is a container, and so is its table (Spec/portable-objects.md 2): table entries sit at
+        // depth 2 and the body at depth 1, so the second pass fails where the envelope would make the message
+        // deeper than maxDepth.
+        guard maxDepth >= 2 else { throw _EncoderImpl.tooDeep(maxDepth) }
         let envelope = impl.writer.beginExtension(type: extensionTypes.globalData)
         impl.writer.writeMapHeader(count: globalData.count)
         second.state.insideGlobalData = true
+        impl.depth = 2
         for entry in globalData.entries {
             impl.writer.write(entry.key)
             impl.codingPath.append(_GlobalDataKey(stringValue: entry.key))
             try second.state.write(entry.value, impl)
             impl.codingPath.removeLast()
         }
+        impl.depth = 1
         second.state.insideGlobalData = false
         try body(second.state, impl)
         try impl.closeFrames(downTo: 0)

@@ -85,8 +85,10 @@ final class PortableEncodingState: _EncodingHook {
         let id = nextObjectID
         nextObjectID += 1
         if let identity { inProgress[identity] = (id, impl.codingPath.count, twoPhase) }
+        // The object is a container (Spec/portable-objects.md 2): its type-ref and data sit one level deeper.
         guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
         impl.depth += 1
+        defer { impl.depth -= 1 }
         let pending = impl.writer.beginExtension(type: twoPhase ? types.twoPhaseObject : types.object)
         if let index = typeIndex[name] {
             impl.writer.write(UInt64(index))
@@ -110,7 +112,6 @@ final class PortableEncodingState: _EncodingHook {
             try write((object as! OpaquePortable).data, impl)
         }
         impl.writer.endExtension(pending)
-        impl.depth -= 1
         if let identity {
             inProgress[identity] = nil
             written[identity] = id
@@ -234,14 +235,16 @@ final class PortableEncodingState: _EncodingHook {
         case let v as any _OptionalMarker:
             if let wrapped = v._wrapped { try writeAny(wrapped, impl) } else { impl.writer.writeNil() }
         case let v as PortableValue: try write(v, impl)
-        case let v as MessagePackValue: impl.writer.write(v)
+        case let v as MessagePackValue: try impl.writeDynamic(v)
         case let v as any Portable: try writeObject(v, impl)
         case let v as String: impl.writer.write(v)
         case let v as Bool: impl.writer.write(v)
         case let v as Int: impl.writer.write(v)
         case let v as Double: impl.writer.write(v)
         case let v as Float: impl.writer.write(v)
-        case let v as [UInt8]: impl.writer.writeBinary(v)
+        // Only a `[UInt8]` itself is bin: any empty array (`[Any]()`, `[String]()`) also casts to `[UInt8]`, and
+        // an `[Any]` of `UInt8`s is a list like any other.
+        case let v as [UInt8] where type(of: value) == [UInt8].self: impl.writer.writeBinary(v)
         case let v as Int64: impl.writer.write(v)
         case let v as UInt64: impl.writer.write(v)
         case let v as any BinaryInteger: impl.writer.writeInteger(v)

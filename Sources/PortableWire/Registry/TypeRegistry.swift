@@ -23,6 +23,10 @@ public struct TypeRegistry: Sendable {
         let name: String
         let type: (any Portable.Type)?
         let kind: Kind
+        /// Whether instances are values (structs, enums), so a back-reference to one decodes into a copy that
+        /// later walks (equality, description, re-encoding) see in full: the decoder charges such copies to
+        /// `MessagePackLimits.maxExpansion`. Class instances and opaque objects are shared, and cost nothing.
+        var isValueType: Bool = false
         /// For `.codable` types: writes an instance's data, specialised for the type at registration, so that
         /// encoding an object needs no cast to `any Encodable` (a conformance lookup per object).
         var encodeData: ((any Portable, _EncoderImpl) throws -> Void)? = nil
@@ -61,6 +65,7 @@ public struct TypeRegistry: Sendable {
                 hint: "give one of the types another name with register(\(T.self).self, as: \"…\")")
         }
         var entry = Entry(name: name, type: T.self, kind: kind)
+        entry.isValueType = !(T.self is AnyClass)
         if case .codable = kind, let encodable = T.self as? any Encodable.Type {
             entry.encodeData = Self.dataEncoder(for: encodable)
         }

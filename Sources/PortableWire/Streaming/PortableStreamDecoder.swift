@@ -16,7 +16,7 @@ import MessagePack
 ///     try stream.finish()   // .truncated if the stream stopped inside a message
 ///
 /// **After an error the decoder is poisoned**: every later `next…` call rethrows the same error (a
-/// ``MessagePackError``, or a `DecodingError` from your types), and `finish()` throws it as a
+/// ``MessagePackError``, or an error of your own from your types), and `finish()` throws it as a
 /// ``MessagePackError``. ``MessagePackError`` offsets count from the first byte fed.
 public struct PortableStreamDecoder: Sendable {
     /// The one-shot decoder run over each message: registry, options, unknown-type policy, user info.

@@ -589,8 +589,12 @@ let nonShortestCases: [(String, MessagePackValue)] = [
         let bytes = value.encoded() + [0xc3]
         let (_, end) = try reading(bytes) { r throws(MessagePackError) in try r.skipValue() }
         #expect(end == bytes.count - 1)
-        // skipValue checks structure, not UTF-8
-        #expect(try reading(hex("a1 ff")) { r throws(MessagePackError) in try r.skipValue() }.offset == 2)
+        // A skipped value must be valid too: UTF-8 and timestamps are checked (Spec/format.md 6.3).
+        let (badUTF8, _) = failingRead(hex("92 01 a1 ff")) { r throws(MessagePackError) in try r.skipValue() }
+        #expect(badUTF8?.code == .invalidUTF8)
+        #expect(badUTF8?.byteOffset == 3)
+        let (badTimestamp, _) = failingRead(hex("91 d5 ff 00 00")) { r throws(MessagePackError) in try r.skipValue() }
+        #expect(badTimestamp?.code == .invalidTimestamp)
     }
 
     @Test func readValueReadsOneValueAndStops() throws {

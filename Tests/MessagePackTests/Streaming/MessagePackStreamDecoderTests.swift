@@ -314,3 +314,32 @@ func streamError(_ chunks: [[UInt8]], limits: MessagePackLimits = .default) -> M
         #expect(scanner.messageStartOffset == 12)
     }
 }
+
+/// A declared length is a claim until its bytes arrive: the stream decoder reserves at most four times what
+/// it has received of the message (and at least 64 KiB), never the declared size up front (issue 7, item 2).
+@Suite struct StreamReservationTests {
+    @Test func aDeclaredPayloadIsNotReservedBeforeItArrives() throws {
+        var stream = MessagePackStreamDecoder()
+        // bin32 declaring 60 MiB (within the 64 MiB limit), then a stall.
+        stream.feed([0xc6, 0x03, 0xc0, 0x00, 0x00])
+        #expect(try stream.next() == nil)
+        #expect(stream._reservedByteCount <= 1 << 17, "reserved \(stream._reservedByteCount) bytes for 5 received")
+        // As bytes arrive, the reservation grows with them, not with the claim.
+        let chunk = [UInt8](repeating: 7, count: 1 << 20)
+        stream.feed(chunk)
+        #expect(try stream.next() == nil)
+        #expect(stream._reservedByteCount <= 5 << 20, "reserved \(stream._reservedByteCount) bytes for 1 MiB received")
+        // The whole message still decodes.
+        var remaining = (60 << 20) - chunk.count
+        while remaining > 0 {
+            let n = min(remaining, chunk.count)
+            stream.feed(chunk[..<n])
+            remaining -= n
+        }
+        guard case .binary(let payload)? = try stream.next() else {
+            Issue.record("the 60 MiB bin did not decode")
+            return
+        }
+        #expect(payload.count == 60 << 20)
+    }
+}

@@ -272,9 +272,13 @@ func awaitResult<T: Sendable>(_ task: Task<T, Never>) throws -> T {
         struct Named: Decodable { var name: String }
         var stream = PortableStreamDecoder(registry: TypeRegistry())
         stream.feed((["other": 1] as MessagePackValue).encoded() + (["name": "x"] as MessagePackValue).encoded())
-        #expect(throws: DecodingError.self) { try stream.next(Named.self) }
+        // A missing key is the Spec's typeMismatch (portable-objects.md 3.2), with the path and offset.
+        let first = #expect(throws: MessagePackError.self) { try stream.next(Named.self) }
+        #expect(first?.code == .typeMismatch)
+        #expect(first?.detail.contains("'name'") == true)
         // The next message is well-formed, but the decoder stopped at the first error.
-        #expect(throws: DecodingError.self) { try stream.next(Named.self) }
+        let again = #expect(throws: MessagePackError.self) { try stream.next(Named.self) }
+        #expect(again?.code == .typeMismatch)
         #expect(throws: MessagePackError.self) { try stream.finish() }
     }
 }

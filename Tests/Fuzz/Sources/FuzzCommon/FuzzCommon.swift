@@ -44,6 +44,20 @@ public final class FuzzNode: TwoPhasePortable, @unchecked Sendable {
     }
 }
 
+/// A value type that holds others: back-references to it decode into copies, charged to maxExpansion.
+public struct FuzzTree: Portable, Codable, Equatable, Sendable {
+    public static let portableName = "fuzz.Tree"
+    public var children: [FuzzTree]
+}
+
+/// The limits the portable targets decode with: the defaults, but a 1 MiB expansion budget, so that walking
+/// what decoded (description, re-encoding, equality) stays fast enough for millions of runs.
+public let fuzzLimits: MessagePackLimits = {
+    var limits = MessagePackLimits()
+    limits.maxExpansion = 1 << 20
+    return limits
+}()
+
 /// The registry every portable fuzz target uses.
 public let fuzzRegistry: TypeRegistry = {
     var registry = TypeRegistry()
@@ -51,6 +65,7 @@ public let fuzzRegistry: TypeRegistry = {
     try! registry.register(FuzzAccount.self)
     try! registry.register(FuzzRow.self)
     try! registry.register(FuzzNode.self)
+    try! registry.register(FuzzTree.self)
     return registry
 }()
 

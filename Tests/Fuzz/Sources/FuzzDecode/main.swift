@@ -17,7 +17,9 @@ public func fuzzDecode(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var skipper = MessagePackReader(bytes)
     let read = try? reader.readValue()
     let skipped: Void? = try? skipper.skipValue()
+    // Skipping rejects exactly what reading rejects (structure, UTF-8, timestamps, limits).
     if read != nil { fuzzCheck(skipped != nil && skipper.offset == reader.offset, "skip and read disagree") }
+    if read == nil { fuzzCheck(skipped == nil, "skip accepted a value that reading rejects") }
     _ = try? MessagePackDecoder().decode([String: [Int]].self, from: bytes)
     return 0
 }

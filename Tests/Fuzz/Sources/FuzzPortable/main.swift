@@ -6,7 +6,8 @@ import PortableWire
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPortable(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
-    let decoder = PortableDecoder(registry: fuzzRegistry)
+    var decoder = PortableDecoder(registry: fuzzRegistry)
+    decoder.limits = fuzzLimits
     if let message = try? decoder.decodeMessage(from: bytes) {
         // Describing and re-encoding a decoded graph stays bounded (identity, not expansion).
         _ = message.body.description
@@ -14,6 +15,8 @@ public func fuzzPortable(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     _ = try? decoder.decode([FuzzPoint].self, from: bytes)
     _ = try? decoder.decode(as: [FuzzNode].self, from: bytes)
+    // Value-type objects: copies are bounded by the expansion budget, so comparing them stays bounded too.
+    if let trees = try? decoder.decode([FuzzTree].self, from: bytes) { fuzzCheck(trees == trees, "a tree differs from itself") }
     var passthrough = PortableDecoder(registry: TypeRegistry())
     passthrough.unknownTypes = .passthrough
     _ = try? passthrough.decode(from: bytes)
