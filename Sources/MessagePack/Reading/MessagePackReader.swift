@@ -343,7 +343,7 @@ public struct MessagePackReader {
     }
 
     /// Consumes a str and returns it, validating UTF-8.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readString() throws(MessagePackError) -> String {
         let begin = offset
         let (start, count) = try readStringHeader()

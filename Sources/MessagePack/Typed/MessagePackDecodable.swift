@@ -24,6 +24,14 @@ public protocol MessagePackDecodable {
     ///
     /// - Throws: ``MessagePackError`` naming the byte offset and, where known, the path.
     init(from reader: inout MessagePackReader) throws(MessagePackError)
+
+    /// Whether a value of this type can be an array or a map (default `true`). Scalar types answer `false`,
+    /// which lets ``MessagePackReader/decode(_:)`` skip its nesting check for them at compile time.
+    static var _mayBeContainer: Bool { get }
+}
+
+extension MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { true }
 }
 
 /// A type with both halves of the typed fast path.
@@ -99,18 +107,23 @@ extension MessagePackReader {
     /// A key that is not a str is a `.typeMismatch`; typed models only have string keys. The key is checked
     /// to be UTF-8 like every str (an ASCII key costs one pass over its few bytes), so a message with a bad
     /// key is rejected whether or not the model knows the key.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readKey() throws(MessagePackError) -> MessagePackKey {
         let begin = offset
         let (start, count) = try readStringHeader()
         let key = UnsafeRawBufferPointer(rebasing: _bytes[start..<(start &+ count)])
-        var ascii = true
-        for byte in key where byte >= 0x80 { ascii = false; break }
-        if !ascii && !Self._isValidUTF8(key) {
-            offset = begin
-            throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(key))
-        }
+        var bits: UInt8 = 0
+        for byte in key { bits |= byte }
+        if bits >= 0x80 { try _validateKey(key, payloadAt: start, headerAt: begin) }
         return MessagePackKey(bytes: key)
+    }
+
+    /// Validates a key that is not all ASCII (out of line: keys almost always are).
+    @inline(never) @usableFromInline
+    mutating func _validateKey(_ key: UnsafeRawBufferPointer, payloadAt start: Int, headerAt begin: Int) throws(MessagePackError) {
+        guard !Self._isValidUTF8(key) else { return }
+        offset = begin  // like every failed read, the cursor stays where it was
+        throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(key))
     }
 
     /// Reads one `T` through its ``MessagePackDecodable`` conformance.
@@ -120,7 +133,7 @@ extension MessagePackReader {
     /// values through `decode`, not by calling `T(from:)` themselves.
     @inlinable
     public mutating func decode<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
-        guard _isAtContainer else { return try T(from: &self) }
+        guard T._mayBeContainer && _isAtContainer else { return try T(from: &self) }
         return try _decodeNested(T.self)
     }
 
@@ -166,7 +179,8 @@ extension MessagePackReader {
         let owedOutside = _owed
         defer { _owed = owedOutside }
         for i in 0..<count {
-            _owed = owedOutside &+ (count &- 1 &- i)
+            // Only an element that is a container reserves memory, so scalars need no owed count.
+            if T._mayBeContainer { _owed = owedOutside &+ (count &- 1 &- i) }
             do throws(MessagePackError) {
                 elements.append(try decode(T.self))
             } catch {
@@ -201,22 +215,26 @@ extension MessagePackError {
 // MARK: Standard library conformances
 
 extension Bool: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readBool() }
 }
 
 extension Int64: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = try reader.readSignedInteger()
     }
 }
 
 extension Int: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = Int(try reader.readSignedInteger())  // Int is 64-bit on every supported platform.
     }
 }
 
 extension Int32: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         let start = reader.offset
         let v = try reader.readSignedInteger()
@@ -226,24 +244,29 @@ extension Int32: MessagePackDecodable {
 }
 
 extension UInt64: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = try reader.readUnsignedInteger()
     }
 }
 
 extension Double: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readDouble() }
 }
 
 extension Float: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readFloat() }
 }
 
 extension String: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { false }
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readString() }
 }
 
 extension Optional: MessagePackDecodable where Wrapped: MessagePackDecodable {
+    @inlinable public static var _mayBeContainer: Bool { Wrapped._mayBeContainer }
     /// Reads nil as `.none`, anything else as the wrapped type.
     @inlinable
     public init(from reader: inout MessagePackReader) throws(MessagePackError) {
