@@ -66,6 +66,11 @@ enum HostileInput: String, CaseIterable, ExpressibleByArgument {
     case identityBomb = "bomb-2^40-identity"
     /// The same shape with a registered struct: back-references are copies, charged to maxExpansion.
     case valueBomb = "bomb-2^40-value"
+    /// A map of 1,000,000 distinct str keys, decoded as `[String: Int]` (a `Dictionary` looks up every key; a
+    /// linear search per key would make this hours of CPU).
+    case wideMap = "wide-map-1m"
+    /// A map of 1,000,000 entries that all have the key "a", decoded as `[String: Int]`.
+    case wideMapOneKey = "wide-map-1m-one-key"
 
     func bytes() -> [UInt8] {
         switch self {
@@ -83,6 +88,14 @@ enum HostileInput: String, CaseIterable, ExpressibleByArgument {
             put(0xc6, total - 505, at: 500)
             return bytes
         case .deep: return [UInt8](repeating: 0x91, count: 9_999) + [0x90]
+        case .wideMap, .wideMapOneKey:
+            var writer = MessagePackWriter()
+            writer.writeMapHeader(count: 1_000_000)
+            for i in 0..<1_000_000 {
+                writer.write(self == .wideMap ? "k\(i)" : "a")
+                writer.write(i)
+            }
+            return writer.finish()
         case .identityBomb, .valueBomb:
             // [obj0, obj1, …, obj40]: obj0 = {children: []}; objk = {children: [R(k-1), R(k-1)]}.
             let name = self == .identityBomb ? "bomb.Opaque" : BombPair.portableName
@@ -99,6 +112,10 @@ enum HostileInput: String, CaseIterable, ExpressibleByArgument {
 
     /// Decodes with the default limits; returns a summary or throws the decoder's error.
     func decode(_ bytes: [UInt8]) throws -> String {
+        if self == .wideMap || self == .wideMapOneKey {
+            let dictionary = try MessagePackDecoder().decode([String: Int].self, from: bytes)
+            return "decoded; \(dictionary.count) distinct keys"
+        }
         var registry = TypeRegistry()
         try registry.registerOpaque("bomb.Opaque")
         try registry.register(BombPair.self)

@@ -43,6 +43,31 @@ import TestSupport
         #expect(result.stderr.hasPrefix("pwire: truncated at byte 5"), "\(result.stderr)")  // where the first element should be
     }
 
+    /// `pwire hostile` builds each hostile input of Tests/Fuzz/FUZZING.md and decodes it with the default limits.
+    /// The outcomes here are the ones FUZZING.md records; the times and memory are measured by hand.
+    @Test func everyHostileInputEndsAsFUZZINGmdSays() throws {
+        let pwire = try Self.pwire()
+        let expected = [
+            "none": "decoded",
+            "dd-ff-ff-ff-ff": "truncated at byte 5",
+            "df-ff-ff-ff-ff": "truncated at byte 5",
+            "nested-5-byte-headers": "truncated at byte 16777216",
+            "deep-10000": "limitExceeded at byte 512",
+            "bomb-2^40-identity": "decoded; description 2229 bytes, re-encoded 869 bytes",
+            "bomb-2^40-value": "limitExceeded at byte 441 ($[20].children[0])",
+            "wide-map-1m": "decoded; 1000000 distinct keys",
+            "wide-map-1m-one-key": "decoded; 1 distinct keys",
+        ]
+        for (input, outcome) in expected {
+            let result = try runCommand(pwire, ["hostile", input])
+            #expect(result.status == 0, "\(input): \(result.stderr)")
+            let line = String(decoding: result.stdout, as: UTF8.self)
+            #expect(line.hasPrefix("\(input): "), "\(line)")
+            #expect(line.contains("peak RSS"), "\(line)")
+            #expect(line.contains(" — \(outcome)"), "\(input): \(line)")
+        }
+    }
+
     @Test func decodeAndInspectTakeTheLimitsAsOptions() throws {
         let pwire = try Self.pwire()
         let fourDeep: [UInt8] = [0x91, 0x91, 0x91, 0x90]

@@ -34,6 +34,19 @@ let benchmarks: @Sendable () -> Void = {
             { blackHole(pwb_unpack_records(c.source.base, c.source.count, out, c.count)) }
         )
     }
+
+    // A `Dictionary` looks up every one of its keys in the decoded map. With a linear search per key this was
+    // O(n²) (issue 7: 16k entries took 10 s); the decoder hashes the keys of maps larger than eight entries.
+    let wide = Dictionary(uniqueKeysWithValues: (0..<65_536).map { ("key\($0)", $0) })
+    let wideBytes = try! MessagePackEncoder().encode(wide)
+    let wideJSON = try! JSONEncoder().encode(wide)
+    Fixtures.check((try? MessagePackDecoder().decode([String: Int].self, from: wideBytes)) == wide, "wide dictionary round trip")
+    Benchmark(benchmarkName("dictionary of 65,536 str keys", "decode", .codable)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try MessagePackDecoder().decode([String: Int].self, from: wideBytes)) }
+    }
+    Benchmark(benchmarkName("dictionary of 65,536 str keys", "decode", .json)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JSONDecoder().decode([String: Int].self, from: wideJSON)) }
+    }
 }
 
 /// Registers encode and decode benchmarks for one Codable workload across every implementation.

@@ -76,6 +76,8 @@ package final class _DecoderImpl: Decoder {
         var cursor: Int  // offset of the next entry or element
         var end: Int? = nil  // offset after the container, once known
         var indexStart: Int? = nil  // first slot in `keyIndex` once the map was indexed
+        var tableStart: Int? = nil  // first slot in `keySlots` once a hash table was built over the indexed keys
+        var tableMask = 0
         var positional = false
     }
     @exclusivity(unchecked) var frames: [Frame] = []
@@ -88,6 +90,12 @@ package final class _DecoderImpl: Decoder {
     @exclusivity(unchecked) var typeFacts = _TypeFactCache()
     /// Key positions of maps read out of order: key payload range and value offset.
     @exclusivity(unchecked) var keyIndex: [(keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)] = []
+    /// Open-addressing hash tables over the keys of indexed maps with more than `linearKeySearchLimit` entries
+    /// (a slot holds a position in `keyIndex` plus one; 0 is empty). A `Dictionary` looks up each of its n keys,
+    /// and a linear search per key made decoding one O(n²): a 16k-entry map cost seconds of CPU.
+    @exclusivity(unchecked) var keySlots: [Int] = []
+    /// Up to this many entries, a key is looked up by comparing it with each indexed key in turn.
+    static let linearKeySearchLimit = 8
 
     package init(
         _ raw: UnsafeRawBufferPointer, options: MessagePackDecoder.Options, limits: MessagePackLimits,
@@ -324,6 +332,80 @@ package final class _DecoderImpl: Decoder {
         frames[index] = frame
     }
 
+    /// The hash of a str key's UTF-8 bytes. `Hasher` is seeded per process, so a sender cannot choose keys that
+    /// collide.
+    static func keyHash(string bytes: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(0 as UInt8)
+        hasher.combine(bytes: bytes)
+        return hasher.finalize()
+    }
+
+    /// The hash of an integer key.
+    static func keyHash(integer value: Int64) -> Int {
+        var hasher = Hasher()
+        hasher.combine(1 as UInt8)
+        hasher.combine(value)
+        return hasher.finalize()
+    }
+
+    /// The integer an indexed non-str key holds, if it is an integer that fits `Int64`.
+    func integerKey(_ position: Int) -> Int64? {
+        var r = MessagePackReader(reader.bytes, offset: keyIndex[position].keyOffset, limits: limits)
+        return try? r.readSignedInteger()
+    }
+
+    /// Whether two indexed keys are the same key (both str with equal bytes, or both equal integers).
+    func sameKey(_ a: Int, _ b: Int) -> Bool {
+        let x = keyIndex[a]
+        let y = keyIndex[b]
+        if x.isString != y.isString { return false }
+        if x.isString {
+            return x.keyCount == y.keyCount
+                && (x.keyCount == 0
+                    || memcmpEqual(reader.bytes.baseAddress! + x.keyStart, reader.bytes.baseAddress! + y.keyStart, x.keyCount))
+        }
+        guard let u = integerKey(a), let v = integerKey(b) else { return false }
+        return u == v
+    }
+
+    /// Builds the hash table of an indexed map frame. A key that occurs more than once keeps its first
+    /// occurrence, as the linear search did. Keys that are neither str nor an integer can match no coding key and
+    /// are left out.
+    func buildKeyTable(frame index: Int) {
+        var frame = frames[index]
+        guard let first = frame.indexStart else { return }
+        var size = 16
+        while size < frame.count * 2 { size <<= 1 }
+        let start = keySlots.count
+        keySlots.append(contentsOf: repeatElement(0, count: size))
+        let mask = size - 1
+        for position in first..<(first + frame.count) {
+            let entry = keyIndex[position]
+            let hash: Int
+            if entry.isString {
+                hash = Self.keyHash(string: UnsafeRawBufferPointer(rebasing: reader.bytes[entry.keyStart..<(entry.keyStart + entry.keyCount)]))
+            } else if let value = integerKey(position) {
+                hash = Self.keyHash(integer: value)
+            } else {
+                continue
+            }
+            var slot = hash & mask
+            while true {
+                let occupant = keySlots[start + slot]
+                if occupant == 0 {
+                    keySlots[start + slot] = position + 1
+                    break
+                }
+                if sameKey(occupant - 1, position) { break }
+                slot = (slot + 1) & mask
+            }
+        }
+        frame.tableStart = start
+        frame.tableMask = mask
+        frames[index] = frame
+    }
+
     // MARK: Decoder
 
     func openFrame(isMap: Bool) throws -> Int {
@@ -448,11 +530,13 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func bytesEqual(_ string: String, start: Int, count: Int) -> Bool {
-        let wire = UnsafeRawBufferPointer(rebasing: impl.reader.bytes[start..<(start + count)])
         var s = string
-        return s.withUTF8 { utf8 in
-            utf8.count == count && (count == 0 || memcmpEqual(utf8.baseAddress!, wire.baseAddress!, count))
-        }
+        return s.withUTF8 { bytesEqual(UnsafeRawBufferPointer($0), start: start, count: count) }
+    }
+
+    func bytesEqual(_ utf8: UnsafeRawBufferPointer, start: Int, count: Int) -> Bool {
+        utf8.count == count
+            && (count == 0 || memcmpEqual(utf8.baseAddress!, impl.reader.bytes.baseAddress! + start, count))
     }
 
     /// Finds the value offset for `key`: first at the in-order cursor, else through the key index.
@@ -476,15 +560,55 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
             f = impl.frames[frame]
         }
         let first = f.indexStart!
-        for i in first..<(first + f.count) {
-            let e = impl.keyIndex[i]
-            if e.isString {
-                if bytesEqual(key.stringValue, start: e.keyStart, count: e.keyCount) { return e.valueOffset }
-            } else if keyMatches(key, at: e.keyOffset) {
-                return e.valueOffset
+        if f.count <= _DecoderImpl.linearKeySearchLimit {
+            for i in first..<(first + f.count) {
+                let e = impl.keyIndex[i]
+                if e.isString {
+                    if bytesEqual(key.stringValue, start: e.keyStart, count: e.keyCount) { return e.valueOffset }
+                } else if keyMatches(key, at: e.keyOffset) {
+                    return e.valueOffset
+                }
+            }
+            return nil
+        }
+        if f.tableStart == nil {
+            impl.buildKeyTable(frame: frame)
+            f = impl.frames[frame]
+        }
+        // The first entry whose key matches, as the linear search finds it: a coding key with an integer value
+        // matches an integer key as well as a str key.
+        var found = lookUp(stringKey: key.stringValue, in: f)
+        if let i = key.intValue, let position = lookUp(integerKey: Int64(i), in: f) {
+            found = min(found ?? position, position)
+        }
+        return found.map { impl.keyIndex[$0].valueOffset }
+    }
+
+    /// The position in `keyIndex` of the str key with the bytes of `string`, through the frame's hash table.
+    func lookUp(stringKey string: String, in f: _DecoderImpl.Frame) -> Int? {
+        var s = string
+        return s.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            var slot = _DecoderImpl.keyHash(string: bytes) & f.tableMask
+            while true {
+                let occupant = impl.keySlots[f.tableStart! + slot]
+                if occupant == 0 { return nil }
+                let e = impl.keyIndex[occupant - 1]
+                if e.isString && bytesEqual(bytes, start: e.keyStart, count: e.keyCount) { return occupant - 1 }
+                slot = (slot + 1) & f.tableMask
             }
         }
-        return nil
+    }
+
+    /// The position in `keyIndex` of the integer key `value`, through the frame's hash table.
+    func lookUp(integerKey value: Int64, in f: _DecoderImpl.Frame) -> Int? {
+        var slot = _DecoderImpl.keyHash(integer: value) & f.tableMask
+        while true {
+            let occupant = impl.keySlots[f.tableStart! + slot]
+            if occupant == 0 { return nil }
+            if !impl.keyIndex[occupant - 1].isString, impl.integerKey(occupant - 1) == value { return occupant - 1 }
+            slot = (slot + 1) & f.tableMask
+        }
     }
 
     /// After a value was read in order, moves the cursor to where the reader stopped.

@@ -311,6 +311,45 @@ func decodingFailure<T: Decodable>(
         #expect(try MessagePackDecoder().decode([Int: String].self, from: MessagePackEncoder().encode(ints)) == ints)
     }
 
+    /// A `Dictionary` looks up each of its keys, in wire order, in a map whose keys were indexed; past eight
+    /// entries the lookup goes through a hash table (a linear search per key made decoding O(n²): 16k entries
+    /// took 10 s). The benchmark `Codable/dictionary: 65,536 str keys` times it.
+    @Test func largeDictionariesDecodeEveryEntry() throws {
+        let strings = Dictionary(uniqueKeysWithValues: (0..<100_000).map { ("key\($0 &* 7919)", $0) })
+        #expect(try MessagePackDecoder().decode([String: Int].self, from: MessagePackEncoder().encode(strings)) == strings)
+        let ints = Dictionary(uniqueKeysWithValues: (0..<100_000).map { ($0 &* 7919 - 50_000, "v\($0)") })
+        #expect(try MessagePackDecoder().decode([Int: String].self, from: MessagePackEncoder().encode(ints)) == ints)
+    }
+
+    /// Whatever the map's size, a key that occurs twice finds its first occurrence, and a coding key with an
+    /// integer value finds an integer key or a str key, whichever comes first.
+    @Test func keyLookupAgreesBetweenSmallAndLargeMaps() throws {
+        struct Pick: Decodable, Equatable {
+            var a: Int
+            var n: Int
+            enum CodingKeys: String, CodingKey {
+                case a
+                case n
+                var intValue: Int? { self == .n ? 7 : nil }
+                init?(intValue: Int) { if intValue == 7 { self = .n } else { return nil } }
+            }
+        }
+        for filler in [0, 3, 20, 1_000] {
+            var w = MessagePackWriter()
+            w.writeMapHeader(count: filler + 5)
+            for i in 0..<filler {  // keys the model does not ask for, first, so "a" is not at the cursor
+                w.write("f\(i)")
+                w.write(Int64(i))
+            }
+            w.write(Int64(7)); w.write(Int64(70))  // the integer key 7 before the str key "n"
+            w.write("n"); w.write(Int64(71))
+            w.write("a"); w.write(Int64(1))
+            w.write("a"); w.write(Int64(2))  // a duplicate: the first one counts
+            w.write(Int64(7)); w.write(Int64(72))
+            #expect(try MessagePackDecoder().decode(Pick.self, from: w.bytes) == Pick(a: 1, n: 70), "filler \(filler)")
+        }
+    }
+
     @Test func readsBinIntoByteArrays() throws {
         #expect(try decoded([UInt8].self, "c4 03 01 02 03") == [1, 2, 3])
         #expect(try decoded([UInt8].self, "c5 00 01 ff") == [0xff])
