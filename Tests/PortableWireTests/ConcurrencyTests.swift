@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import PortableWire
 import TestSupport
 import Testing
@@ -89,6 +90,35 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
         requireSendable(PortableDecoder.self)
         requireSendable(PortableExtensionTypes.self)
         requireSendable(PortableStreamDecoder.self)
+    }
+
+    /// Each Codable decode asks the process-wide table of type facts (is this a `Dictionary`?) for its first
+    /// type, under one lock. Here threads hammer that lock with small decodes, so that it is contended: the
+    /// table was behind a `Synchronization.Mutex`, whose contended hand-over on Linux the thread sanitizer cannot
+    /// see (the kernel hands the lock over: FUTEX_LOCK_PI), and CI's sanitizer run reported a race between two of
+    /// its lock bodies. The table is now behind a pthread mutex, which the sanitizer follows. (A stand-alone
+    /// program with eight threads taking one `Mutex` 200,000 times each was reported three runs out of three;
+    /// the same program with a pthread mutex, in none.)
+    @Test func typeFactsAreLookedUpFromManyThreadsAtOnce() throws {
+        struct Small: Codable, Equatable { var x: Int }
+        struct Keyed: Codable, Equatable { var table: [String: Int] }
+        let decoder = MessagePackDecoder()
+        let small = try MessagePackEncoder().encode(Small(x: 7))
+        let keyed = try MessagePackEncoder().encode(Keyed(table: ["a": 1]))
+        let failures = DispatchQueue(label: "failures")
+        nonisolated(unsafe) var failed = 0
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            var wrong = 0
+            for i in 0..<4_000 {
+                if thread % 2 == i % 2 {
+                    if (try? decoder.decode(Small.self, from: small)) != Small(x: 7) { wrong += 1 }
+                } else if (try? decoder.decode(Keyed.self, from: keyed)) != Keyed(table: ["a": 1]) {
+                    wrong += 1
+                }
+            }
+            failures.sync { failed += wrong }
+        }
+        #expect(failures.sync { failed } == 0)
     }
 
     @Test func sharedCodersEncodeAndDecodeFromManyTasksAtOnce() async throws {

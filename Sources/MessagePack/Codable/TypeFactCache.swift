@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Remembers whether types are `Dictionary`s (and with which keys), so the Codable coders ask the runtime
 /// "does this type conform to the marker protocol?" once per type and process instead of once per value.
@@ -20,7 +26,7 @@ package struct _TypeFactCache {
     private var facts: [UInt8] = []
     private static let localCapacity = 8
     private static let globalCapacity = 4096
-    private static let global = Mutex<[ObjectIdentifier: UInt8]>([:])
+    private static let global = _GlobalTable()
 
     package init() {}
 
@@ -52,5 +58,30 @@ package struct _TypeFactCache {
             if table.count < globalCapacity { table[id] = fact }
         }
         return fact
+    }
+}
+
+/// The process-wide table behind a pthread mutex.
+///
+/// Not `Synchronization.Mutex`: on Linux it is a priority-inheritance futex, and when the lock is contended
+/// the kernel hands it over without an atomic operation the thread sanitizer can see, so `swift test
+/// --sanitize=thread` reported a race on the table between two `withLock` bodies (a false report, but one that
+/// fails the run). The sanitizer intercepts `pthread_mutex_lock`.
+private final class _GlobalTable: @unchecked Sendable {
+    // Safe: `table` is only touched between `pthread_mutex_lock` and `pthread_mutex_unlock` of `mutex`, which is
+    // allocated once and never moved.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var table: [ObjectIdentifier: UInt8] = [:]
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func withLock<R>(_ body: (inout [ObjectIdentifier: UInt8]) -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&table)
     }
 }
