@@ -80,7 +80,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "TestSupport", dependencies: ["PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
+        .target(name: "TestSupport", dependencies: ["MessagePack", "PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "PortableWireTests", dependencies: ["PortableWire", "TestSupport"], swiftSettings: upcoming),
         .testTarget(

@@ -27,30 +27,15 @@ import Testing
         ("maxGlobalDataCount", 1, [0xc7, 0x04, 0x47, 0x81, 0xa0, 0xc0, 0xc0]),
     ]
 
-    static func limits(_ name: String, _ value: Int) -> MessagePackLimits {
-        var limits = MessagePackLimits()
-        switch name {
-        case "maxDepth": limits.maxDepth = value
-        case "maxMessageByteCount": limits.maxMessageByteCount = value
-        case "maxPayloadByteCount": limits.maxPayloadByteCount = value
-        case "maxElementCount": limits.maxElementCount = value
-        case "maxObjectCount": limits.maxObjectCount = value
-        case "maxReferenceCount": limits.maxReferenceCount = value
-        case "maxGlobalDataCount": limits.maxGlobalDataCount = value
-        default: fatalError("no limit named \(name)")
-        }
-        return limits
-    }
-
     @Test(arguments: 0..<cases.count, Chunking.allCases)
     func frameDecoderEnforcesTheLimit(_ index: Int, _ chunking: Chunking) throws {
         let (name, value, bytes) = Self.cases[index]
-        var limits = Self.limits(name, value)
+        var limits = MessagePackLimits.defaults(setting: name, to: value)
         let atLimit = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: Self.registry, limits: limits)))
         #expect(try feed(chunking.chunks(of: bytes), into: atLimit, as: PortableValue.self).count == 1, "\(name) = \(value)")
         _ = try? atLimit.finish()
 
-        limits = Self.limits(name, value - 1)
+        limits = MessagePackLimits.defaults(setting: name, to: value - 1)
         let past = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: Self.registry, limits: limits)))
         let error = #expect(throws: MessagePackError.self, "\(name) = \(value - 1)") {
             _ = try feed(chunking.chunks(of: bytes), into: past, as: PortableValue.self)

@@ -80,26 +80,6 @@ struct Stamp: Portable, Codable, Equatable {
 }
 
 enum LimitFixtures {
-    /// The default limits with the one named `name` set to `value`.
-    static func limits(_ name: String, _ value: Int) -> MessagePackLimits {
-        var limits = MessagePackLimits()
-        let path: WritableKeyPath<MessagePackLimits, Int>
-        switch name {
-        case "maxDepth": path = \.maxDepth
-        case "maxMessageByteCount": path = \.maxMessageByteCount
-        case "maxPayloadByteCount": path = \.maxPayloadByteCount
-        case "maxElementCount": path = \.maxElementCount
-        case "maxObjectCount": path = \.maxObjectCount
-        case "maxReferenceCount": path = \.maxReferenceCount
-        case "maxTypeNameCount": path = \.maxTypeNameCount
-        case "maxGlobalDataCount": path = \.maxGlobalDataCount
-        case "maxExpansion": path = \.maxExpansion
-        default: fatalError("no limit named \(name)")
-        }
-        limits[keyPath: path] = value
-        return limits
-    }
-
     static let registry: TypeRegistry = {
         var registry = TypeRegistry()
         try! registry.registerOpaque("t")
@@ -300,11 +280,11 @@ extension Array {
 
 @Suite struct LimitMatrixTests {
     func check(_ limitCase: LimitCase, on path: DecodePath) {
-        let at = LimitFixtures.limits(limitCase.limitName, limitCase.quantity)
+        let at = MessagePackLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity)
         #expect(throws: Never.self, "\(limitCase) must decode through \(path) with \(limitCase.limitName) = \(limitCase.quantity)") {
             try path.run(limitCase.bytes, at)
         }
-        let below = LimitFixtures.limits(limitCase.limitName, limitCase.quantity - 1)
+        let below = MessagePackLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity - 1)
         do {
             try path.run(limitCase.bytes, below)
             Issue.record("\(limitCase) decoded through \(path) with \(limitCase.limitName) = \(limitCase.quantity - 1)")
@@ -327,22 +307,18 @@ extension Array {
 
     @Test func everyLimitHasACase() {
         let named = Set((LimitFixtures.plainCases + LimitFixtures.portableCases).map(\.limitName))
-        #expect(named == [
-            "maxDepth", "maxMessageByteCount", "maxPayloadByteCount", "maxElementCount", "maxObjectCount",
-            "maxReferenceCount", "maxTypeNameCount", "maxGlobalDataCount", "maxExpansion",
-        ])
+        #expect(named == Set(everyLimit.map(\.name)))
     }
 
-    @Test func defaultsAreTheSpecsValues() {
-        let limits = MessagePackLimits.default
-        #expect(limits.maxDepth == 512)
-        #expect(limits.maxMessageByteCount == 67_108_864)
-        #expect(limits.maxPayloadByteCount == 67_108_864)
-        #expect(limits.maxElementCount == 16_777_216)
-        #expect(limits.maxObjectCount == 1_048_576)
-        #expect(limits.maxReferenceCount == 1_048_576)
-        #expect(limits.maxTypeNameCount == 65_536)
-        #expect(limits.maxGlobalDataCount == 65_536)
-        #expect(limits.maxExpansion == 67_108_864)
+    /// The defaults are the ones Spec/format.md's limits table gives, row by row, and the table has no row
+    /// that `MessagePackLimits` lacks.
+    @Test func defaultsAreTheSpecsValues() throws {
+        let spec = try specLimitDefaults()
+        #expect(spec.count == everyLimit.count, "\(spec)")
+        for limit in everyLimit {
+            #expect(MessagePackLimits.default[keyPath: limit.keyPath] == spec[limit.specName], "\(limit.name)")
+        }
+        #expect(spec["maxDepth"] == 512)  // the parse itself, checked on one row
+        #expect(MessagePackLimits() == .default)
     }
 }

@@ -81,37 +81,6 @@ private func register<T: Portable>(_ type: T.Type, in registry: inout TypeRegist
     try registry.register(type)
 }
 
-/// The `MessagePackError` `body` throws (itself, or under an `EncodingError`), or nil when it succeeds.
-private func encodingError(_ body: () throws -> Void) -> MessagePackError? {
-    do {
-        try body()
-        return nil
-    } catch let error as MessagePackError {
-        return error
-    } catch let EncodingError.invalidValue(_, context) {
-        return context.underlyingError as? MessagePackError
-    } catch let error as DecodingError {
-        switch error {
-        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
-            .valueNotFound(_, let context):
-            return context.underlyingError as? MessagePackError
-        @unknown default: return nil
-        }
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
-    }
-}
-
-private func expectTooDeep(_ error: MessagePackError?, sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let error else {
-        Issue.record("expected limitExceeded (maxDepth), but encoding succeeded", sourceLocation: sourceLocation)
-        return
-    }
-    #expect(error.code == .limitExceeded, "\(error)", sourceLocation: sourceLocation)
-    #expect(error.detail.contains("maxDepth = 512"), "\(error)", sourceLocation: sourceLocation)
-}
-
 private func nestedArrays(_ depth: Int, leaf: PortableValue = .nil) -> PortableValue {
     var value = leaf
     for _ in 0..<depth { value = .array([value]) }
@@ -230,7 +199,7 @@ private func nestedAny(_ depth: Int) -> Any {
         // P with a 32-bit length; inside, the bin has a 32-bit length too.
         #expect(bytes[0] == 0xc9 && bytes[5] == 0x50)
         #expect(bytes.count == 6 + 10 + 1 + 6 + 5 + size)  // header, "edge.Blob", fixmap, "bytes", bin32 header
-        #expect(encodingError { _ = try decoder.decode(EdgeBlob.self, from: bytes) }?.code == .limitExceeded)
+        #expect(messagePackError { _ = try decoder.decode(EdgeBlob.self, from: bytes) }?.code == .limitExceeded)
         var roomy = decoder
         roomy.limits.maxMessageByteCount = 128 << 20
         roomy.limits.maxPayloadByteCount = 128 << 20
@@ -242,28 +211,28 @@ private func nestedAny(_ depth: Int) -> Any {
     @Test func dynamicValuesAtTheLimitEncodeAndOnePastThrows() throws {
         let atLimit = try encoder.encode(nestedArrays(512))
         #expect(throws: Never.self) { _ = try decoder.decode(from: atLimit) }
-        expectTooDeep(encodingError { _ = try encoder.encode(nestedArrays(513)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(nestedArrays(513)) })
         #expect(throws: Never.self) { _ = try encoder.encode(any: nestedAny(512)) }
-        expectTooDeep(encodingError { _ = try encoder.encode(any: nestedAny(513)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: nestedAny(513)) })
         // A MessagePackValue handed over as Any continues the depth it sits at.
         var plain: MessagePackValue = .nil
         for _ in 0..<511 { plain = .array([plain]) }
         #expect(throws: Never.self) { _ = try encoder.encode(any: [plain] as [Any]) }
-        expectTooDeep(encodingError { _ = try encoder.encode(any: [[plain] as [Any]] as [Any]) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: [[plain] as [Any]] as [Any]) })
     }
 
     @Test func nestedObjectsCountAsLevels() throws {
         // A default-serialized object is two levels: the object and its map. 256 of them are 512 levels.
         let bytes = try encoder.encode(EdgeLink.chain(256))
         #expect(throws: Never.self) { _ = try decoder.decode(EdgeLink.self, from: bytes) }
-        expectTooDeep(encodingError { _ = try encoder.encode(EdgeLink.chain(257)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(EdgeLink.chain(257)) })
         // A custom object whose data is the next object is one level each.
         let boxes = try encoder.encode(any: EdgeBox.chain(512))
         #expect(throws: Never.self) { _ = try decoder.decode(from: boxes) }
-        expectTooDeep(encodingError { _ = try encoder.encode(any: EdgeBox.chain(513)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: EdgeBox.chain(513)) })
         // Objects and dynamic values count together.
         #expect(throws: Never.self) { _ = try encoder.encode(PortableValue.object(EdgeBox(inner: nil)).nested(in: 511)) }
-        expectTooDeep(encodingError { _ = try encoder.encode(PortableValue.object(EdgeBox(inner: nil)).nested(in: 512)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(PortableValue.object(EdgeBox(inner: nil)).nested(in: 512)) })
     }
 
     @Test func theGlobalDataEnvelopeCountsAsALevel() throws {
@@ -273,45 +242,45 @@ private func nestedAny(_ depth: Int) -> Any {
         let bytes = try encoder.encode(nestedArrays(511), globalData: global)
         #expect(bytes[0] == 0xc8 && bytes[3] == 0x47)  // an ext16 G envelope
         #expect(throws: Never.self) { _ = try decoder.decode(from: bytes) }
-        expectTooDeep(encodingError { _ = try encoder.encode(nestedArrays(512), globalData: global) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(nestedArrays(512), globalData: global) })
         // Global data values sit inside the envelope and its table: 510 arrays more are 512 levels.
         let deepEntry = try encoder.encode(.nil, globalData: [("g", nestedArrays(510))])
         #expect(throws: Never.self) { _ = try decoder.decode(from: deepEntry) }
-        expectTooDeep(encodingError { _ = try encoder.encode(.nil, globalData: [("g", nestedArrays(511))]) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(.nil, globalData: [("g", nestedArrays(511))]) })
         // Global data added by a serializer during encoding moves the body down a level too: the rows array
         // and its object are 2 levels, so inside 510 arrays the body is 512 deep, fine alone but not in G.
         let rows = PortableValue.array([.object(PersonRow(id: 1, name: "n", email: "e", city: "c"))])
         #expect(throws: Never.self) { _ = try encoder.encode(rows.nested(in: 509)) }
-        expectTooDeep(encodingError { _ = try encoder.encode(rows.nested(in: 510)) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(rows.nested(in: 510)) })
     }
 
     @Test func aConfiguredDepthIsHonoured() throws {
         var shallow = encoder
         shallow.maxDepth = 2
         #expect(try shallow.encode(nestedArrays(2)) == hex("91 91 c0"))
-        #expect(encodingError { _ = try shallow.encode(nestedArrays(3)) }?.code == .limitExceeded)
-        #expect(encodingError { _ = try shallow.encode(EdgeLink.chain(2)) }?.code == .limitExceeded)
+        #expect(messagePackError { _ = try shallow.encode(nestedArrays(3)) }?.code == .limitExceeded)
+        #expect(messagePackError { _ = try shallow.encode(EdgeLink.chain(2)) }?.code == .limitExceeded)
         #expect(throws: Never.self) { _ = try shallow.encode(EdgeLink.chain(1)) }
     }
 
     @Test func tenThousandLevelsThrowInsteadOfOverflowingTheStack() {
         var links: EdgeLink? = EdgeLink.chain(10_000)
-        expectTooDeep(encodingError { _ = try encoder.encode(links) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(links) })
         EdgeLink.dismantle(&links)
 
         var boxes: EdgeBox? = EdgeBox.chain(10_000)
-        expectTooDeep(encodingError { _ = try encoder.encode(any: boxes as Any) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: boxes as Any) })
         while let box = boxes {
             boxes = box.inner
             box.inner = nil
         }
 
         var dynamic = nestedArrays(10_000)
-        expectTooDeep(encodingError { _ = try encoder.encode(dynamic) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(dynamic) })
         while case .array(let elements) = dynamic, let first = elements.first { dynamic = first }
 
         var any = nestedAny(10_000)
-        expectTooDeep(encodingError { _ = try encoder.encode(any: any) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: any) })
         while true {
             if let array = any as? [Any], let first = array.first {
                 any = first
@@ -331,7 +300,7 @@ private func nestedAny(_ depth: Int) -> Any {
             nodes[i - 1].children = [node]
             nodes.append(node)
         }
-        expectTooDeep(encodingError { _ = try encoder.encode(any: nodes[0]) })
+        expectTooDeep(messagePackError { _ = try encoder.encode(any: nodes[0]) })
         for node in nodes.reversed() { node.children = [] }
     }
 }

@@ -466,19 +466,6 @@ let nonShortestCases: [(String, MessagePackValue)] = [
         expectDecodingFails(hex("c1 c1 c1"), .limitExceeded, at: 0, limits: limits)
         #expect(decodingError(hex("91 01"), limits: limits) == nil)
     }
-
-    @Test func defaultsMatchTheSpec() {
-        let limits = MessagePackLimits.default
-        #expect(limits.maxDepth == 512)
-        #expect(limits.maxMessageByteCount == 67_108_864)
-        #expect(limits.maxPayloadByteCount == 67_108_864)
-        #expect(limits.maxElementCount == 16_777_216)
-        #expect(limits.maxObjectCount == 1_048_576)
-        #expect(limits.maxReferenceCount == 1_048_576)
-        #expect(limits.maxTypeNameCount == 65_536)
-        #expect(limits.maxGlobalDataCount == 65_536)
-        #expect(MessagePackLimits() == .default)
-    }
 }
 
 @Suite struct ReaderTypedReadTests {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import MessagePack
 import Testing
+import TestSupport
 
 // Encoder-side edge cases (issue 7, item 7), through every plain encoding route: the token writer, the dynamic
 // value, the Codable encoder and the typed `MessagePackEncodable` path. Each value is checked against the exact
@@ -10,38 +11,6 @@ import Testing
 
 /// The bytes of `value` through the Codable encoder.
 private func codable<T: Encodable>(_ value: T) throws -> [UInt8] { try MessagePackEncoder().encode(value) }
-
-/// The `MessagePackError` `body` throws (itself, or under an `EncodingError` or `DecodingError`), or nil.
-private func depthError(_ body: () throws -> Void) -> MessagePackError? {
-    do {
-        try body()
-        return nil
-    } catch let error as MessagePackError {
-        return error
-    } catch let EncodingError.invalidValue(_, context) {
-        return context.underlyingError as? MessagePackError
-    } catch let error as DecodingError {
-        switch error {
-        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
-            .valueNotFound(_, let context):
-            return context.underlyingError as? MessagePackError
-        @unknown default: return nil
-        }
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
-    }
-}
-
-/// Checks that `error` is the encoder's depth error.
-private func expectTooDeep(_ error: MessagePackError?, maxDepth: Int = 512, sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let error else {
-        Issue.record("expected limitExceeded (maxDepth), but encoding succeeded", sourceLocation: sourceLocation)
-        return
-    }
-    #expect(error.code == .limitExceeded, "\(error)", sourceLocation: sourceLocation)
-    #expect(error.detail.contains("maxDepth = \(maxDepth)"), "\(error)", sourceLocation: sourceLocation)
-}
 
 /// `depth` arrays inside one another around `leaf`: `[[[leaf]]]` is depth 3.
 private func nestedArrays(_ depth: Int, leaf: MessagePackValue = .nil) -> MessagePackValue {
@@ -385,14 +354,14 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         #expect(payloadError?.byteOffset == 0)
         var decoder = MessagePackDecoder()
         decoder.limits = roomyMessage
-        let codableError = depthError { _ = try decoder.decode([UInt8].self, from: bytes) }
+        let codableError = messagePackError { _ = try decoder.decode([UInt8].self, from: bytes) }
         #expect(codableError?.code == .limitExceeded)
         #expect(codableError?.detail.contains("maxPayloadByteCount") == true, "\(String(describing: codableError))")
 
         // A stream decoder refuses as soon as the header shows the size, before the payload arrives.
         var stream = MessagePackStreamDecoder()
         stream.feed(Array(bytes.prefix(5)))
-        #expect(depthError { _ = try stream.next() }?.code == .limitExceeded)
+        #expect(messagePackError { _ = try stream.next() }?.code == .limitExceeded)
 
         // Raised limits let it through, byte for byte.
         var roomy = roomyMessage
@@ -419,15 +388,15 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
             #expect(decodingError(bytes) == nil)
             // 513: the decoder would reject it, so the checked encoder does.
             let onePast = make(513)
-            expectTooDeep(depthError { _ = try onePast.encoded(limits: .default) })
+            expectTooDeep(messagePackError { _ = try onePast.encoded(limits: .default) })
             #expect(decodingError(onePast.encoded())?.code == .limitExceeded)
         }
         // An empty container counts (format.md 6.5): [] inside 511 arrays is 512, inside 512 is 513.
         #expect(throws: Never.self) { _ = try nestedArrays(511, leaf: []).encoded(limits: .default) }
-        expectTooDeep(depthError { _ = try nestedArrays(512, leaf: []).encoded(limits: .default) })
+        expectTooDeep(messagePackError { _ = try nestedArrays(512, leaf: []).encoded(limits: .default) })
         // A map key is as deep as its value.
         let deepKey: MessagePackValue = .map([(key: nestedArrays(512), value: MessagePackValue.nil)])
-        expectTooDeep(depthError { _ = try deepKey.encoded(limits: .default) })
+        expectTooDeep(messagePackError { _ = try deepKey.encoded(limits: .default) })
         #expect(throws: Never.self) { _ = try MessagePackValue.map([(key: nestedArrays(511), value: MessagePackValue.nil)]).encoded(limits: .default) }
     }
 
@@ -439,31 +408,31 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         try writer.checkDepth()
         #expect(writer.bytes == hex("91 91 91 c0"))
         writer.write(nestedArrays(4))
-        expectTooDeep(depthError { try writer.checkDepth() }, maxDepth: 3)
+        expectTooDeep(messagePackError { try writer.checkDepth() }, maxDepth: 3)
         writer.removeAll()
         try writer.checkDepth()
         // Headers written by hand count at the depth the writer knows: the top level here.
         writer.maxDepth = 0
         writer.writeArrayHeader(count: 0)
-        expectTooDeep(depthError { try writer.checkDepth() }, maxDepth: 0)
+        expectTooDeep(messagePackError { try writer.checkDepth() }, maxDepth: 0)
         // Limits other than the default.
         var limits = MessagePackLimits()
         limits.maxDepth = 1000
         #expect(throws: Never.self) { _ = try nestedMaps(1000).encoded(limits: limits) }
-        expectTooDeep(depthError { _ = try nestedMaps(1001).encoded(limits: limits) }, maxDepth: 1000)
+        expectTooDeep(messagePackError { _ = try nestedMaps(1001).encoded(limits: limits) }, maxDepth: 1000)
     }
 
     @Test func tenThousandLevelsOfDynamicValueThrowInsteadOfOverflowingTheStack() {
         var deep = nestedArrays(10_000)
-        expectTooDeep(depthError { _ = try deep.encoded(limits: .default) })
+        expectTooDeep(messagePackError { _ = try deep.encoded(limits: .default) })
         // Through the Codable encoder, MessagePackValue is written as itself with the same check.
-        expectTooDeep(depthError { _ = try MessagePackEncoder().encode(deep) })
-        expectTooDeep(depthError { _ = try deep.messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try MessagePackEncoder().encode(deep) })
+        expectTooDeep(messagePackError { _ = try deep.messagePackBytes(limits: .default) })
         var maps = nestedMaps(10_000)
         var writer = MessagePackWriter()
         writer.maxDepth = 512
         writer.write(maps)
-        expectTooDeep(depthError { try writer.checkDepth() })
+        expectTooDeep(messagePackError { try writer.checkDepth() })
         // Freeing a 10,000-deep value recurses too, so both are taken apart level by level.
         while case .array(let elements) = deep, let first = elements.first { deep = first }
         while case .map(let entries) = maps, let first = entries.first { maps = first.value }
@@ -526,23 +495,23 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
 
     @Test func genericArraysAtTheLimitEncodeAndOnePastThrows() throws {
         #expect(decodingError(try codable(Nest(depth: 512))) == nil)
-        expectTooDeep(depthError { _ = try codable(Nest(depth: 513)) })
+        expectTooDeep(messagePackError { _ = try codable(Nest(depth: 513)) })
         #expect(decodingError(try codable(FlatNest(depth: 512))) == nil)
-        expectTooDeep(depthError { _ = try codable(FlatNest(depth: 513)) })
+        expectTooDeep(messagePackError { _ = try codable(FlatNest(depth: 513)) })
         // The fast path for [Int] opens a level of its own.
         #expect(decodingError(try codable(Nest(depth: 511, leaf: [1, 2]))) == nil)
-        expectTooDeep(depthError { _ = try codable(Nest(depth: 512, leaf: [1, 2])) })
+        expectTooDeep(messagePackError { _ = try codable(Nest(depth: 512, leaf: [1, 2])) })
         // So does a MessagePackValue inside a Codable value.
         let inner = try codable([nestedArrays(511)])
         #expect(decodingError(inner) == nil)
-        expectTooDeep(depthError { _ = try codable([nestedArrays(512)]) })
+        expectTooDeep(messagePackError { _ = try codable([nestedArrays(512)]) })
     }
 
     @Test func aConfiguredDepthIsHonoured() throws {
         var encoder = MessagePackEncoder()
         encoder.maxDepth = 3
         #expect(try encoder.encode(Nest(depth: 3)) == hex("91 91 91 c0"))
-        expectTooDeep(depthError { _ = try encoder.encode(Nest(depth: 4)) }, maxDepth: 3)
+        expectTooDeep(messagePackError { _ = try encoder.encode(Nest(depth: 4)) }, maxDepth: 3)
         encoder.maxDepth = 600
         #expect(throws: Never.self) { _ = try encoder.encode(Link.chain(600)) }
     }
@@ -562,18 +531,18 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         // level. 255 links and the end are 512 maps, 256 links are 514.
         #expect(try codable(Chain.of(1)) == hex("81 a4 6c 69 6e 6b 81 a2 5f 30 81 a3 65 6e 64 80"))
         #expect(decodingError(try codable(Chain.of(255))) == nil)
-        expectTooDeep(depthError { _ = try codable(Chain.of(256)) })
+        expectTooDeep(messagePackError { _ = try codable(Chain.of(256)) })
     }
 
     @Test func tenThousandLevelsThroughCodableThrowInsteadOfOverflowingTheStack() {
         // Freeing a 10,000-deep recursive value recurses too, so the chains are taken apart link by link.
         var chain = Chain.of(10_000)
-        expectTooDeep(depthError { _ = try codable(chain) })
+        expectTooDeep(messagePackError { _ = try codable(chain) })
         while case .link(let next) = chain { chain = next }
-        expectTooDeep(depthError { _ = try codable(Nest(depth: 10_000)) })
-        expectTooDeep(depthError { _ = try codable(FlatNest(depth: 10_000)) })
+        expectTooDeep(messagePackError { _ = try codable(Nest(depth: 10_000)) })
+        expectTooDeep(messagePackError { _ = try codable(FlatNest(depth: 10_000)) })
         var links: Link? = Link.chain(10_000)
-        expectTooDeep(depthError { _ = try codable(links) })
+        expectTooDeep(messagePackError { _ = try codable(links) })
         while let link = links {
             links = link.next
             link.next = nil
@@ -581,7 +550,7 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         // A cycle among plain classes is a chain without end.
         let a = Link(value: 1, next: nil)
         a.next = Link(value: 2, next: a)
-        expectTooDeep(depthError { _ = try codable(a) })
+        expectTooDeep(messagePackError { _ = try codable(a) })
         a.next = nil  // break the cycle so both are freed
     }
 
@@ -598,7 +567,7 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         }
         let bytes = try codable(Box(depth: 512))
         #expect(decodingError(bytes) == nil)
-        expectTooDeep(depthError { _ = try codable(Box(depth: 513)) })
+        expectTooDeep(messagePackError { _ = try codable(Box(depth: 513)) })
     }
 
     // The typed route.
@@ -638,29 +607,29 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         let bytes = try atLimit.messagePackBytes(limits: .default)
         #expect(bytes == atLimit.messagePackBytes())
         #expect(decodingError(bytes) == nil)
-        expectTooDeep(depthError { _ = try TypedLink.chain(513).messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try TypedLink.chain(513).messagePackBytes(limits: .default) })
 
         #expect(decodingError(try TypedNest(depth: 512).messagePackBytes(limits: .default)) == nil)
-        expectTooDeep(depthError { _ = try TypedNest(depth: 513).messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try TypedNest(depth: 513).messagePackBytes(limits: .default) })
         // Dictionaries and dynamic values count through the same writer.
         let dictionaries = ["a": ["b": nestedArrays(510)]]
         #expect(decodingError(try dictionaries.messagePackBytes(limits: .default)) == nil)
-        expectTooDeep(depthError { _ = try ["a": ["b": nestedArrays(511)]].messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try ["a": ["b": nestedArrays(511)]].messagePackBytes(limits: .default) })
         // The unchecked form still writes what it is given.
         #expect(decodingError(TypedLink.chain(513).messagePackBytes())?.code == .limitExceeded)
     }
 
     @Test func typedCyclesAndTenThousandLevelsThrowInsteadOfOverflowingTheStack() {
         var links: TypedLink? = TypedLink.chain(10_000)
-        expectTooDeep(depthError { _ = try links?.messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try links?.messagePackBytes(limits: .default) })
         while let link = links {
             links = link.next
             link.next = nil
         }
-        expectTooDeep(depthError { _ = try TypedNest(depth: 10_000).messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try TypedNest(depth: 10_000).messagePackBytes(limits: .default) })
         let a = TypedLink(value: 1, next: nil)
         a.next = TypedLink(value: 2, next: a)
-        expectTooDeep(depthError { _ = try a.messagePackBytes(limits: .default) })
+        expectTooDeep(messagePackError { _ = try a.messagePackBytes(limits: .default) })
         a.next = nil
     }
 }
