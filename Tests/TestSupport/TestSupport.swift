@@ -23,6 +23,9 @@ public struct CommandResult {
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
 }
 
+/// Set once: writes to a closed pipe fail with EPIPE instead of killing the process.
+private let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
 /// Runs `executable` with `arguments`, feeding `input` on stdin; collects both outputs.
 public func runCommand(
     _ executable: String, _ arguments: [String], input: [UInt8] = [], currentDirectory: URL = repositoryRoot
@@ -45,8 +48,12 @@ public func runCommand(
     let group = DispatchGroup()
     DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
     DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
-    stdin.fileHandleForWriting.write(Data(input))
-    try stdin.fileHandleForWriting.close()
+    // A child that exits before reading all of its input closes the pipe: writing then fails with EPIPE, which
+    // is the child's business (its status and output say what happened), not a reason to stop the test process.
+    // (SIGPIPE would kill the process, and `write(_:)` traps on that error; `write(contentsOf:)` throws it.)
+    _ = ignoreSIGPIPE
+    try? stdin.fileHandleForWriting.write(contentsOf: Data(input))
+    try? stdin.fileHandleForWriting.close()
     process.waitUntilExit()
     group.wait()
     return CommandResult(

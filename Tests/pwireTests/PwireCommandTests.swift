@@ -15,6 +15,13 @@ import TestSupport
         return repositoryRoot.appendingPathComponent(".build/debug/pwire").path
     }
 
+    /// A child that exits without reading its input leaves `runCommand` a closed pipe to write to; that must come
+    /// back as the child's status, not take the test process down (it did: a trap on EPIPE).
+    @Test func aChildThatIgnoresItsInputIsJustItsExitStatus() throws {
+        let result = try runCommand("/bin/sh", ["-c", "exit 3"], input: [UInt8](repeating: 0x61, count: 4 << 20))
+        #expect(result.status == 3)
+    }
+
     @Test func decodeThenEncodeReproducesEveryCanonicalVector() throws {
         let pwire = try Self.pwire()
         let canonical = try Vectors.load().filter(\.canonical)
