@@ -9,7 +9,7 @@ import Testing
 // a data race in shared state (caches, registries, statics) would show.
 
 /// Fails to compile unless `T` is `Sendable`.
-private func requireSendable<T: Sendable>(_: T.Type) {}
+private func requireSendable<T: Sendable & ~Copyable>(_: T.Type) {}
 
 /// A reading with hand-written typed conformances and synthesized Codable: both routes must agree.
 private struct Reading: MessagePackCodable, Codable, Equatable {
@@ -90,6 +90,9 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
         requireSendable(PortableDecoder.self)
         requireSendable(PortableExtensionTypes.self)
         requireSendable(PortableStreamDecoder.self)
+        requireSendable(PortableStreamEncoder<ByteArraySink>.self)
+        requireSendable(MessagePackStreamWriter<ByteArraySink>.self)
+        requireSendable(MessagePackWriter.self)
     }
 
     /// Each Codable decode asks the process-wide table of type facts (is this a `Dictionary`?) for its first

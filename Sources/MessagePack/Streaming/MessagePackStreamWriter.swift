@@ -250,3 +250,6 @@ public struct MessagePackStreamWriter<Sink: MessageSink>: ~Copyable {
         _staging.removeAll()
     }
 }
+
+/// A stream writer can move to another task when its sink can.
+extension MessagePackStreamWriter: Sendable where Sink: Sendable {}

@@ -529,3 +529,7 @@ extension MessagePackError {
             hint: "a reference cycle looks like this; otherwise flatten the value or raise maxDepth on both ends")
     }
 }
+
+// Safe: the writer is `~Copyable`, so its buffer has exactly one owner; sending the writer to another task moves
+// the buffer with it, and no other reference to the memory exists.
+extension MessagePackWriter: @unchecked Sendable {}

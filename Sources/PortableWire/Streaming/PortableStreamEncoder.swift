@@ -55,3 +55,6 @@ public struct PortableStreamEncoder<Sink: MessageSink> {
         messageCount += 1
     }
 }
+
+/// A stream encoder can move to another task when its sink can.
+extension PortableStreamEncoder: Sendable where Sink: Sendable {}
