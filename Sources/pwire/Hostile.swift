@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import PortableWire
+import PortableWireConformance
 
 /// A value-type portable object holding others: the building block of a reference bomb whose
 /// back-references decode into copies.
@@ -77,16 +78,7 @@ enum HostileInput: String, CaseIterable, ExpressibleByArgument {
         case .none: return [0xc0]
         case .array32: return [0xdd, 0xff, 0xff, 0xff, 0xff]
         case .map32: return [0xdf, 0xff, 0xff, 0xff, 0xff]
-        case .nestedHeaders:
-            let total = 16 << 20
-            var bytes = [UInt8](repeating: 0, count: total)
-            func put(_ marker: UInt8, _ value: Int, at offset: Int) {
-                bytes[offset] = marker
-                withUnsafeBytes(of: UInt32(value).bigEndian) { for i in 0..<4 { bytes[offset + 1 + i] = $0[i] } }
-            }
-            for level in 0..<100 { put(0xdd, total - 5 * (level + 1), at: 5 * level) }
-            put(0xc6, total - 505, at: 500)
-            return bytes
+        case .nestedHeaders: return HostileInputs.nestedArray32Headers(total: 16 << 20)
         case .deep: return [UInt8](repeating: 0x91, count: 9_999) + [0x90]
         case .wideMap, .wideMapOneKey:
             var writer = MessagePackWriter()

@@ -147,14 +147,7 @@ import TestSupport
             Issue.record("prlimit (util-linux) is needed for this test")
             return
         }
-        let total = 4_000_000
-        var bytes = [UInt8](repeating: 0, count: total)
-        func put(_ marker: UInt8, _ value: Int, at offset: Int) {
-            bytes[offset] = marker
-            withUnsafeBytes(of: UInt32(value).bigEndian) { for i in 0..<4 { bytes[offset + 1 + i] = $0[i] } }
-        }
-        for level in 0..<100 { put(0xdd, total - 5 * (level + 1), at: 5 * level) }
-        put(0xc6, total - 505, at: 500)
+        let bytes = HostileInputs.nestedArray32Headers(total: 4_000_000)
         // Before the fix: 100 reservations of 4 M elements × 48 bytes, 19 GB of address space.
         let result = try runCommand(prlimit, ["--as=4000000000", try PwireCommandTests.pwire(), "decode", "-"], input: bytes)
         #expect(result.status == 1)

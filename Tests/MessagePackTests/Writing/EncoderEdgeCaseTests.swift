@@ -440,20 +440,7 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
 
     // The Codable encoder.
 
-    final class Link: Codable {
-        var value: Int
-        var next: Link?
-        init(value: Int, next: Link?) {
-            self.value = value
-            self.next = next
-        }
-        /// `length` links, the first holding `leaf`.
-        static func chain(_ length: Int) -> Link {
-            var node = Link(value: 0, next: nil)
-            for i in 1..<length { node = Link(value: i, next: node) }
-            return node
-        }
-    }
+    // Chains of classes: `Node` (CodableFixtures.swift), one keyed container per link.
 
     /// A value nested `depth` arrays deep, through the generic route (unkeyed containers).
     struct Nest: Encodable {
@@ -481,11 +468,11 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func aClassChainAtTheLimitEncodesAndOnePastThrows() throws {
-        let atLimit = Link.chain(512)
+        let atLimit = Node.chain(512)
         let bytes = try MessagePackEncoder().encode(atLimit)
         #expect(decodingError(bytes) == nil)
         #expect(Array(bytes.prefix(3)) == hex("82 a5 76"))
-        let error = #expect(throws: EncodingError.self) { _ = try MessagePackEncoder().encode(Link.chain(513)) }
+        let error = #expect(throws: EncodingError.self) { _ = try MessagePackEncoder().encode(Node.chain(513)) }
         guard case .invalidValue(_, let context) = error else { return }
         expectTooDeep(context.underlyingError as? MessagePackError)
         // The path of the 513th map's value: 512 "next" keys from the top.
@@ -513,7 +500,7 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         #expect(try encoder.encode(Nest(depth: 3)) == hex("91 91 91 c0"))
         expectTooDeep(messagePackError { _ = try encoder.encode(Nest(depth: 4)) }, maxDepth: 3)
         encoder.maxDepth = 600
-        #expect(throws: Never.self) { _ = try encoder.encode(Link.chain(600)) }
+        #expect(throws: Never.self) { _ = try encoder.encode(Node.chain(600)) }
     }
 
     indirect enum Chain: Codable {
@@ -541,15 +528,15 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         while case .link(let next) = chain { chain = next }
         expectTooDeep(messagePackError { _ = try codable(Nest(depth: 10_000)) })
         expectTooDeep(messagePackError { _ = try codable(FlatNest(depth: 10_000)) })
-        var links: Link? = Link.chain(10_000)
+        var links: Node? = Node.chain(10_000)
         expectTooDeep(messagePackError { _ = try codable(links) })
         while let link = links {
             links = link.next
             link.next = nil
         }
         // A cycle among plain classes is a chain without end.
-        let a = Link(value: 1, next: nil)
-        a.next = Link(value: 2, next: a)
+        let a = Node(value: 1, next: nil)
+        a.next = Node(value: 2, next: a)
         expectTooDeep(messagePackError { _ = try codable(a) })
         a.next = nil  // break the cycle so both are freed
     }
