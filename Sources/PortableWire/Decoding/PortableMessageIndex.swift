@@ -325,7 +325,9 @@ struct PortableMessageScanner {
             guard expansion <= limits.maxExpansion else {
                 reader.offset = start
                 var error = MessagePackError.limit("maxExpansion", limits.maxExpansion, at: start)
-                error.detail += ": back-references to value-type objects (\(index.names[Int(index.objects[target].nameIndex)])) "
+                let nameIndex = Int(index.objects[target].nameIndex)
+                let typeName = index.entries[nameIndex]?.type.map { "\($0)" } ?? index.names[nameIndex]
+                error.detail += ": back-references to value-type objects (\(typeName)) "
                     + "decode into copies, and this message's copies add up to more than \(limits.maxExpansion) bytes"
                 throw error
             }
