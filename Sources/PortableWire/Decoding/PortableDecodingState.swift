@@ -177,6 +177,9 @@ final class PortableDecodingState: _DecodingHook {
         switch b {
         case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
             let name = try impl.reader.readString()
+            guard !name.isEmpty else {
+                throw Self.malformed(at: at, "a type name is a non-empty str (Spec/portable-objects.md 3.1)")
+            }
             if typeNameSet.insert(name).inserted {
                 guard typeNames.count < limits.maxTypeNameCount else {
                     throw MessagePackError.limit("maxTypeNameCount", limits.maxTypeNameCount, at: at)
@@ -346,6 +349,10 @@ final class PortableDecodingState: _DecodingHook {
         guard count <= limits.maxGlobalDataCount else {
             throw MessagePackError.limit("maxGlobalDataCount", limits.maxGlobalDataCount, at: tableStart)
         }
+        // The table is a map, so a container one level below the envelope: its values sit two levels below
+        // (Spec/portable-objects.md 9.4, "Depth").
+        guard impl.depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: tableStart) }
+        impl.depth += 1
         insideGlobalData = true
         for _ in 0..<count {
             let keyAt = impl.reader.offset
@@ -363,6 +370,7 @@ final class PortableDecodingState: _DecodingHook {
             }
         }
         insideGlobalData = false
+        impl.depth -= 1
         guard impl.reader.offset < payloadEnd else {
             throw Self.malformed(at: start, "the global-data envelope has a table but no body")
         }

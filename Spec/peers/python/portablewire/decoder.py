@@ -455,6 +455,8 @@ class _Decoder:
         b = self.data[pos]
         if _is_str(b):
             name = self._value()
+            if not name:
+                raise self._malformed(pos, "a type name is a non-empty str", "Spec/portable-objects.md 3.1")
             if name not in self.type_indices:
                 if len(self.type_names) >= self.limits.max_type_names:
                     raise self._limit("max_type_names", pos)

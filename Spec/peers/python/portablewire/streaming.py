@@ -124,6 +124,23 @@ class Unpacker:
         self._consume(end)
         return message
 
+    def close(self) -> None:
+        """Ends the stream (format.md 6.7): bytes of an unfinished message are ``truncated``.
+
+        A stream that ends between messages, or is empty, is not an error.
+        """
+        if self._error is not None:
+            raise self._error
+        left = len(self._buffer) - self._start
+        if left:
+            self._error = PortableError(
+                "truncated",
+                f"the stream ended inside a message, after {left} of its bytes",
+                offset=left,
+                hint="the sender stopped mid-message, or the connection was cut",
+            )
+            raise self._error
+
     def _consume(self, end: int) -> None:
         """Drops the decoded message; compacts the buffer once most of it is consumed bytes."""
         self._start = self._scan = end
