@@ -24,7 +24,18 @@
 #define PW_EXT_R 82
 #define PW_EXT_G 71
 
+/* The limits of format.md 7 by their Spec names; pw_default_limits fills in the defaults. */
 typedef struct {
+    uint64_t maxDepth, maxMessageByteCount, maxPayloadByteCount, maxElementCount;
+    uint64_t maxObjectCount, maxReferenceCount, maxTypeNameCount, maxGlobalDataCount;
+    /* maxExpansion charges copies of value-type objects (portable-objects.md 7.4); this
+     * checker's objects are identities, so nothing is ever charged and it needs no field. */
+} PwLimits;
+
+void pw_default_limits(PwLimits *l);
+
+typedef struct {
+    PwLimits limits;
     const char **registered; /* NUL-free names, lengths in reglen */
     const size_t *reglen;
     size_t nreg;
