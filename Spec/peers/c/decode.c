@@ -4,7 +4,7 @@
  * msgpack_unpack_next().  msgpack-c has no configurable limits, does not
  * validate UTF-8 and (in C) allocates container storage from the declared
  * count before the elements arrive, so before each msgpack_unpack_next() call
- * a header-only pre-scan of the same bytes enforces the limits of design.md
+ * a header-only pre-scan of the same bytes enforces the limits of Spec/format.md 7
  * (depth, counts, payload sizes) and rejects container counts that exceed the
  * remaining bytes (`truncated`).  Everything else - format bytes, truncation,
  * the actual values - comes from msgpack-c; UTF-8, timestamps and the

@@ -1,5 +1,5 @@
 /* decode.h - decode one PortableWire message with msgpack-c and walk the
- * portable extension payloads (design.md sections 1 and 3). */
+ * portable extension payloads (Spec/format.md sections 6-7, Spec/portable-objects.md). */
 #ifndef PW_DECODE_H
 #define PW_DECODE_H
 
@@ -8,7 +8,7 @@
 #include "util.h"
 #include "value.h"
 
-/* Default limits (design.md section 1). */
+/* Default limits (Spec/format.md section 7). */
 #define PW_MAX_DEPTH 512
 #define PW_MAX_MESSAGE_BYTES 67108864u
 #define PW_MAX_PAYLOAD_BYTES 67108864u

@@ -1,4 +1,4 @@
-/* value.h - the PortableWire value model (design.md section 2 notation). */
+/* value.h - the PortableWire value model and its JSON notation (Spec/format.md sections 3 and 12). */
 #ifndef PW_VALUE_H
 #define PW_VALUE_H
 
