@@ -32,16 +32,17 @@ _HEX = re.compile(r"(?:[0-9a-f]{2})*\Z")
 #: The Spec version this testee implements (Spec/format.md section 2), reported by ``hello``.
 SPEC_VERSION = "1.1"
 
-#: The limits a request may set, by their Spec names (Spec/format.md section 7), and the Limits field of each.
+#: The limits a request may set, by their Spec names (Spec/format.md section 7), and the Limits field of each
+#: (the same name in snake case).
 LIMIT_FIELDS = {
     "maxDepth": "max_depth",
-    "maxMessageByteCount": "max_message_bytes",
-    "maxPayloadByteCount": "max_byte_length",
+    "maxMessageByteCount": "max_message_byte_count",
+    "maxPayloadByteCount": "max_payload_byte_count",
     "maxElementCount": "max_element_count",
-    "maxObjectCount": "max_objects",
-    "maxReferenceCount": "max_references",
-    "maxTypeNameCount": "max_type_names",
-    "maxGlobalDataCount": "max_global_data_entries",
+    "maxObjectCount": "max_object_count",
+    "maxReferenceCount": "max_reference_count",
+    "maxTypeNameCount": "max_type_name_count",
+    "maxGlobalDataCount": "max_global_data_count",
     # The Python peer's objects are all identities: references never copy, so nothing is charged (7.4).
     "maxExpansion": None,
 }
