@@ -60,12 +60,16 @@ struct Conformance: ParsableCommand {
         try make.run()
         make.waitUntilExit()
         guard make.terminationStatus == 0 else {
-            throw ValidationError("building the C checker failed (make -C \(c)); it needs libmsgpack-dev and a C compiler")
+            throw PeerBuildError(description: "building the C checker failed (make -C \(c)); it needs libmsgpack-dev and a C compiler")
         }
         return [
             "PYTHONPATH='\(python)'${PYTHONPATH:+:$PYTHONPATH} python3 -m portablewire.testee",
             "'\(c)/pwcheck' --testee",
         ]
+    }
+
+    struct PeerBuildError: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// Spec/ in the current directory or above it.
