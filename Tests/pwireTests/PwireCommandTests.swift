@@ -24,7 +24,9 @@ import TestSupport
 
     @Test func decodeThenEncodeReproducesEveryCanonicalVector() throws {
         let pwire = try Self.pwire()
-        let canonical = try Vectors.load().filter(\.canonical)
+        // Vectors the Swift library is listed as failing (Spec/expected-failures/swift.txt) are left out.
+        let expectedFailures = Vectors.expectedFailures(implementation: "swift")
+        let canonical = try Vectors.load().filter { $0.canonical && expectedFailures[$0.id] == nil }
         #expect(canonical.count > 200)
         for vector in canonical {
             let json = try runCommand(pwire, ["decode", "--to-json", "-"], input: vector.bytes)
