@@ -50,8 +50,41 @@ public struct ConformanceRunner {
 
     /// Checks one case; returns nil when it passes.
     public func check(_ vector: VectorCase, on testee: any ConformanceTestee) throws -> String? {
-        let answer = try testee.decode(
-            vector.bytes, registered: vector.registered, twoPhase: vector.twoPhase, passthrough: vector.passthrough)
+        let setup = DecodeSetup(
+            registered: vector.registered, twoPhase: vector.twoPhase, passthrough: vector.passthrough, limits: vector.limits)
+        switch vector.kind {
+        case .decode: return try checkDecode(vector, setup: setup, on: testee)
+        case .encode:
+            switch try testee.encode(value: vector.encodeValue ?? .null, globalData: vector.encodeGlobalData) {
+            case .bytes(let bytes):
+                return "expected encoding to fail with \(vector.error ?? "?") but it wrote \(Notation.hex(Array(bytes.prefix(64))))"
+            case .error(let code, let message):
+                return code == vector.error ? nil : "expected encode error \(vector.error ?? "?") but got \(code): \(message)"
+            }
+        case .stream:
+            let answer = try testee.stream(vector.chunks, setup: setup)
+            for (i, expected) in vector.messages.enumerated() {
+                guard i < answer.messages.count else {
+                    let end = answer.error.map { "\($0): \(answer.message)" } ?? "a clean end"
+                    return "expected \(vector.messages.count) messages but got \(answer.messages.count), then \(end)"
+                }
+                if answer.messages[i] != expected {
+                    return "message \(i) is \(answer.messages[i].serialized.prefix(200)) but expected \(expected.serialized.prefix(200))"
+                }
+            }
+            if answer.messages.count > vector.messages.count {
+                return "expected \(vector.messages.count) messages but got \(answer.messages.count)"
+            }
+            if answer.error != vector.error {
+                let got = answer.error.map { "\($0): \(answer.message)" } ?? "a clean end"
+                return "expected the stream to end with \(vector.error ?? "a clean end") but got \(got)"
+            }
+            return nil
+        }
+    }
+
+    func checkDecode(_ vector: VectorCase, setup: DecodeSetup, on testee: any ConformanceTestee) throws -> String? {
+        let answer = try testee.decode(vector.bytes, setup: setup)
         if let code = vector.error {
             switch answer {
             case .value(let body, _): return "expected error \(code) but decoded \(body.serialized.prefix(200))"

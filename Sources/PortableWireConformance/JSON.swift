@@ -9,6 +9,10 @@ public indirect enum JSON: Equatable, Sendable {
     case bool(Bool)
     case number(String)
     case string(String)
+    /// A string whose escapes denote a lone UTF-16 surrogate (`"a\ud800b"`): JSON syntax allows it, but it is no
+    /// sequence of Unicode scalar values, so it is kept as written (the text between the quotes) for the notation
+    /// reader to reject (Spec/format.md 12.2, rule 6) and for the runner to send on unchanged.
+    case invalidString(source: String)
     case array([JSON])
     case object([(key: String, value: JSON)])
 
@@ -17,12 +21,18 @@ public indirect enum JSON: Equatable, Sendable {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.number(let x), .number(let y)): return x == y || Double(x) == Double(y)
-        case (.string(let x), .string(let y)): return x == y
+        // By scalars, not by Swift's canonical equivalence: the notation never normalizes (Spec/format.md 12.3).
+        case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case (.invalidString(let x), .invalidString(let y)): return x.utf8.elementsEqual(y.utf8)
         case (.array(let x), .array(let y)): return x == y
         // Objects compare as sets of keys: the notation's tags never depend on key order.
         case (.object(let x), .object(let y)):
             guard x.count == y.count else { return false }
-            for (k, v) in x { guard let other = y.first(where: { $0.key == k }), other.value == v else { return false } }
+            for (k, v) in x {
+                guard let other = y.first(where: { $0.key.utf8.elementsEqual(k.utf8) }), other.value == v else {
+                    return false
+                }
+            }
             return true
         default: return false
         }
@@ -30,7 +40,7 @@ public indirect enum JSON: Equatable, Sendable {
 
     /// The value of a key, for objects.
     public subscript(key: String) -> JSON? {
-        if case .object(let entries) = self { return entries.first { $0.key == key }?.value }
+        if case .object(let entries) = self { return entries.first { $0.key.utf8.elementsEqual(key.utf8) }?.value }
         return nil
     }
 
@@ -61,6 +71,7 @@ public indirect enum JSON: Equatable, Sendable {
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += n
         case .string(let s): JSON.writeString(s, into: &out)
+        case .invalidString(let source): out += "\"" + source + "\""
         case .array(let a):
             out += "["
             for (i, e) in a.enumerated() {
@@ -87,9 +98,12 @@ public indirect enum JSON: Equatable, Sendable {
 public struct JSONError: Error, CustomStringConvertible {
     public var offset: Int
     public var message: String
-    init(offset: Int, _ message: String) {
+    /// The string held a `\u` escape of a lone surrogate (valid JSON syntax, but no Unicode text).
+    public var isLoneSurrogate: Bool
+    init(offset: Int, _ message: String, loneSurrogate: Bool = false) {
         self.offset = offset
         self.message = message
+        self.isLoneSurrogate = loneSurrogate
     }
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
@@ -116,7 +130,13 @@ struct JSONParser {
         case UInt8(ascii: "n"): try expect("null"); return .null
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""):
+            let start = index + 1
+            do {
+                return .string(try parseString())
+            } catch let error where error.isLoneSurrogate {
+                return .invalidString(source: try skipString(from: start))
+            }
         case UInt8(ascii: "["):
             index += 1
             var elements: [JSON] = []
@@ -141,7 +161,10 @@ struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                     throw JSONError(offset: index, "expected a string key")
                 }
-                let key = try parseString()
+                let key: String
+                do { key = try parseString() } catch let error where error.isLoneSurrogate {
+                    throw JSONError(offset: error.offset, "an object key holds a lone surrogate")
+                }
                 skipSpace()
                 try expect(":")
                 skipSpace()
@@ -153,63 +176,118 @@ struct JSONParser {
                 throw JSONError(offset: index, "expected , or }")
             }
         default:
-            let start = index
-            while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
-            guard index > start else { throw JSONError(offset: index, "unexpected character") }
-            return .number(String(decoding: bytes[start..<index], as: UTF8.self))
+            return .number(try parseNumber())
         }
     }
 
+    /// Parses a number as RFC 8259 spells it (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`), keeping its text.
+    /// `NaN`, `Infinity`, `+1`, `01` and `1.` are not JSON.
+    mutating func parseNumber() throws(JSONError) -> String {
+        let start = index
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index - from
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else {
+            throw JSONError(offset: start, "not a JSON value (NaN, Infinity and bare words are not JSON)")
+        }
+        if bytes[index] == UInt8(ascii: "0") { index += 1 } else { _ = digits() }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw JSONError(offset: index, "a fraction needs digits") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw JSONError(offset: index, "an exponent needs digits") }
+        }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// Parses a string literal at `index` (its opening quote). A `\u` escape of a lone surrogate throws an error
+    /// with `isLoneSurrogate` set; the caller decides whether that is a syntax error.
     mutating func parseString() throws(JSONError) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
-        var pendingHigh: UInt32?
-        var runStart = index
         var out = ""
-        func flushRun(_ end: Int) { out += String(decoding: bytes[runStart..<end], as: UTF8.self) }
+        var runStart = index
+        func flush(_ from: Int, _ end: Int) throws(JSONError) {
+            guard let text = String(validating: bytes[from..<end], as: UTF8.self) else {
+                throw JSONError(offset: from, "a string is not well-formed UTF-8")
+            }
+            out += text
+        }
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                flushRun(index)
+                try flush(runStart, index)
                 index += 1
                 return out
             }
-            if b == UInt8(ascii: "\\") {
-                flushRun(index)
+            if b < 0x20 { throw JSONError(offset: index, "a control character in a string must be escaped") }
+            guard b == UInt8(ascii: "\\") else {
                 index += 1
-                guard index < bytes.count else { break }
-                let e = bytes[index]
-                index += 1
-                switch e {
-                case UInt8(ascii: "n"): out += "\n"
-                case UInt8(ascii: "t"): out += "\t"
-                case UInt8(ascii: "r"): out += "\r"
-                case UInt8(ascii: "b"): out += "\u{8}"
-                case UInt8(ascii: "f"): out += "\u{c}"
-                case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-                    else { throw JSONError(offset: index, "bad \\u escape") }
-                    index += 4
-                    if (0xd800...0xdbff).contains(v) {
-                        pendingHigh = v
-                    } else if (0xdc00...0xdfff).contains(v), let high = pendingHigh {
-                        let scalar = 0x10000 + ((high - 0xd800) << 10) + (v - 0xdc00)
-                        scalars = String.UnicodeScalarView()
-                        scalars.append(Unicode.Scalar(scalar)!)
-                        out += String(scalars)
-                        pendingHigh = nil
-                    } else if let scalar = Unicode.Scalar(v) {
-                        out.unicodeScalars.append(scalar)
-                    } else {
-                        throw JSONError(offset: index, "lone surrogate in \\u escape")
-                    }
-                default: out.unicodeScalars.append(Unicode.Scalar(e))
-                }
-                runStart = index
                 continue
             }
+            try flush(runStart, index)
+            let escapeStart = index
             index += 1
+            guard index < bytes.count else { break }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case UInt8(ascii: "n"): out += "\n"
+            case UInt8(ascii: "t"): out += "\t"
+            case UInt8(ascii: "r"): out += "\r"
+            case UInt8(ascii: "b"): out += "\u{8}"
+            case UInt8(ascii: "f"): out += "\u{c}"
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.unicodeScalars.append(Unicode.Scalar(e))
+            case UInt8(ascii: "u"):
+                let v = try hex4(at: index)
+                index += 4
+                if (0xd800...0xdbff).contains(v) {
+                    // A high surrogate counts only with a low one right after it.
+                    guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
+                        let low = try? hex4(at: index + 2), (0xdc00...0xdfff).contains(low)
+                    else { throw JSONError(offset: escapeStart, "a lone surrogate escape", loneSurrogate: true) }
+                    index += 6
+                    out.unicodeScalars.append(Unicode.Scalar(0x10000 + ((v - 0xd800) << 10) + (low - 0xdc00))!)
+                } else if let scalar = Unicode.Scalar(v) {
+                    out.unicodeScalars.append(scalar)
+                } else {
+                    throw JSONError(offset: escapeStart, "a lone surrogate escape", loneSurrogate: true)
+                }
+            default: throw JSONError(offset: escapeStart, "unknown escape")
+            }
+            runStart = index
         }
         throw JSONError(offset: index, "unterminated string")
+    }
+
+    func hex4(at offset: Int) throws(JSONError) -> UInt32 {
+        guard offset + 4 <= bytes.count else { throw JSONError(offset: offset, "a \\u escape needs 4 hex digits") }
+        var v: UInt32 = 0
+        for b in bytes[offset..<offset + 4] {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = v << 4 | UInt32(b - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = v << 4 | UInt32(b - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = v << 4 | UInt32(b - UInt8(ascii: "A") + 10)
+            default: throw JSONError(offset: offset, "a \\u escape needs 4 hex digits")
+            }
+        }
+        return v
+    }
+
+    /// Skips a string literal whose content starts at `start`, returning its source text between the quotes.
+    mutating func skipString(from start: Int) throws(JSONError) -> String {
+        var i = start
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+        guard i < bytes.count else { throw JSONError(offset: i, "unterminated string") }
+        index = i + 1
+        guard let text = String(validating: bytes[start..<i], as: UTF8.self) else {
+            throw JSONError(offset: start, "a string is not well-formed UTF-8")
+        }
+        return text
     }
 }

@@ -115,101 +115,183 @@ public enum Notation {
         return out
     }
 
+    /// Parses hex as a testee request or a notation `bin` must spell it: lowercase pairs without separators.
+    public static func bytes(fromCompactHex text: String) throws(Notation.Error) -> [UInt8] {
+        guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }), text.utf8.count % 2 == 0,
+            let bytes = try? bytes(fromHex: text)
+        else { throw Error("\(quoted(text)) is not lowercase hex digit pairs without separators") }
+        return bytes
+    }
+
+    /// The path segment of a str key (Spec/format.md 11): `.name` for identifiers, `["…"]` otherwise.
+    static func segment(_ key: String) -> String { String(MessagePackPath([.key(key)]).description.dropFirst()) }
+
+    static func quoted(_ text: String) -> String {
+        let q = JSON.string(String(text.prefix(40))).serialized
+        return text.count > 40 ? q + "…" : q
+    }
+
     // MARK: Notation to value
 
     /// Builds the value a notation document describes; `{"ref": n}` becomes the same ``OpaquePortable`` as
     /// object `n`, so identities and cycles are kept.
+    ///
+    /// Every rule of Spec/format.md 12.2 is checked: one tag per object, no bare numbers, decimal strings
+    /// without leading zeros or `-0`, lowercase hex, no lone surrogates, no ext type -1, `twoPhase` only as
+    /// `true`, ids that count 0, 1, 2, … in wire order (global data first), references only to objects defined
+    /// before them, and global data as `[key, value]` pairs whose keys differ as byte sequences.
+    /// - Throws: ``Notation/Error`` naming the rule and where in the document it was broken.
     public static func value(body: JSON, globalData: JSON?) throws -> (
         body: PortableValue, globalData: [(key: String, value: PortableValue)]
     ) {
-        var objects: [Int: OpaquePortable] = [:]
+        var reader = Reader()
         var table: [(key: String, value: PortableValue)] = []
         if let globalData {
-            guard let entries = globalData.arrayValue else { throw Error("globalData must be an array of pairs") }
-            for entry in entries {
+            guard let entries = globalData.arrayValue else {
+                throw Error("globalData is an array of [\"key\", value] pairs, not \(globalData.serialized.prefix(80))")
+            }
+            var keys = Set<[UInt8]>()
+            for (i, entry) in entries.enumerated() {
                 guard let pair = entry.arrayValue, pair.count == 2, let key = pair[0].stringValue else {
-                    throw Error("a globalData entry must be [\"key\", value]")
+                    throw Error("globalData[\(i)] is not a [\"key\", value] pair with a str key: \(entry.serialized.prefix(80))")
                 }
-                table.append((key, try value(pair[1], objects: &objects)))
+                // Keys compare as bytes: two spellings of one text (NFC, NFD) are two keys (portable-objects.md 9.1).
+                guard keys.insert(Array(key.utf8)).inserted else {
+                    throw Error("globalData has the key \(quoted(key)) twice; keys are unique")
+                }
+                table.append((key, try reader.value(pair[1], path: "$globalData" + segment(key))))
             }
         }
-        return (try value(body, objects: &objects), table)
+        return (try reader.value(body, path: "$"), table)
     }
 
     /// Builds a plain or portable value from notation.
     public static func value(_ json: JSON) throws -> PortableValue {
-        var objects: [Int: OpaquePortable] = [:]
-        return try value(json, objects: &objects)
+        var reader = Reader()
+        return try reader.value(json, path: "$")
     }
 
-    static func value(_ json: JSON, objects: inout [Int: OpaquePortable]) throws -> PortableValue {
-        switch json {
-        case .null: return .nil
-        case .bool(let b): return .bool(b)
-        case .string(let s): return .string(s)
-        case .number(let n): throw Error("bare number \(n); integers are {\"int\": \"\(n)\"}")
-        case .array(let a):
-            var out: [PortableValue] = []
-            out.reserveCapacity(a.count)
-            for e in a { out.append(try value(e, objects: &objects)) }
-            return .array(out)
-        case .object(let fields):
-            guard fields.count == 1, let (tag, body) = fields.first.map({ ($0.key, $0.value) }) else {
-                throw Error("a tagged value has exactly one key")
+    /// Whether `text` is a JSON integer literal that notation allows: no fraction, exponent, `+` or `-0`.
+    static func integerLiteral(_ json: JSON) -> Int? {
+        guard case .number(let text) = json, text != "-0", isDecimal(text) else { return nil }
+        return Int(text)
+    }
+
+    /// `-?(0|[1-9][0-9]*)`, and not `-0`.
+    static func isDecimal(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.first == "-" { digits = digits.dropFirst() }
+        guard let first = digits.first, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        if first == "0" { return digits.count == 1 && text != "-0" }
+        return true
+    }
+
+    struct Reader {
+        var objects: [OpaquePortable] = []
+
+        mutating func value(_ json: JSON, path: String) throws -> PortableValue {
+            switch json {
+            case .null: return .nil
+            case .bool(let b): return .bool(b)
+            case .string(let s): return .string(s)
+            case .invalidString(let source):
+                throw Error("at \(path): the string \"\(source.prefix(40))\" holds a lone surrogate; strs are Unicode scalar values")
+            case .number(let n): throw Error("at \(path): bare number \(n); integers are written {\"int\": \"\(n)\"}")
+            case .array(let a):
+                var out: [PortableValue] = []
+                out.reserveCapacity(a.count)
+                for (i, e) in a.enumerated() { out.append(try value(e, path: path + "[\(i)]")) }
+                return .array(out)
+            case .object(let fields):
+                guard fields.count == 1, let (tag, body) = fields.first.map({ ($0.key, $0.value) }) else {
+                    throw Error("at \(path): a notation object has exactly one member, its tag, not \(fields.count)")
+                }
+                return try tagged(tag, body, path: path)
+            }
+        }
+
+        mutating func tagged(_ tag: String, _ body: JSON, path: String) throws -> PortableValue {
+            func fail(_ message: String) -> Error { Error("at \(path): \(message)") }
+            func members(_ allowed: Set<String>, required: Set<String>) throws -> [String: JSON] {
+                guard case .object(let fields) = body else { throw fail("\(tag) takes an object") }
+                var out: [String: JSON] = [:]
+                for (k, v) in fields {
+                    guard allowed.contains(k), out.updateValue(v, forKey: k) == nil else {
+                        throw fail("\(tag) has the members \(allowed.sorted()) and no others, not \(quoted(k))")
+                    }
+                }
+                guard required.isSubset(of: out.keys) else { throw fail("\(tag) needs the members \(required.sorted())") }
+                return out
             }
             switch tag {
             case "int":
-                guard let s = body.stringValue else { throw Error("int takes a decimal string") }
+                guard let s = body.stringValue, isDecimal(s) else {
+                    throw fail("int takes a decimal string without leading zeros, + or -0, not \(body.serialized.prefix(40))")
+                }
                 if let v = Int64(s) { return .int(v) }
                 if let v = UInt64(s) { return .uint(v) }
-                throw Error("int \(s) is out of range")
-            case "float32":
-                guard let s = body.stringValue, s.hasPrefix("0x"), let bits = UInt32(s.dropFirst(2), radix: 16) else {
-                    throw Error("float32 takes \"0x\" and 8 hex digits")
-                }
-                return .float(Float(bitPattern: bits))
-            case "float64":
-                guard let s = body.stringValue, s.hasPrefix("0x"), let bits = UInt64(s.dropFirst(2), radix: 16) else {
-                    throw Error("float64 takes \"0x\" and 16 hex digits")
-                }
-                return .double(Double(bitPattern: bits))
+                throw fail("int \(s) is outside -2^63...2^64-1")
+            case "float32", "float64":
+                let digits = tag == "float32" ? 8 : 16
+                guard let s = body.stringValue, s.hasPrefix("0x"), s.utf8.count == digits + 2,
+                    s.utf8.dropFirst(2).allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+                    let bits = UInt64(s.dropFirst(2), radix: 16)
+                else { throw fail("\(tag) takes \"0x\" and \(digits) lowercase hex digits, not \(body.serialized.prefix(40))") }
+                return tag == "float32" ? .float(Float(bitPattern: UInt32(bits))) : .double(Double(bitPattern: bits))
             case "bin":
-                guard let s = body.stringValue else { throw Error("bin takes a hex string") }
-                return .binary(try bytes(fromHex: s))
+                guard let s = body.stringValue else { throw fail("bin takes a hex string") }
+                do { return .binary(try bytes(fromCompactHex: s)) } catch { throw fail("bin: \(error.message)") }
             case "map":
-                guard let pairs = body.arrayValue else { throw Error("map takes an array of pairs") }
+                guard let pairs = body.arrayValue else { throw fail("map takes an array of [key, value] pairs") }
                 var out: [(key: PortableValue, value: PortableValue)] = []
                 out.reserveCapacity(pairs.count)
-                for p in pairs {
-                    guard let kv = p.arrayValue, kv.count == 2 else { throw Error("a map entry is [key, value]") }
-                    out.append((try value(kv[0], objects: &objects), try value(kv[1], objects: &objects)))
+                for (i, p) in pairs.enumerated() {
+                    guard let kv = p.arrayValue, kv.count == 2 else { throw fail("map entry \(i) is not a [key, value] pair") }
+                    let key = try value(kv[0], path: path)
+                    let keyPath = kv[0].stringValue.map { path + segment($0) } ?? path + "[\(kv[0].serialized)]"
+                    out.append((key, try value(kv[1], path: keyPath)))
                 }
                 return .map(out)
             case "ext":
-                guard let t = body["type"]?.intValue, let t8 = Int8(exactly: t), let d = body["data"]?.stringValue else {
-                    throw Error("ext takes {\"type\": -128…127, \"data\": hex}")
+                let m = try members(["type", "data"], required: ["type", "data"])
+                guard let t = integerLiteral(m["type"]!), let t8 = Int8(exactly: t), t8 != -1 else {
+                    throw fail("ext type is an integer in -128...127 other than -1 (timestamps have their own tag), not \(m["type"]!.serialized)")
                 }
-                return .extension(t8, try bytes(fromHex: d))
+                guard let d = m["data"]!.stringValue else { throw fail("ext data is a hex string") }
+                do { return .extension(t8, try bytes(fromCompactHex: d)) } catch { throw fail("ext data: \(error.message)") }
             case "timestamp":
-                guard let s = body["seconds"]?.stringValue, let seconds = Int64(s),
-                    let n = body["nanoseconds"]?.intValue, n >= 0, n < 1_000_000_000
-                else { throw Error("timestamp takes {\"seconds\": \"…\", \"nanoseconds\": 0…999999999}") }
+                let m = try members(["seconds", "nanoseconds"], required: ["seconds", "nanoseconds"])
+                guard let s = m["seconds"]!.stringValue, isDecimal(s), let seconds = Int64(s) else {
+                    throw fail("timestamp seconds is a decimal string in -2^63...2^63-1, not \(m["seconds"]!.serialized)")
+                }
+                guard let n = integerLiteral(m["nanoseconds"]!), (0..<1_000_000_000).contains(n) else {
+                    throw fail("timestamp nanoseconds is an integer in 0...999999999, not \(m["nanoseconds"]!.serialized)")
+                }
                 return .timestamp(MessagePackTimestamp(seconds: seconds, nanoseconds: UInt32(n)))
             case "portable":
-                guard let id = body["id"]?.intValue, let name = body["type"]?.stringValue, let data = body["data"] else {
-                    throw Error("portable takes {\"id\", \"type\", \"data\"}")
+                let m = try members(["id", "type", "twoPhase", "data"], required: ["id", "type", "data"])
+                guard let id = integerLiteral(m["id"]!), id == objects.count else {
+                    throw fail("object ids count 0, 1, 2, … in wire order: expected \(objects.count), not \(m["id"]!.serialized)")
                 }
-                guard objects[id] == nil else { throw Error("object id \(id) is defined twice") }
-                let object = OpaquePortable(name: name, data: .nil, isTwoPhase: body["twoPhase"]?.boolValue ?? false)
-                objects[id] = object
-                object.data = try value(data, objects: &objects)
+                guard let name = m["type"]!.stringValue, !name.isEmpty else {
+                    throw fail("a portable's type is a non-empty str, not \(m["type"]!.serialized.prefix(40))")
+                }
+                if let flag = m["twoPhase"], flag != .bool(true) {
+                    throw fail("twoPhase is written only as true; omit it for an ordinary object")
+                }
+                let object = OpaquePortable(name: name, data: .nil, isTwoPhase: m["twoPhase"] != nil)
+                objects.append(object)
+                // Published before its data is built, so a ref inside the data closes a cycle.
+                object.data = try value(m["data"]!, path: path)
                 return .object(object)
             case "ref":
-                guard let id = body.intValue else { throw Error("ref takes an object id") }
-                guard let object = objects[id] else { throw Error("ref \(id) names no object defined before it") }
-                return .object(object)
+                guard let id = integerLiteral(body), id >= 0 else { throw fail("ref takes an object id, an integer >= 0") }
+                guard id < objects.count else {
+                    throw fail("ref \(id) names no object defined before it (\(objects.count) so far)")
+                }
+                return .object(objects[id])
             default:
-                throw Error("unknown tag '\(tag)'")
+                throw fail("unknown tag \(quoted(tag))")
             }
         }
     }

@@ -2,22 +2,41 @@
 import Foundation
 import PortableWire
 
-/// One case of a vector file (Spec/format.md, "Vector files").
+/// One case of a vector file (Spec/conformance.md, "Vector files").
 public struct VectorCase: Sendable, CustomStringConvertible {
+    /// What a case asks of an implementation (Spec/conformance.md section 3).
+    public enum Kind: String, Sendable {
+        /// Decode `bytes` as one message; valid cases also encode `value` when `canonical`.
+        case decode
+        /// Encode `encodeValue` (and `encodeGlobalData`); the encoder must fail with `error`.
+        case encode
+        /// Feed `chunks` to a stream decoder; expect `messages`, then a clean end or `error`.
+        case stream
+    }
+
     public var id: String
     public var description: String
     public var suite: String
+    public var kind: Kind
     public var bytes: [UInt8]
-    /// The expected body, for valid cases.
+    /// The expected body, for valid decode cases.
     public var value: JSON?
     /// The expected global data, for valid portable cases.
     public var globalData: JSON?
     public var canonical: Bool
-    /// The expected error code, for invalid cases.
+    /// The expected error code: of decoding (invalid decode cases), encoding (encode cases), or the stream's end.
     public var error: String?
     public var passthrough: Bool
     public var registered: [String]
     public var twoPhase: [String]
+    /// Limits other than the defaults, by their Spec names (Spec/format.md section 7).
+    public var limits: [String: Int]
+    /// Encode cases: the notation to encode, as written (it may break the notation's rules on purpose).
+    public var encodeValue: JSON?
+    public var encodeGlobalData: JSON?
+    /// Stream cases: the pieces the stream arrives in, and the messages it holds before its end.
+    public var chunks: [[UInt8]]
+    public var messages: [JSON]
 
     public var isValid: Bool { error == nil }
 }
@@ -56,7 +75,18 @@ public enum Vectors {
         guard let list = doc["cases"]?.arrayValue else { throw Notation.Error("\(path) has no cases") }
         return try list.map { c in
             guard let id = c["id"]?.stringValue else { throw Notation.Error("a case in \(path) has no id") }
-            let bytes: [UInt8]
+            var limits: [String: Int] = [:]
+            if case .object(let fields)? = c["limits"] {
+                for (name, value) in fields {
+                    guard let n = Notation.integerLiteral(value), n >= 0 else {
+                        throw Notation.Error("case \(id): limit \(name) is not an integer >= 0")
+                    }
+                    limits[name] = n
+                }
+            }
+            var kind = VectorCase.Kind.decode
+            var bytes: [UInt8] = []
+            var chunks: [[UInt8]] = []
             if let hex = c["hex"]?.stringValue {
                 bytes = try Notation.bytes(fromHex: hex)
             } else if let r = c["hexRepeat"] {
@@ -66,14 +96,21 @@ public enum Vectors {
                     try Notation.bytes(fromHex: r["prefix"]?.stringValue ?? "")
                     + Array([[UInt8]](repeating: unit, count: count).joined())
                     + Notation.bytes(fromHex: r["suffix"]?.stringValue ?? "")
+            } else if let list = c["chunks"]?.arrayValue {
+                kind = .stream
+                chunks = try list.map { try Notation.bytes(fromHex: $0.stringValue ?? "?") }
+                bytes = Array(chunks.joined())
+            } else if c["encode"] != nil {
+                kind = .encode
             } else {
-                throw Notation.Error("case \(id) has neither hex nor hexRepeat")
+                throw Notation.Error("case \(id) has none of hex, hexRepeat, chunks and encode")
             }
             return VectorCase(
-                id: id, description: c["description"]?.stringValue ?? "", suite: suite, bytes: bytes,
+                id: id, description: c["description"]?.stringValue ?? "", suite: suite, kind: kind, bytes: bytes,
                 value: c["value"], globalData: c["globalData"], canonical: c["canonical"]?.boolValue ?? false,
                 error: c["error"]?.stringValue, passthrough: c["passthrough"]?.boolValue ?? false,
-                registered: registered, twoPhase: twoPhase)
+                registered: registered, twoPhase: twoPhase, limits: limits, encodeValue: c["encode"]?["value"],
+                encodeGlobalData: c["encode"]?["globalData"], chunks: chunks, messages: c["messages"]?.arrayValue ?? [])
         }
     }
 

@@ -19,7 +19,7 @@ struct Conformance: ParsableCommand {
     @Option(name: .customLong("testee"), help: "A command that speaks the testee protocol; may be repeated.")
     var testees: [String] = []
 
-    @Flag(help: "Also run the Python peer (python3 -m portablewire.testee) and the C checker on msgpack-c.")
+    @Flag(help: "Also run the Python peer (Spec/peers/python) and the C checker on msgpack-c (Spec/peers/c), as testees.")
     var peers = false
 
     @Flag(name: .customLong("no-swift"), help: "Do not run the Swift library itself.")
@@ -34,7 +34,7 @@ struct Conformance: ParsableCommand {
             let cases = try Vectors.load(specDirectory: spec)
             var implementations: [any ConformanceTestee] = noSwift ? [] : [SwiftTestee()]
             var commands = testees
-            if peers { commands.append("python3 -m portablewire.testee") }
+            if peers { commands += try Self.peerCommands(spec: spec) }
             for command in commands { implementations.append(try ProcessTestee(command: command)) }
             var ok = true
             for testee in implementations {
@@ -44,25 +44,32 @@ struct Conformance: ParsableCommand {
                 print(Self.table(report))
                 ok = ok && report.isClean
             }
-            if peers { ok = try Self.runCChecker(spec: spec) && ok }
             if !ok { throw ExitCode.failure }
         }
     }
 
-    /// Builds and runs Spec/peers/c (msgpack-c), which checks the vectors itself and prints its own summary.
-    static func runCChecker(spec: String) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["make", "-s", "-C", URL(fileURLWithPath: spec).appendingPathComponent("peers/c").path, "check"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print("c (msgpack-c checker)")
-        print(text.split(separator: "\n").suffix(20).joined(separator: "\n"))
-        return process.terminationStatus == 0
+    /// The testee commands of the peers in this Spec folder: the Python peer (run from its source, whatever is
+    /// installed) and the C checker on msgpack-c (built with make first).
+    static func peerCommands(spec: String) throws -> [String] {
+        let peers = URL(fileURLWithPath: spec).appendingPathComponent("peers")
+        let python = peers.appendingPathComponent("python").path
+        let c = peers.appendingPathComponent("c").path
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        make.arguments = ["make", "-s", "-C", c, "pwcheck"]
+        try make.run()
+        make.waitUntilExit()
+        guard make.terminationStatus == 0 else {
+            throw PeerBuildError(description: "building the C checker failed (make -C \(c)); it needs libmsgpack-dev and a C compiler")
+        }
+        return [
+            "PYTHONPATH='\(python)'${PYTHONPATH:+:$PYTHONPATH} python3 -m portablewire.testee",
+            "'\(c)/pwcheck' --testee",
+        ]
+    }
+
+    struct PeerBuildError: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// Spec/ in the current directory or above it.

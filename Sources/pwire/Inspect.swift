@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
             guard bytes.count <= limits.maxMessageByteCount else {
                 throw MessagePackError(
                     .limitExceeded, at: 0, "the input exceeds the limit maxMessageByteCount = \(limits.maxMessageByteCount)",
-                    hint: "raise it with --max-message-bytes if this input is trusted")
+                    hint: "raise it with --max-message-byte-count if this input is trusted")
             }
             var lines: [String] = []
             try bytes.withUnsafeBytes { raw in

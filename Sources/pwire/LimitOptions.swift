@@ -2,37 +2,38 @@
 import ArgumentParser
 import PortableWire
 
-/// The decoding limits, as options; every one defaults to the Spec's value (Spec/format.md section 7).
+/// The decoding limits, as options; every one defaults to the Spec's value and is named after the Spec's limit
+/// (Spec/format.md section 7): `maxTypeNameCount` is `--max-type-name-count`.
 struct LimitOptions: ParsableArguments {
     @Option(help: "Maximum nesting of containers (arrays, maps, portable objects, the global-data envelope).")
     var maxDepth = MessagePackLimits.default.maxDepth
     @Option(help: "Maximum bytes in the message.")
-    var maxMessageBytes = MessagePackLimits.default.maxMessageByteCount
+    var maxMessageByteCount = MessagePackLimits.default.maxMessageByteCount
     @Option(help: "Maximum bytes in one str, bin or ext payload.")
-    var maxPayloadBytes = MessagePackLimits.default.maxPayloadByteCount
+    var maxPayloadByteCount = MessagePackLimits.default.maxPayloadByteCount
     @Option(help: "Maximum elements in one array or entries in one map.")
-    var maxElements = MessagePackLimits.default.maxElementCount
+    var maxElementCount = MessagePackLimits.default.maxElementCount
     @Option(help: "Maximum portable objects in the message.")
-    var maxObjects = MessagePackLimits.default.maxObjectCount
+    var maxObjectCount = MessagePackLimits.default.maxObjectCount
     @Option(help: "Maximum back-references in the message.")
-    var maxReferences = MessagePackLimits.default.maxReferenceCount
+    var maxReferenceCount = MessagePackLimits.default.maxReferenceCount
     @Option(help: "Maximum entries in the message's type-name table.")
-    var maxTypeNames = MessagePackLimits.default.maxTypeNameCount
+    var maxTypeNameCount = MessagePackLimits.default.maxTypeNameCount
     @Option(help: "Maximum entries in the message's global data.")
-    var maxGlobalData = MessagePackLimits.default.maxGlobalDataCount
+    var maxGlobalDataCount = MessagePackLimits.default.maxGlobalDataCount
     @Option(help: "Expansion budget: bytes that back-references to value-type objects may add as copies.")
     var maxExpansion = MessagePackLimits.default.maxExpansion
 
     var limits: MessagePackLimits {
         var limits = MessagePackLimits()
         limits.maxDepth = maxDepth
-        limits.maxMessageByteCount = maxMessageBytes
-        limits.maxPayloadByteCount = maxPayloadBytes
-        limits.maxElementCount = maxElements
-        limits.maxObjectCount = maxObjects
-        limits.maxReferenceCount = maxReferences
-        limits.maxTypeNameCount = maxTypeNames
-        limits.maxGlobalDataCount = maxGlobalData
+        limits.maxMessageByteCount = maxMessageByteCount
+        limits.maxPayloadByteCount = maxPayloadByteCount
+        limits.maxElementCount = maxElementCount
+        limits.maxObjectCount = maxObjectCount
+        limits.maxReferenceCount = maxReferenceCount
+        limits.maxTypeNameCount = maxTypeNameCount
+        limits.maxGlobalDataCount = maxGlobalDataCount
         limits.maxExpansion = maxExpansion
         return limits
     }

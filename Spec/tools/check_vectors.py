@@ -21,8 +21,12 @@ What it checks (see Spec/README.md and Spec/format.md):
    - canonical cases: `value` is packed by msgpack and compared with the bytes;
    - invalid cases: msgpack must reject the bytes, with an exception that matches the
      expected error code, except for the known leniencies listed in PYTHON_LENIENCIES.
-   Portable vectors (portable/, invalid/portable-*) and streaming vectors are only checked by
-   steps 1 and 2.
+   Plain limit vectors (limits/plain) run with msgpack's max_*_len options for their limits, and
+   plain stream vectors (streaming/plain) through msgpack.Unpacker, fed chunk by chunk.
+4. Encode cases (encode/*): the error is an encoder's code; in encode/notation the notation
+   must break a rule this tool checks too (so both readers agree it is invalid).
+   Portable vectors (portable/, invalid/portable-*, and the portable files of limits/,
+   streaming/, encode/) are only checked by steps 1, 2 and 4.
 
 Exits non-zero on any failure. The last line is "N passed, N failed".
 """
@@ -40,18 +44,25 @@ SPEC = Path(__file__).resolve().parent.parent
 VECTORS = SPEC / "vectors"
 SCHEMA = SPEC / "vectors.schema.json"
 
-ALL_FOLDERS = ("core", "portable", "streaming", "invalid")
+ALL_FOLDERS = ("core", "portable", "streaming", "invalid", "encode", "limits")
 
+#: The limits a case may set (Spec/format.md section 7).
+LIMIT_NAMES = ("maxDepth", "maxMessageByteCount", "maxPayloadByteCount", "maxElementCount", "maxObjectCount",
+               "maxReferenceCount", "maxTypeNameCount", "maxGlobalDataCount", "maxExpansion")
 
-def is_plain_suite(rel):
-    """Plain-value suites: core/*, and invalid/* except invalid/portable-* (portable input errors)."""
-    folder, _, name = rel.partition("/")
-    return folder == "core" or (folder == "invalid" and not name.startswith("portable-"))
+#: Error codes an encoder reports (Spec/format.md section 10).
+ENCODE_ERRORS = ("cannotSerialize", "cycleDetected", "globalDataUnavailable", "limitExceeded")
 
 
 def is_portable_suite(rel):
+    """Portable suites: portable/*, and the files named portable* in the other folders."""
     folder, _, name = rel.partition("/")
-    return folder == "portable" or (folder == "invalid" and name.startswith("portable-"))
+    return folder == "portable" or name.startswith("portable")
+
+
+def is_plain_suite(rel):
+    """Plain-value suites: every suite that is not portable (Spec/README.md)."""
+    return not is_portable_suite(rel)
 
 ERROR_CODES = (
     "truncated", "invalidFormatByte", "invalidUTF8", "invalidTimestamp", "trailingBytes",
@@ -104,13 +115,25 @@ def _no_duplicate_keys(pairs):
     return obj
 
 
+class NegativeZero:
+    """What the JSON number -0 loads as: no integer of the notation (format.md 12.2 rule 2)."""
+
+    def __repr__(self):
+        return "-0"
+
+
 def load_json(path):
     with open(path, encoding="utf-8") as f:
-        return json.load(f, object_pairs_hook=_no_duplicate_keys)
+        return json.load(f, object_pairs_hook=_no_duplicate_keys,
+                         parse_int=lambda t: NegativeZero() if t == "-0" else int(t))
 
 
 def case_bytes(case):
-    """The input bytes of a case: `hex`, or `hexRepeat` expanded."""
+    """The input bytes of a case: `hex`, `hexRepeat` expanded, or the chunks of a stream joined."""
+    if "chunks" in case:
+        return b"".join(bytes.fromhex(c) for c in case["chunks"])
+    if "encode" in case:
+        return b""
     if "hex" in case:
         return bytes.fromhex(case["hex"])
     r = case["hexRepeat"]
@@ -263,7 +286,7 @@ def structural_errors(doc):
             continue
         keys = set(case)
         extra = keys - {"id", "description", "hex", "hexRepeat", "value", "canonical", "globalData",
-                        "passthrough", "error"}
+                        "passthrough", "error", "limits", "encode", "chunks", "messages"}
         if extra:
             errors.append((p, f"unexpected members {sorted(extra)}"))
         cid = case.get("id")
@@ -272,8 +295,36 @@ def structural_errors(doc):
             errors.append((p + "/id", f"bad id {cid!r}"))
         if not _one_line(case.get("description")):
             errors.append((p + "/description", "must be a non-empty single line"))
-        if ("hex" in case) == ("hexRepeat" in case):
-            errors.append((p, "needs exactly one of hex and hexRepeat"))
+        inputs = [k for k in ("hex", "hexRepeat", "encode", "chunks") if k in case]
+        if len(inputs) != 1:
+            errors.append((p, "needs exactly one of hex, hexRepeat, encode and chunks"))
+        if "limits" in case:
+            lim = case["limits"]
+            if not (isinstance(lim, dict) and lim and set(lim) <= set(LIMIT_NAMES)
+                    and all(_is_int(v) and v >= 0 for v in lim.values())):
+                errors.append((p + "/limits", f"an object of limits {LIMIT_NAMES} with integers >= 0"))
+        if "encode" in case:
+            req = case["encode"]
+            if not (isinstance(req, dict) and "value" in req and set(req) <= {"value", "globalData"}):
+                errors.append((p + "/encode", "an object with value and optionally globalData"))
+            if "error" not in case:
+                errors.append((p, "an encode case needs error"))
+            for k in ("value", "canonical", "globalData", "messages", "passthrough", "limits"):
+                if k in case:
+                    errors.append((p, f"an encode case must not have {k!r}"))
+        if "chunks" in case:
+            if not (isinstance(case["chunks"], list) and all(_is_hex(c, True) for c in case["chunks"])):
+                errors.append((p + "/chunks", "must be an array of spaced hex strings"))
+            if not isinstance(case.get("messages"), list):
+                errors.append((p, "a stream case needs messages, an array of values"))
+            else:
+                for j, m in enumerate(case["messages"]):
+                    errors += [(p + f"/messages/{j}", e) for e in structural_value_errors(m, "")]
+            for k in ("value", "canonical", "globalData"):
+                if k in case:
+                    errors.append((p, f"a stream case must not have {k!r}"))
+        elif "messages" in case:
+            errors.append((p, "messages belongs to stream cases (with chunks)"))
         if "hex" in case and not _is_hex(case["hex"], True):
             errors.append((p + "/hex", "must be lowercase byte pairs separated by single spaces"))
         if "hexRepeat" in case:
@@ -295,7 +346,7 @@ def structural_errors(doc):
             for k in ("value", "canonical", "globalData"):
                 if k in case:
                     errors.append((p, f"an invalid case must not have {k!r}"))
-        else:
+        elif "encode" not in case and "chunks" not in case:
             for k in ("value", "canonical"):
                 if k not in case:
                     errors.append((p, f"a valid case needs {k!r}"))
@@ -416,9 +467,23 @@ class MapPairs(list):
     """A decoded map as an ordered list of (key, value) pairs: keeps order, duplicates, any keys."""
 
 
-def msgpack_decode(msgpack, data):
+def msgpack_options(limits):
+    """msgpack's options for a case's limits; None for maxDepth, which msgpack cannot set."""
+    options = {}
+    for name, value in (limits or {}).items():
+        if name == "maxPayloadByteCount":
+            options.update(max_str_len=value, max_bin_len=value, max_ext_len=value)
+        elif name == "maxElementCount":
+            options.update(max_array_len=value, max_map_len=value)
+        elif name == "maxDepth":
+            return None
+    return options
+
+
+def msgpack_decode(msgpack, data, **options):
     return msgpack.unpackb(
         data,
+        **options,
         raw=False,              # str -> Python str (strict UTF-8), bin -> bytes
         strict_map_key=False,   # keys of any kind
         timestamp=0,            # ext -1 -> msgpack.Timestamp (exact; datetime would lose nanoseconds)
@@ -546,17 +611,88 @@ def rejection_matches(code, exc, msgpack):
     if code == "trailingBytes":
         return isinstance(exc, msgpack.ExtraData)
     if code == "limitExceeded":
-        return isinstance(exc, msgpack.StackError)
+        # StackError for nesting; "exceeds max_*_len" when a case sets a payload or element limit.
+        return isinstance(exc, msgpack.StackError) or (isinstance(exc, ValueError) and "exceeds max_" in text)
     return True
+
+
+def cross_check_stream(case, msgpack):
+    """Feeds a plain stream case to msgpack.Unpacker chunk by chunk; returns failure messages."""
+    options = msgpack_options(case.get("limits"))
+    if options is None:
+        return []  # msgpack has no depth option; the testees check these
+    limit = (case.get("limits") or {}).get("maxMessageByteCount")
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, timestamp=0, ext_hook=Ext,
+                                object_pairs_hook=MapPairs, use_list=True, **options)
+    got, error, fed, end = [], None, 0, 0
+    try:
+        for chunk in case["chunks"]:
+            data = bytes.fromhex(chunk)
+            fed += len(data)
+            unpacker.feed(data)
+            for item in unpacker:
+                start, end = end, unpacker.tell()
+                if limit is not None and end - start > limit:
+                    error = "limitExceeded"
+                    break
+                got.append(item)
+            if error:
+                break
+    except Exception as exc:  # noqa: BLE001 - its kind is compared below
+        error = exc
+    if error is None and fed > end:  # bytes after the last whole message (tell() may count a partial read)
+        error = "truncated"
+    failures = []
+    expected = case["messages"]
+    if len(got) != len(expected):
+        failures.append(f"msgpack decodes {len(got)} messages before the end, the vector {len(expected)}")
+    for i, (e, g) in enumerate(zip(expected, got)):
+        err = compare(e, g, msgpack, f"message {i}")
+        if err:
+            failures.append(err)
+    want = case.get("error")
+    if want is None and error is not None:
+        failures.append(f"msgpack ends the stream with {error!r:.100}, the vector cleanly")
+    elif want is not None and error is None:
+        failures.append(f"msgpack ends the stream cleanly, the vector with {want}")
+    elif want is not None and not isinstance(error, str) and not rejection_matches(want, error, msgpack):
+        failures.append(f"msgpack stops with {type(error).__name__}: {str(error)[:100]!r}, not {want}")
+    elif isinstance(error, str) and error != want:
+        failures.append(f"msgpack's stream ends with {error}, the vector with {want}")
+    return failures
+
+
+def encode_case_errors(case, rel):
+    """An encode case names an encoder's code; in encode/notation the notation must break a rule."""
+    errors = []
+    if case.get("error") not in ENCODE_ERRORS:
+        errors.append(f"error {case.get('error')!r} is not an encoder's code {ENCODE_ERRORS}")
+    if rel.startswith("encode/notation"):
+        req = case.get("encode", {})
+        found = [e for e in structural_value_errors(req.get("value"), "")]
+        found += [e for e in semantic_value_errors(req.get("value"), "", False)]
+        if not found:
+            errors.append("the notation to encode breaks no rule this tool knows; a valid value belongs elsewhere")
+    return errors
 
 
 def cross_check(case, data, msgpack, packer):
     """Returns a list of failure messages for one plain-value case."""
     failures = []
+    options = msgpack_options(case.get("limits"))
+    limit = (case.get("limits") or {}).get("maxMessageByteCount")
+    if limit is not None and len(data) > limit:
+        # The size check comes before decoding (format.md 6.4); msgpack has no such option.
+        return [] if case.get("error") == "limitExceeded" else [f"{len(data)} bytes exceed maxMessageByteCount {limit}"]
+    if options is None:
+        # msgpack has no depth option: a valid case must still decode; an invalid one is checked by the testees.
+        if "error" in case:
+            return []
+        options = {}
     if "error" in case:
         code = case["error"]
         try:
-            got = msgpack_decode(msgpack, data)
+            got = msgpack_decode(msgpack, data, **options)
         except Exception as exc:  # noqa: BLE001 - any rejection counts; its kind is checked below
             if case["id"] in PYTHON_LENIENCIES:
                 failures.append("listed in PYTHON_LENIENCIES but msgpack rejects it "
@@ -569,7 +705,7 @@ def cross_check(case, data, msgpack, packer):
             failures.append(f"msgpack accepts these bytes (expected {code}); decoded {got!r:.80}")
         return failures
     try:
-        got = msgpack_decode(msgpack, data)
+        got = msgpack_decode(msgpack, data, **options)
     except Exception as exc:  # noqa: BLE001
         return [f"msgpack cannot decode a valid vector: {type(exc).__name__}: {str(exc)[:120]}"]
     err = compare(case["value"], got, msgpack)
@@ -701,6 +837,12 @@ def main():
                               f"{', '.join(sorted(set(seen_ids[cid])))}")
             if "value" in case:
                 errors += [f"value{e}" for e in semantic_value_errors(case["value"], "", plain)]
+            for j, m in enumerate(case.get("messages", []) if isinstance(case.get("messages"), list) else []):
+                errors += [f"messages/{j}{e}" for e in semantic_value_errors(m, "", plain)]
+            if "encode" in case:
+                errors += encode_case_errors(case, rel)
+                report(not errors, label, errors)
+                continue
             for j, pair in enumerate(case.get("globalData", []) if isinstance(case.get("globalData"), list) else []):
                 if isinstance(pair, list) and len(pair) == 2:
                     errors += [f"globalData{e}" for e in semantic_value_errors(list(pair), f"/{j}", plain)]
@@ -719,7 +861,10 @@ def main():
             if plain and msgpack is not None:
                 if case.get("id") in PYTHON_LENIENCIES:
                     used_leniencies.add(case["id"])
-                errors += cross_check(case, data, msgpack, packer)
+                if "chunks" in case:
+                    errors += cross_check_stream(case, msgpack)
+                else:
+                    errors += cross_check(case, data, msgpack, packer)
             report(not errors, label, errors)
 
     if msgpack is not None and not args.files:

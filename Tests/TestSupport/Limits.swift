@@ -3,17 +3,17 @@ import Foundation
 import MessagePack
 
 /// Every limit of `MessagePackLimits`: the name its `limitExceeded` errors give it, the name of its row in
-/// Spec/format.md's limits table, and where it lives in `MessagePackLimits`.
+/// Spec/format.md's limits table (the same name since Spec 1.1), and where it lives in `MessagePackLimits`.
 public var everyLimit: [(name: String, specName: String, keyPath: WritableKeyPath<MessagePackLimits, Int>)] {
     [
         ("maxDepth", "maxDepth", \.maxDepth),
-        ("maxMessageByteCount", "maxMessageBytes", \.maxMessageByteCount),
-        ("maxPayloadByteCount", "maxByteLength", \.maxPayloadByteCount),
+        ("maxMessageByteCount", "maxMessageByteCount", \.maxMessageByteCount),
+        ("maxPayloadByteCount", "maxPayloadByteCount", \.maxPayloadByteCount),
         ("maxElementCount", "maxElementCount", \.maxElementCount),
-        ("maxObjectCount", "max portable objects", \.maxObjectCount),
-        ("maxReferenceCount", "max references", \.maxReferenceCount),
-        ("maxTypeNameCount", "max type-name table entries", \.maxTypeNameCount),
-        ("maxGlobalDataCount", "max global-data entries", \.maxGlobalDataCount),
+        ("maxObjectCount", "maxObjectCount", \.maxObjectCount),
+        ("maxReferenceCount", "maxReferenceCount", \.maxReferenceCount),
+        ("maxTypeNameCount", "maxTypeNameCount", \.maxTypeNameCount),
+        ("maxGlobalDataCount", "maxGlobalDataCount", \.maxGlobalDataCount),
         ("maxExpansion", "maxExpansion", \.maxExpansion),
     ]
 }

@@ -24,7 +24,9 @@ import TestSupport
 
     @Test func decodeThenEncodeReproducesEveryCanonicalVector() throws {
         let pwire = try Self.pwire()
-        let canonical = try Vectors.load().filter(\.canonical)
+        // Vectors the Swift library is listed as failing (Spec/expected-failures/swift.txt) are left out.
+        let expectedFailures = Vectors.expectedFailures(implementation: "swift")
+        let canonical = try Vectors.load().filter { $0.canonical && expectedFailures[$0.id] == nil }
         #expect(canonical.count > 200)
         for vector in canonical {
             let json = try runCommand(pwire, ["decode", "--to-json", "-"], input: vector.bytes)
@@ -85,17 +87,17 @@ import TestSupport
             #expect(past.status == 1)
             #expect(past.stderr.contains("limitExceeded at byte 3"), "\(command): \(past.stderr)")
             #expect(past.stderr.contains("maxDepth = 3"), "\(command): \(past.stderr)")
-            let count = try runCommand(pwire, [command, "--max-elements", "2", "-"], input: [0x93, 1, 2, 3])
+            let count = try runCommand(pwire, [command, "--max-element-count", "2", "-"], input: [0x93, 1, 2, 3])
             #expect(count.stderr.contains("maxElementCount = 2"), "\(command): \(count.stderr)")
-            let payload = try runCommand(pwire, [command, "--max-payload-bytes", "2", "-"], input: [0xa3, 0x61, 0x62, 0x63])
+            let payload = try runCommand(pwire, [command, "--max-payload-byte-count", "2", "-"], input: [0xa3, 0x61, 0x62, 0x63])
             #expect(payload.stderr.contains("maxPayloadByteCount = 2"), "\(command): \(payload.stderr)")
-            let size = try runCommand(pwire, [command, "--max-message-bytes", "3", "-"], input: fourDeep)
+            let size = try runCommand(pwire, [command, "--max-message-byte-count", "3", "-"], input: fourDeep)
             #expect(size.stderr.contains("maxMessageByteCount = 3"), "\(command): \(size.stderr)")
         }
         // The portable limits reach the decoder too.
         let twoObjects: [UInt8] = [0x92, 0xc7, 0x03, 0x50, 0xa1, 0x74, 0xc0, 0xd5, 0x50, 0x00, 0xc0]
-        #expect(try runCommand(pwire, ["decode", "--max-objects", "2", "-"], input: twoObjects).status == 0)
-        #expect(try runCommand(pwire, ["decode", "--max-objects", "1", "-"], input: twoObjects).stderr.contains("maxObjectCount = 1"))
+        #expect(try runCommand(pwire, ["decode", "--max-object-count", "2", "-"], input: twoObjects).status == 0)
+        #expect(try runCommand(pwire, ["decode", "--max-object-count", "1", "-"], input: twoObjects).stderr.contains("maxObjectCount = 1"))
     }
 
     @Test func inspectAnnotatesNestedStructureAndPortableExts() throws {

@@ -4,7 +4,7 @@
  * msgpack_unpack_next().  msgpack-c has no configurable limits, does not
  * validate UTF-8 and (in C) allocates container storage from the declared
  * count before the elements arrive, so before each msgpack_unpack_next() call
- * a header-only pre-scan of the same bytes enforces the limits of design.md
+ * a header-only pre-scan of the same bytes enforces the limits of Spec/format.md 7
  * (depth, counts, payload sizes) and rejects container counts that exceed the
  * remaining bytes (`truncated`).  Everything else - format bytes, truncation,
  * the actual values - comes from msgpack-c; UTF-8, timestamps and the
@@ -73,9 +73,35 @@ static uint64_t be(const uint8_t *p, int n)
     return v;
 }
 
+void pw_default_limits(PwLimits *l)
+{
+    l->maxDepth = PW_MAX_DEPTH;
+    l->maxMessageByteCount = PW_MAX_MESSAGE_BYTES;
+    l->maxPayloadByteCount = PW_MAX_PAYLOAD_BYTES;
+    l->maxElementCount = PW_MAX_COUNT;
+    l->maxObjectCount = PW_MAX_OBJECTS;
+    l->maxReferenceCount = PW_MAX_REFS;
+    l->maxTypeNameCount = PW_MAX_TYPES;
+    l->maxGlobalDataCount = PW_MAX_GLOBALS;
+}
+
+static int prescan_stack(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base, int *maxrel,
+                         uint64_t *stack);
+
 static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base, int *maxrel)
 {
-    uint64_t stack[PW_MAX_DEPTH + 2];
+    /* open containers can never outnumber the bytes, nor go past maxDepth */
+    uint64_t cap = c->opt->limits.maxDepth < len ? c->opt->limits.maxDepth : len;
+    uint64_t *stack = xmalloc((size_t)(cap + 2) * sizeof *stack);
+    int rc = prescan_stack(c, b, len, pos, base, maxrel, stack);
+    free(stack);
+    return rc;
+}
+
+static int prescan_stack(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base, int *maxrel,
+                         uint64_t *stack)
+{
+    const PwLimits *L = &c->opt->limits;
     int top = 0;
     size_t p = *pos;
     *maxrel = 0;
@@ -112,11 +138,12 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
             case 0xcd: case 0xd1: plen = 2; break;
             case 0xce: case 0xd2: plen = 4; break;
             case 0xcf: case 0xd3: plen = 8; break;
-            case 0xd4: hdr = 2; plen = 1; break;
-            case 0xd5: hdr = 2; plen = 2; break;
-            case 0xd6: hdr = 2; plen = 4; break;
-            case 0xd7: hdr = 2; plen = 8; break;
-            case 0xd8: hdr = 2; plen = 16; break;
+            /* fixext payloads count against maxPayloadByteCount like any ext payload */
+            case 0xd4: hdr = 2; plen = 1; is_payload = 1; break;
+            case 0xd5: hdr = 2; plen = 2; is_payload = 1; break;
+            case 0xd6: hdr = 2; plen = 4; is_payload = 1; break;
+            case 0xd7: hdr = 2; plen = 8; is_payload = 1; break;
+            case 0xd8: hdr = 2; plen = 16; is_payload = 1; break;
             case 0xdc: lenbytes = 2; container = 1; break;
             case 0xdd: lenbytes = 4; container = 1; break;
             case 0xde: lenbytes = 2; container = 2; break;
@@ -137,21 +164,21 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
         if (len - p < hdr)
             return PS_DEFER;
         if (container) {
-            /* order: truncated (count cannot fit in the remaining bytes) is
-             * reported before any limit, then the depth, then the count limit */
+            /* order of format.md 6.4: truncated (the count cannot fit in the remaining
+             * bytes), then the count limit, then the depth */
             uint64_t need = count * (uint64_t)container;
             if (need > len - p - hdr)
                 return fail(c, "truncated",
                             "%s at offset %zu declares %" PRIu64 " %s but only %zu bytes remain",
                             container == 1 ? "array" : "map", p, count,
                             container == 1 ? "elements" : "entries", len - p - hdr);
+            if (count > L->maxElementCount)
+                return fail(c, "limitExceeded", "%s count %" PRIu64 " exceeds maxElementCount %" PRIu64 " at offset %zu",
+                            container == 1 ? "array" : "map", count, L->maxElementCount, p);
             int depth = base + top + 1;
-            if (depth > PW_MAX_DEPTH)
-                return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d at offset %zu",
-                            depth, PW_MAX_DEPTH, p);
-            if (count > PW_MAX_COUNT)
-                return fail(c, "limitExceeded", "%s count %" PRIu64 " exceeds the limit %u at offset %zu",
-                            container == 1 ? "array" : "map", count, PW_MAX_COUNT, p);
+            if ((uint64_t)depth > L->maxDepth)
+                return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %" PRIu64 " at offset %zu",
+                            depth, L->maxDepth, p);
             p += hdr;
             if (count > 0) {
                 stack[top++] = count * (uint64_t)container;
@@ -162,18 +189,27 @@ static int prescan(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base,
             if (top + 1 > *maxrel)
                 *maxrel = top + 1;
         } else {
-            if (plen > len - p - hdr)
-                return PS_DEFER; /* msgpack-c reports the truncation (before any limit) */
-            if (is_payload && plen > PW_MAX_PAYLOAD_BYTES)
-                return fail(c, "limitExceeded", "payload length %" PRIu64 " exceeds the limit %u at offset %zu",
-                            plen, PW_MAX_PAYLOAD_BYTES, p);
+            if (plen > len - p - hdr) {
+                /* Reported here, not left to msgpack-c: for ext32 it adds the type byte to the
+                 * uint32 length, which wraps to 0 for 0xffffffff and makes it answer
+                 * PARSE_ERROR instead of "needs more bytes". Truncation comes before any limit. */
+                if (is_payload)
+                    return fail(c, "truncated", "payload of %" PRIu64 " bytes at offset %zu, but %zu bytes remain", plen,
+                                p, len - p - hdr);
+                return PS_DEFER;
+            }
+            if (is_payload && plen > L->maxPayloadByteCount)
+                return fail(c, "limitExceeded", "payload length %" PRIu64 " exceeds maxPayloadByteCount %" PRIu64 " at offset %zu",
+                            plen, L->maxPayloadByteCount, p);
             if ((h >= 0xc7 && h <= 0xc9) || (h >= 0xd4 && h <= 0xd8)) {
                 /* a portable object or envelope is a container for maxDepth */
                 int8_t et = (int8_t)b[p + hdr - 1];
                 int depth = base + top + 1;
-                if ((et == PW_EXT_P || et == PW_EXT_Q || et == PW_EXT_G) && depth > PW_MAX_DEPTH)
-                    return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d at offset %zu (ext %d)",
-                                depth, PW_MAX_DEPTH, p, et);
+                if (et == PW_EXT_G && (base > 0 || top > 0))
+                    return fail(c, "malformedPortable", "global-data envelope (G) below the message top level at offset %zu", p);
+                if ((et == PW_EXT_P || et == PW_EXT_Q || et == PW_EXT_G) && (uint64_t)depth > L->maxDepth)
+                    return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %" PRIu64 " at offset %zu (ext %d)",
+                                depth, L->maxDepth, p, et);
             }
             p += hdr + (size_t)plen;
         }
@@ -267,15 +303,84 @@ static int is_listed(const char **names, const size_t *lens, size_t n, const uin
 
 static int convert(DCtx *c, const msgpack_object *o, int depth, int top_level, Value **out);
 
+static int is_str_byte(uint8_t b) { return (b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb); }
+static int is_int_byte(uint8_t b) { return b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3); }
+
+/* The global-data table, checked in the order of portable-objects.md 11.3 before msgpack-c reads
+ * it as a whole: the table is a map (judged at its first byte), its entry count against
+ * maxElementCount and maxGlobalDataCount, its depth, then entry by entry each key's kind (at its
+ * first byte) and repetition before its value. A defect msgpack-c finds (c1, truncation inside a
+ * value) is left to it: the walk stops at the value that holds it. */
+static int check_table(DCtx *c, const uint8_t *pl, size_t plen, int d)
+{
+    const PwLimits *L = &c->opt->limits;
+    if (plen == 0)
+        return fail(c, "malformedPortable", "global-data envelope (G) with an empty payload");
+    uint8_t h = pl[0];
+    size_t p = 1;
+    uint64_t count;
+    if (h >= 0x80 && h <= 0x8f) {
+        count = h & 0x0f;
+    } else if (h == 0xde || h == 0xdf) {
+        size_t n = h == 0xde ? 2 : 4;
+        if (plen < 1 + n)
+            return fail(c, "malformedPortable", "global-data table header runs past the payload");
+        count = be(pl + 1, (int)n);
+        p += n;
+    } else {
+        return fail(c, "malformedPortable", "global-data envelope: the table starts with 0x%02x, which begins no map", h);
+    }
+    if (count > (plen - p) / 2)
+        return fail(c, "malformedPortable", "global-data table of %" PRIu64 " entries runs past the payload", count);
+    if (count > L->maxElementCount)
+        return fail(c, "limitExceeded", "global-data table of %" PRIu64 " entries exceeds maxElementCount", count);
+    if (count > L->maxGlobalDataCount)
+        return fail(c, "limitExceeded", "global-data table of %" PRIu64 " entries exceeds maxGlobalDataCount %" PRIu64,
+                    count, L->maxGlobalDataCount);
+    if ((uint64_t)d + 1 > L->maxDepth)
+        return fail(c, "limitExceeded", "the global-data table at depth %d exceeds maxDepth %" PRIu64, d + 1, L->maxDepth);
+    size_t *keys = xmalloc((size_t)(count + 1) * 2 * sizeof *keys);
+    int rc = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        int maxrel;
+        size_t k = p;
+        if (p >= plen || !is_str_byte(pl[p])) {
+            rc = p >= plen ? 0 : fail(c, "malformedPortable", "global-data key %" PRIu64 " is not a str", i);
+            break;
+        }
+        if (prescan(c, pl, plen, &p, d + 1, &maxrel) != PS_OK) {
+            c->err = NULL; /* the regular read reports it, in wire order */
+            break;
+        }
+        size_t hdr = pl[k] <= 0xbf ? 1 : pl[k] == 0xd9 ? 2 : pl[k] == 0xda ? 3 : 5;
+        keys[2 * i] = k + hdr;
+        keys[2 * i + 1] = p - k - hdr;
+        for (uint64_t e = 0; e < i; e++)
+            if (keys[2 * e + 1] == keys[2 * i + 1] && memcmp(pl + keys[2 * e], pl + keys[2 * i], keys[2 * i + 1]) == 0) {
+                rc = fail(c, "malformedPortable", "global-data key %" PRIu64 " repeats key %" PRIu64, i, e);
+                break;
+            }
+        if (rc)
+            break;
+        if (prescan(c, pl, plen, &p, d + 1, &maxrel) != PS_OK) {
+            c->err = NULL;
+            break;
+        }
+    }
+    free(keys);
+    return rc;
+}
+
 /* P / Q payload: type-ref then data. */
 static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value **out)
 {
     int is_q = o->via.ext.type == PW_EXT_Q;
     const char *tag = is_q ? "two-phase portable object (Q)" : "portable object (P)";
-    if (depth + 1 > PW_MAX_DEPTH)
-        return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d (%s)", depth + 1, PW_MAX_DEPTH, tag);
-    if (c->nobjs >= PW_MAX_OBJECTS)
-        return fail(c, "limitExceeded", "more than %u portable objects", PW_MAX_OBJECTS);
+    if ((uint64_t)depth + 1 > c->opt->limits.maxDepth)
+        return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %" PRIu64 " (%s)", depth + 1,
+                    c->opt->limits.maxDepth, tag);
+    if (c->nobjs >= c->opt->limits.maxObjectCount)
+        return fail(c, "limitExceeded", "more than maxObjectCount %" PRIu64 " portable objects", c->opt->limits.maxObjectCount);
     if (c->nobjs == c->capobjs) {
         c->capobjs = c->capobjs ? c->capobjs * 2 : 16;
         c->objs = xrealloc(c->objs, c->capobjs * sizeof *c->objs);
@@ -293,6 +398,15 @@ static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value *
     int rc = -1;
     char what[96];
     snprintf(what, sizeof what, "%s id %zu type-ref", tag, id);
+    /* portable-objects.md 11.3: the type-ref's kind is judged at its first byte, before it is read */
+    if (plen == 0) {
+        fail(c, "malformedPortable", "%s id %zu: empty payload", tag, id);
+        goto done;
+    }
+    if (!is_str_byte(pl[0]) && !is_int_byte(pl[0])) {
+        fail(c, "malformedPortable", "%s id %zu: type-ref starts with 0x%02x, which begins no str or uint", tag, id, pl[0]);
+        goto done;
+    }
     if (unpack_one(c, pl, plen, &off, depth + 1, CTX_PAYLOAD, what, &u1))
         goto done;
     const msgpack_object *tr = &u1.data;
@@ -300,13 +414,17 @@ static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value *
     if (tr->type == MSGPACK_OBJECT_STR) {
         if (check_utf8(c, tr->via.str.ptr, tr->via.str.size))
             goto done;
+        if (tr->via.str.size == 0) {
+            fail(c, "malformedPortable", "%s id %zu: a type name is a non-empty str", tag, id);
+            goto done;
+        }
         for (ti = 0; ti < c->ntypes; ti++)
             if (c->types[ti].len == tr->via.str.size &&
                 memcmp(c->types[ti].name, tr->via.str.ptr, tr->via.str.size) == 0)
                 break;
         if (ti == c->ntypes) {
-            if (c->ntypes >= PW_MAX_TYPES) {
-                fail(c, "limitExceeded", "more than %u type names", PW_MAX_TYPES);
+            if (c->ntypes >= c->opt->limits.maxTypeNameCount) {
+                fail(c, "limitExceeded", "more than maxTypeNameCount %" PRIu64 " type names", c->opt->limits.maxTypeNameCount);
                 goto done;
             }
             if (c->ntypes == c->captypes) {
@@ -369,6 +487,10 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     int rc = -1;
+    if (plen == 0 || !is_int_byte(pl[0])) {
+        fail(c, "malformedPortable", "back-reference payload does not start with an integer");
+        goto done;
+    }
     if (unpack_one(c, pl, plen, &off, depth, CTX_PAYLOAD, "back-reference (R)", &u))
         goto done;
     if (u.data.type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
@@ -381,6 +503,10 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
         goto done;
     }
     uint64_t id = u.data.via.u64;
+    if (c->nrefs >= c->opt->limits.maxReferenceCount) {
+        fail(c, "limitExceeded", "more than maxReferenceCount %" PRIu64 " references", c->opt->limits.maxReferenceCount);
+        goto done;
+    }
     if (id >= c->nobjs) {
         fail(c, "danglingReference", "back-reference to object id %" PRIu64 " but only %zu objects seen", id,
              c->nobjs);
@@ -403,10 +529,6 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
             goto done;
         }
     }
-    if (c->nrefs >= PW_MAX_REFS) {
-        fail(c, "limitExceeded", "more than %u references", PW_MAX_REFS);
-        goto done;
-    }
     c->nrefs++;
     Value *v = newv(c, V_REF);
     v->u = id;
@@ -428,6 +550,8 @@ static int convert_envelope(DCtx *c, const msgpack_object *o, int depth, int top
     msgpack_unpacked_init(&u1);
     msgpack_unpacked_init(&u2);
     int rc = -1;
+    if (check_table(c, pl, plen, d))
+        goto done;
     if (unpack_one(c, pl, plen, &off, d, CTX_PAYLOAD, "global-data envelope (G) map", &u1))
         goto done;
     const msgpack_object *m = &u1.data;
@@ -436,10 +560,7 @@ static int convert_envelope(DCtx *c, const msgpack_object *o, int depth, int top
              (int)m->type);
         goto done;
     }
-    if (m->via.map.size > PW_MAX_GLOBALS) {
-        fail(c, "limitExceeded", "more than %u global-data entries", PW_MAX_GLOBALS);
-        goto done;
-    }
+
     Value *g = newv(c, V_MAP);
     g->n = m->via.map.size;
     g->items = arena_alloc(c->a, (2 * g->n + 1) * sizeof(Value *));
@@ -533,8 +654,8 @@ static int convert(DCtx *c, const msgpack_object *o, int depth, int top_level, V
     case MSGPACK_OBJECT_ARRAY:
     case MSGPACK_OBJECT_MAP: {
         int is_map = o->type == MSGPACK_OBJECT_MAP;
-        if (depth + 1 > PW_MAX_DEPTH)
-            return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %d", depth + 1, PW_MAX_DEPTH);
+        if ((uint64_t)depth + 1 > c->opt->limits.maxDepth)
+            return fail(c, "limitExceeded", "nesting depth %d exceeds maxDepth %" PRIu64, depth + 1, c->opt->limits.maxDepth);
         v = newv(c, is_map ? V_MAP : V_ARR);
         v->n = is_map ? o->via.map.size : o->via.array.size;
         size_t m = is_map ? 2 * v->n : v->n;
@@ -595,8 +716,9 @@ int pw_decode(Arena *a, const uint8_t *buf, size_t len, const DecodeOptions *opt
     msgpack_unpacked_init(&u);
     size_t off = 0;
     Value *body = NULL;
-    if (len > PW_MAX_MESSAGE_BYTES) {
-        fail(&c, "limitExceeded", "message of %zu bytes exceeds maxMessageBytes %u", len, PW_MAX_MESSAGE_BYTES);
+    if (len > opt->limits.maxMessageByteCount) {
+        fail(&c, "limitExceeded", "message of %zu bytes exceeds maxMessageByteCount %" PRIu64, len,
+             opt->limits.maxMessageByteCount);
         goto done;
     }
     if (unpack_one(&c, buf, len, &off, 0, CTX_MESSAGE, "message", &u))

@@ -1,5 +1,5 @@
 /* decode.h - decode one PortableWire message with msgpack-c and walk the
- * portable extension payloads (design.md sections 1 and 3). */
+ * portable extension payloads (Spec/format.md sections 6-7, Spec/portable-objects.md). */
 #ifndef PW_DECODE_H
 #define PW_DECODE_H
 
@@ -8,7 +8,7 @@
 #include "util.h"
 #include "value.h"
 
-/* Default limits (design.md section 1). */
+/* Default limits (Spec/format.md section 7). */
 #define PW_MAX_DEPTH 512
 #define PW_MAX_MESSAGE_BYTES 67108864u
 #define PW_MAX_PAYLOAD_BYTES 67108864u
@@ -24,7 +24,18 @@
 #define PW_EXT_R 82
 #define PW_EXT_G 71
 
+/* The limits of format.md 7 by their Spec names; pw_default_limits fills in the defaults. */
 typedef struct {
+    uint64_t maxDepth, maxMessageByteCount, maxPayloadByteCount, maxElementCount;
+    uint64_t maxObjectCount, maxReferenceCount, maxTypeNameCount, maxGlobalDataCount;
+    /* maxExpansion charges copies of value-type objects (portable-objects.md 7.4); this
+     * checker's objects are identities, so nothing is ever charged and it needs no field. */
+} PwLimits;
+
+void pw_default_limits(PwLimits *l);
+
+typedef struct {
+    PwLimits limits;
     const char **registered; /* NUL-free names, lengths in reglen */
     const size_t *reglen;
     size_t nreg;

@@ -5,6 +5,7 @@
 #include "encode.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,24 @@ typedef struct {
     const Value **types; /* V_PORT nodes whose name is at that table index */
     size_t ntypes, captypes;
     uint64_t nobjs;
+    const Value **objs;  /* object id -> its V_PORT node */
+    unsigned char *busy; /* object id -> 1 while its data is being written */
+    size_t capobjs;
+    const char *code;
     char *err;
     size_t errlen;
 } ECtx;
 
-static int efail(ECtx *e, const char *msg, uint64_t a, uint64_t b)
+static int efail(ECtx *e, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int efail(ECtx *e, const char *code, const char *fmt, ...)
 {
-    if (!e->err[0])
-        snprintf(e->err, e->errlen, msg, a, b);
+    if (!e->err[0]) {
+        e->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->err, e->errlen, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -53,7 +64,12 @@ static int enc(ECtx *e, const Value *v, msgpack_packer *pk)
     }
     case V_STR: return msgpack_pack_str(pk, v->len) || msgpack_pack_str_body(pk, v->p, v->len);
     case V_BIN: return msgpack_pack_bin(pk, v->len) || msgpack_pack_bin_body(pk, v->p, v->len);
-    case V_EXT: return msgpack_pack_ext(pk, v->len, v->ext_type) || msgpack_pack_ext_body(pk, v->p, v->len);
+    case V_EXT:
+        /* format.md 8: a generic ext of a portable type would read back as a portable value */
+        if (v->ext_type == PW_EXT_P || v->ext_type == PW_EXT_Q || v->ext_type == PW_EXT_R || v->ext_type == PW_EXT_G)
+            return efail(e, "cannotSerialize",
+                         "a generic ext of type %d would read back as a portable value (format.md 8)", v->ext_type);
+        return msgpack_pack_ext(pk, v->len, v->ext_type) || msgpack_pack_ext_body(pk, v->p, v->len);
     case V_TS: {
         msgpack_timestamp ts;
         ts.tv_sec = v->s;
@@ -76,8 +92,13 @@ static int enc(ECtx *e, const Value *v, msgpack_packer *pk)
         return 0;
     case V_REF: {
         if (v->u >= e->nobjs)
-            return efail(e, "ref %" PRIu64 " names an object not yet written (%" PRIu64 " objects so far)", v->u,
-                         e->nobjs);
+            return efail(e, "cannotSerialize", "ref %" PRIu64 " names an object not yet written (%" PRIu64 " objects so far)",
+                         v->u, e->nobjs);
+        /* portable-objects.md 8.1: an object met again while its data is written is a cycle, allowed
+         * only through a two-phase object */
+        if (e->busy[v->u] && !e->objs[v->u]->two_phase)
+            return efail(e, "cycleDetected", "cycle: ref %" PRIu64 " names object %" PRIu64 ", an ordinary object still being written",
+                         v->u, v->u);
         msgpack_sbuffer sb;
         msgpack_packer p2;
         msgpack_sbuffer_init(&sb);
@@ -88,8 +109,15 @@ static int enc(ECtx *e, const Value *v, msgpack_packer *pk)
     }
     case V_PORT: {
         if (v->u != e->nobjs)
-            return efail(e, "portable id %" PRIu64 " but wire order gives id %" PRIu64, v->u, e->nobjs);
-        e->nobjs++;
+            return efail(e, "cannotSerialize", "portable id %" PRIu64 " but wire order gives id %" PRIu64, v->u, e->nobjs);
+        if (e->nobjs == e->capobjs) {
+            e->capobjs = e->capobjs ? 2 * e->capobjs : 16;
+            e->objs = xrealloc(e->objs, e->capobjs * sizeof *e->objs);
+            e->busy = xrealloc(e->busy, e->capobjs);
+        }
+        uint64_t id = e->nobjs++;
+        e->objs[id] = v;
+        e->busy[id] = 1;
         msgpack_sbuffer sb;
         msgpack_packer p2;
         msgpack_sbuffer_init(&sb);
@@ -111,6 +139,7 @@ static int enc(ECtx *e, const Value *v, msgpack_packer *pk)
         }
         if (!rc)
             rc = enc(e, v->data, &p2);
+        e->busy[id] = 0;
         if (!rc)
             rc = enc_payload_ext(pk, &sb, v->two_phase ? PW_EXT_Q : PW_EXT_P);
         msgpack_sbuffer_destroy(&sb);
@@ -120,10 +149,12 @@ static int enc(ECtx *e, const Value *v, msgpack_packer *pk)
     return -1;
 }
 
-int pw_encode(const Value *body, const Value *global, msgpack_sbuffer *out, char *err, size_t errlen)
+int pw_encode(const Value *body, const Value *global, msgpack_sbuffer *out, const char **code, char *err,
+              size_t errlen)
 {
     ECtx e;
     memset(&e, 0, sizeof e);
+    e.code = "cannotSerialize";
     e.err = err;
     e.errlen = errlen;
     err[0] = 0;
@@ -141,7 +172,12 @@ int pw_encode(const Value *body, const Value *global, msgpack_sbuffer *out, char
         rc = enc(&e, body, &pk);
     }
     free(e.types);
-    if (rc && !err[0])
+    free(e.objs);
+    free(e.busy);
+    if (rc && !err[0]) {
+        e.code = "internalError";
         snprintf(err, errlen, "msgpack-c packer failed");
+    }
+    *code = e.code;
     return rc;
 }

@@ -6,8 +6,9 @@
 #include "value.h"
 
 /* Encode body (and global data, a V_MAP with str keys, may be NULL or empty)
- * into out. Returns 0, or -1 with a message in err (notation not encodable,
- * e.g. ids not in wire order). */
-int pw_encode(const Value *body, const Value *global, msgpack_sbuffer *out, char *err, size_t errlen);
+ * canonically into out. Returns 0, or -1 with the error code in *code
+ * (cannotSerialize, cycleDetected) and a message in err. */
+int pw_encode(const Value *body, const Value *global, msgpack_sbuffer *out, const char **code, char *err,
+              size_t errlen);
 
 #endif

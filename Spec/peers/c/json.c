@@ -85,7 +85,11 @@ static void put_utf8(Buf *b, unsigned cp)
 }
 
 /* ps->p at the opening quote */
-static int parse_string(P *ps, const char **out, size_t *outlen)
+/* A \u escape of a lone surrogate is JSON syntax but no Unicode text: when `lone` is not NULL the
+ * string is kept (the surrogate written as its 3-byte generalized UTF-8 form) and *lone is set, so
+ * the notation reader can reject it (format.md 12.2 rule 6); when it is NULL (object keys) it is an
+ * error. */
+static int parse_string(P *ps, const char **out, size_t *outlen, int *lone)
 {
     Buf b;
     buf_init(&b);
@@ -130,24 +134,26 @@ static int parse_string(P *ps, const char **out, size_t *outlen)
             unsigned cp;
             if (hex4(ps, &cp))
                 goto fail;
-            if (cp >= 0xdc00 && cp <= 0xdfff) {
-                perr(ps, "lone low surrogate escape");
-                goto fail;
-            }
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 unsigned lo;
-                if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u') {
-                    perr(ps, "lone high surrogate escape");
+                if (ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u') {
+                    const char *save = ps->p;
+                    ps->p += 2;
+                    if (hex4(ps, &lo))
+                        goto fail;
+                    if (lo >= 0xdc00 && lo <= 0xdfff) {
+                        put_utf8(&b, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
+                        break;
+                    }
+                    ps->p = save;
+                }
+            }
+            if (cp >= 0xd800 && cp <= 0xdfff) {
+                if (!lone) {
+                    perr(ps, "lone surrogate escape");
                     goto fail;
                 }
-                ps->p += 2;
-                if (hex4(ps, &lo))
-                    goto fail;
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    perr(ps, "high surrogate not followed by low surrogate");
-                    goto fail;
-                }
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                *lone = 1;
             }
             put_utf8(&b, cp);
             break;
@@ -253,7 +259,7 @@ static JNode *parse_value(P *ps, int depth)
                         perr(ps, "expected object key");
                         goto cfail;
                     }
-                    if (parse_string(ps, &k, &kl))
+                    if (parse_string(ps, &k, &kl, NULL))
                         goto cfail;
                     for (size_t i = 0; i < cnt; i++)
                         if (klen[i] == kl && memcmp(keys[i], k, kl) == 0) {
@@ -315,7 +321,7 @@ static JNode *parse_value(P *ps, int depth)
     }
     if (c == '"') {
         JNode *n = node(ps, J_STR);
-        if (parse_string(ps, &n->s, &n->slen))
+        if (parse_string(ps, &n->s, &n->slen, &n->lone_surrogate))
             return NULL;
         return n;
     }
@@ -372,6 +378,8 @@ int json_int(const JNode *n, long long *out)
     for (size_t i = 0; i < n->slen; i++)
         if (n->s[i] == '.' || n->s[i] == 'e' || n->s[i] == 'E')
             return 0;
+    if (n->slen == 2 && n->s[0] == '-' && n->s[1] == '0')
+        return 0; /* -0 is no integer of the notation (format.md 12.2 rule 2) */
     errno = 0;
     char *endp;
     long long v = strtoll(n->s, &endp, 10);

@@ -14,6 +14,7 @@ struct JNode {
     /* J_STR: decoded UTF-8 bytes (may contain NUL); J_NUM: the number's text */
     const char *s;
     size_t slen;
+    int lone_surrogate; /* J_STR: an escape named a lone surrogate (kept as 3 bytes ED xx xx) */
     /* J_ARR: items; J_OBJ: keys[i] (klen[i]) -> items[i], in document order */
     JNode **items;
     const char **keys;
@@ -22,7 +23,8 @@ struct JNode {
 };
 
 /* Returns NULL on error with a message (including line) in err. Duplicate
- * object keys, lone surrogate escapes and invalid UTF-8 are errors. */
+ * object keys, lone surrogate escapes in keys and invalid UTF-8 are errors; a
+ * string value with a lone surrogate escape is kept with lone_surrogate set. */
 JNode *json_parse(Arena *a, const char *text, size_t len, char *err, size_t errlen);
 
 /* Member lookup (NULL if absent or obj is not an object). */

@@ -1,19 +1,22 @@
-/* pwcheck.c - PortableWire conformance checker on top of msgpack-c.
+/* pwcheck.c - the C checker on msgpack-c, as a testee of the conformance runner.
  *
- * Usage: pwcheck [-v] [--vectors DIR] [--expected-failures FILE]
- * Runs every case of DIR/{core,invalid,portable}/ *.json (design.md section 4)
- * and prints one line per failing case and a summary line
- *   c: N passed, N failed, N expected failures
- * Exit status 0 only when there is no unexpected failure. */
+ * Usage: pwcheck --testee
+ * Serves the testee protocol of Spec/conformance.md section 5 on stdin/stdout: each request
+ * is a frame (4-byte big-endian length, then UTF-8 JSON) answered by one frame. The ops are
+ * hello, decode, encode and stream. The runner that reads the vectors, compares the answers
+ * and applies Spec/expected-failures/c.txt is `pwire conformance`:
+ *
+ *   pwire conformance --no-swift --testee "Spec/peers/c/pwcheck --testee"
+ *
+ * Exit status 0 at the end of input between frames, 1 when the input ends inside a frame,
+ * 2 for a usage error. A bad request is answered with badRequest; it never ends the testee. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <msgpack.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "decode.h"
 #include "encode.h"
@@ -21,528 +24,400 @@
 #include "util.h"
 #include "value.h"
 
-static const char *const SUBDIRS[] = {"core", "invalid", "portable"};
+#define PWCHECK_VERSION "0.2.0"
+#define SPEC_VERSION "1.1"
 
-static const char *const DECODE_ERRORS[] = {
-    "truncated", "invalidFormatByte", "invalidUTF8", "invalidTimestamp", "trailingBytes",
-    "limitExceeded", "danglingReference", "incompleteReference", "typeReferenceOutOfRange",
-    "malformedPortable", "unknownType",
-};
-static const char *const OTHER_ERRORS[] = {
-    "cannotSerialize", "globalDataUnavailable", "typeMismatch", "cycleDetected",
-};
+/* ---- JSON output ---- */
 
-/* ---- expected failures ---- */
+/* A JSON string of arbitrary bytes: escapes '"', '\' and control characters; bytes that are not
+ * well-formed UTF-8 (a message quoting raw input) become '?', so the frame stays UTF-8. */
+static void put_json_string(Buf *o, const char *s, size_t n)
+{
+    size_t bad;
+    int valid = utf8_valid((const uint8_t *)s, n, &bad);
+    buf_putc(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            buf_putc(o, '\\');
+            buf_putc(o, (char)ch);
+        } else if (ch < 0x20) {
+            buf_printf(o, "\\u%04x", ch);
+        } else if (ch >= 0x80 && !valid) {
+            buf_putc(o, '?');
+        } else {
+            buf_putc(o, (char)ch);
+        }
+    }
+    buf_putc(o, '"');
+}
+
+static void put_failure(Buf *o, const char *code, const char *message)
+{
+    buf_puts(o, "{\"ok\": false, \"error\": ");
+    put_json_string(o, code, strlen(code));
+    buf_puts(o, ", \"message\": ");
+    put_json_string(o, message, strlen(message));
+    buf_putc(o, '}');
+}
+
+/* The global data of a decoded message as [[key, value], ...] in wire order. */
+static void put_global_data(Buf *o, const Value *g)
+{
+    buf_putc(o, '[');
+    for (size_t i = 0; g && i < g->n; i++) {
+        if (i)
+            buf_puts(o, ", ");
+        buf_putc(o, '[');
+        notation_print(o, g->items[2 * i], 0);
+        buf_puts(o, ", ");
+        notation_print(o, g->items[2 * i + 1], 0);
+        buf_putc(o, ']');
+    }
+    buf_putc(o, ']');
+}
+
+/* ---- requests ---- */
 
 typedef struct {
-    char *id;
-    char *reason;
-    int seen, failed;
-} XFail;
+    char message[512];
+} BadRequest;
 
-static XFail *xf;
-static size_t nxf;
-
-static int load_xfail(const char *path)
+static int bad(BadRequest *b, const char *msg)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return 0;
-        fprintf(stderr, "pwcheck: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    size_t lineno = 0;
-    int rc = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        char *h = strchr(line, '#');
-        if (h)
-            *h = 0;
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        char *e = s + strlen(s);
-        while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-            *--e = 0;
-        if (!*s)
-            continue;
-        char *sp = s;
-        while (*sp && *sp != ' ' && *sp != '\t')
-            sp++;
-        char *reason = sp;
-        if (*sp) {
-            *sp = 0;
-            reason = sp + 1;
-            while (*reason == ' ' || *reason == '\t')
-                reason++;
-        }
-        for (size_t i = 0; i < nxf; i++)
-            if (strcmp(xf[i].id, s) == 0) {
-                fprintf(stderr, "pwcheck: %s:%zu: duplicate id %s\n", path, lineno, s);
-                rc = -1;
-            }
-        xf = xrealloc(xf, (nxf + 1) * sizeof *xf);
-        xf[nxf].id = strdup(s);
-        xf[nxf].reason = strdup(reason);
-        xf[nxf].seen = xf[nxf].failed = 0;
-        nxf++;
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    snprintf(b->message, sizeof b->message, "%s", msg);
+    return -1;
 }
 
-static XFail *find_xfail(const char *id, size_t len)
+static int names(Arena *a, const JNode *req, const char *member, const char ***out, size_t **lens, size_t *n,
+                 BadRequest *b)
 {
-    for (size_t i = 0; i < nxf; i++)
-        if (strlen(xf[i].id) == len && memcmp(xf[i].id, id, len) == 0)
-            return &xf[i];
-    return NULL;
-}
-
-/* ---- seen ids (uniqueness across the suite) ---- */
-
-static char **ids;
-static size_t nids, capids;
-
-static int id_seen(const char *id)
-{
-    for (size_t i = 0; i < nids; i++)
-        if (strcmp(ids[i], id) == 0)
-            return 1;
-    if (nids == capids) {
-        capids = capids ? capids * 2 : 256;
-        ids = xrealloc(ids, capids * sizeof *ids);
-    }
-    ids[nids++] = strdup(id);
-    return 0;
-}
-
-/* ---- counters ---- */
-
-static int verbose;
-static size_t n_pass, n_fail, n_xfail;
-
-static void report(const char *file, const char *id, int ok, const char *reason)
-{
-    XFail *x = id ? find_xfail(id, strlen(id)) : NULL;
-    if (x) {
-        x->seen = 1;
-        if (ok) {
-            n_fail++;
-            printf("FAIL %s (%s): listed in expected-failures/c.txt but passed; remove it from the list\n", id, file);
-        } else {
-            n_xfail++;
-            if (verbose)
-                printf("XFAIL %s (%s): %s\n", id, file, reason);
-        }
-        return;
-    }
-    if (ok) {
-        n_pass++;
-        if (verbose)
-            printf("PASS %s (%s)\n", id, file);
-    } else {
-        n_fail++;
-        printf("FAIL %s (%s): %s\n", id ? id : "-", file, reason);
-    }
-}
-
-/* ---- helpers ---- */
-
-static int in_list(const char *const *l, size_t n, const char *s, size_t sl)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(l[i]) == sl && memcmp(l[i], s, sl) == 0)
-            return 1;
-    return 0;
-}
-
-static void hex_of(Buf *o, const uint8_t *p, size_t n, size_t max)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n && i < max; i++) {
-        if (i)
-            buf_putc(o, ' ');
-        buf_putc(o, d[p[i] >> 4]);
-        buf_putc(o, d[p[i] & 15]);
-    }
-    if (n > max)
-        buf_printf(o, " ...(%zu bytes)", n);
-}
-
-static int hex_any(const JNode *j, Buf *out)
-{
-    if (!j || j->t != J_STR)
-        return -1;
-    size_t save = out->len;
-    if (hex_decode(j->s, j->slen, 1, out) == 0)
-        return 0;
-    out->len = save;
-    return hex_decode(j->s, j->slen, 0, out);
-}
-
-/* input bytes of a case; returns 0 or -1 with why */
-static int case_bytes(const JNode *c, Buf *bytes, Buf *why)
-{
-    const JNode *hx = json_get(c, "hex"), *hr = json_get(c, "hexRepeat");
-    if ((hx != NULL) == (hr != NULL)) {
-        buf_puts(why, "vector: case needs exactly one of \"hex\" and \"hexRepeat\"");
-        return -1;
-    }
-    if (hx) {
-        if (hx->t != J_STR || hex_decode(hx->s, hx->slen, 1, bytes)) {
-            buf_puts(why, "vector: \"hex\" is not lowercase byte pairs separated by single spaces");
-            return -1;
-        }
-        return 0;
-    }
-    const JNode *pre = json_get(hr, "prefix"), *rep = json_get(hr, "repeat"), *suf = json_get(hr, "suffix");
-    long long count;
-    Buf r;
-    buf_init(&r);
-    int rc = -1;
-    if (hr->t != J_OBJ || !json_int(json_get(hr, "count"), &count) || count < 0 || !rep ||
-        hex_any(rep, &r) || (pre && hex_any(pre, bytes))) {
-        buf_puts(why, "vector: malformed \"hexRepeat\"");
-        goto out;
-    }
-    for (long long i = 0; i < count; i++)
-        buf_append(bytes, r.data, r.len);
-    if (suf && hex_any(suf, bytes)) {
-        buf_puts(why, "vector: malformed \"hexRepeat\" suffix");
-        goto out;
-    }
-    rc = 0;
-out:
-    buf_free(&r);
-    return rc;
-}
-
-static int string_list(Arena *a, const JNode *j, const char ***names, size_t **lens, size_t *n)
-{
-    *names = NULL;
+    const JNode *j = json_get(req, member);
+    *out = NULL;
     *lens = NULL;
     *n = 0;
     if (!j)
         return 0;
     if (j->t != J_ARR)
-        return -1;
-    *names = arena_alloc(a, (j->n + 1) * sizeof(char *));
+        return bad(b, "registered and twoPhase are arrays of non-empty strings");
+    *out = arena_alloc(a, (j->n + 1) * sizeof(char *));
     *lens = arena_alloc(a, (j->n + 1) * sizeof(size_t));
     for (size_t i = 0; i < j->n; i++) {
-        if (j->items[i]->t != J_STR)
-            return -1;
-        (*names)[i] = j->items[i]->s;
-        (*lens)[i] = j->items[i]->slen;
+        const JNode *s = j->items[i];
+        if (s->t != J_STR || s->slen == 0 || s->lone_surrogate)
+            return bad(b, "registered and twoPhase are arrays of non-empty strings");
+        (*out)[i] = s->s;
+        (*lens)[i] = s->slen;
     }
     *n = j->n;
     return 0;
 }
 
-static const char *const CASE_KEYS[] = {"id", "description", "hex", "hexRepeat", "value", "canonical",
-                                        "error", "globalData", "passthrough"};
+static const struct {
+    const char *name;
+    size_t offset;
+} LIMITS[] = {
+    {"maxDepth", offsetof(PwLimits, maxDepth)},
+    {"maxMessageByteCount", offsetof(PwLimits, maxMessageByteCount)},
+    {"maxPayloadByteCount", offsetof(PwLimits, maxPayloadByteCount)},
+    {"maxElementCount", offsetof(PwLimits, maxElementCount)},
+    {"maxObjectCount", offsetof(PwLimits, maxObjectCount)},
+    {"maxReferenceCount", offsetof(PwLimits, maxReferenceCount)},
+    {"maxTypeNameCount", offsetof(PwLimits, maxTypeNameCount)},
+    {"maxGlobalDataCount", offsetof(PwLimits, maxGlobalDataCount)},
+    {"maxExpansion", (size_t)-1}, /* accepted; this checker's objects are identities and never charged */
+};
 
-static void run_case(Arena *a, const char *file, const JNode *c, const DecodeOptions *base_opt)
+/* registered, twoPhase, passthrough and limits of a decode or stream request */
+static int setup(Arena *a, const JNode *req, DecodeOptions *opt, BadRequest *b)
 {
-    Buf why, bytes;
-    buf_init(&why);
-    buf_init(&bytes);
-    char err[512];
-    const JNode *idj = json_get(c, "id");
-    const char *id = idj && idj->t == J_STR ? idj->s : NULL;
-    int ok = 0;
-    if (c->t != J_OBJ || !id) {
-        buf_puts(&why, "vector: case is not an object with a string \"id\"");
-        goto out;
+    memset(opt, 0, sizeof *opt);
+    pw_default_limits(&opt->limits);
+    if (names(a, req, "registered", &opt->registered, (size_t **)&opt->reglen, &opt->nreg, b) ||
+        names(a, req, "twoPhase", &opt->two_phase, (size_t **)&opt->twolen, &opt->ntwo, b))
+        return -1;
+    for (size_t i = 0; i < opt->ntwo; i++) {
+        size_t k = 0;
+        while (k < opt->nreg && !(opt->reglen[k] == opt->twolen[i] &&
+                                  memcmp(opt->registered[k], opt->two_phase[i], opt->twolen[i]) == 0))
+            k++;
+        if (k == opt->nreg)
+            return bad(b, "every twoPhase name must also be in registered (conformance.md 5.2)");
     }
-    if (id_seen(id)) {
-        buf_puts(&why, "vector: duplicate case id");
-        goto out;
-    }
-    for (size_t i = 0; i < c->n; i++)
-        if (!in_list(CASE_KEYS, sizeof CASE_KEYS / sizeof *CASE_KEYS, c->keys[i], c->klen[i]))
-            fprintf(stderr, "pwcheck: warning: %s (%s): unknown case key \"%s\"\n", id, file, c->keys[i]);
-    if (case_bytes(c, &bytes, &why))
-        goto out;
-    const JNode *valj = json_get(c, "value"), *errj = json_get(c, "error");
-    const JNode *pt = json_get(c, "passthrough"), *gdj = json_get(c, "globalData");
-    const JNode *canj = json_get(c, "canonical");
-    if ((valj != NULL) == (errj != NULL)) {
-        buf_puts(&why, "vector: case needs exactly one of \"value\" and \"error\"");
-        goto out;
-    }
-    if (pt && pt->t != J_TRUE && pt->t != J_FALSE) {
-        buf_puts(&why, "vector: \"passthrough\" must be a boolean");
-        goto out;
-    }
-    DecodeOptions opt = *base_opt;
-    opt.passthrough = pt && pt->t == J_TRUE;
-    DecodeResult res;
-    if (errj) {
-        if (errj->t != J_STR) {
-            buf_puts(&why, "vector: \"error\" must be a string");
-            goto out;
-        }
-        if (canj || gdj)
-            fprintf(stderr, "pwcheck: warning: %s (%s): invalid case has \"canonical\"/\"globalData\"\n", id, file);
-        if (!in_list(DECODE_ERRORS, sizeof DECODE_ERRORS / sizeof *DECODE_ERRORS, errj->s, errj->slen)) {
-            if (in_list(OTHER_ERRORS, sizeof OTHER_ERRORS / sizeof *OTHER_ERRORS, errj->s, errj->slen))
-                buf_printf(&why, "vector: error \"%s\" is not a decode error; a decode-only checker cannot check it",
-                           errj->s);
-            else
-                buf_printf(&why, "vector: unknown error code \"%s\"", errj->s);
-            goto out;
-        }
-        if (pw_decode(a, (const uint8_t *)bytes.data, bytes.len, &opt, &res) == 0) {
-            buf_printf(&why, "accepted, expected %s; decoded ", errj->s);
-            notation_print(&why, res.value, 200);
-            goto out;
-        }
-        if (strcmp(res.error, errj->s) != 0) {
-            buf_printf(&why, "rejected with %s (%s), expected %s", res.error, res.message, errj->s);
-            goto out;
-        }
-        ok = 1;
-        goto out;
-    }
-    /* valid case */
-    if (!canj || (canj->t != J_TRUE && canj->t != J_FALSE)) {
-        buf_puts(&why, "vector: valid case needs boolean \"canonical\"");
-        goto out;
-    }
-    Value *expected = notation_parse(a, valj, err, sizeof err);
-    if (!expected) {
-        buf_printf(&why, "vector: value: %s", err);
-        goto out;
-    }
-    Value *eglobal = NULL;
-    if (gdj && !(eglobal = notation_parse_global(a, gdj, err, sizeof err))) {
-        buf_printf(&why, "vector: globalData: %s", err);
-        goto out;
-    }
-    if (pw_decode(a, (const uint8_t *)bytes.data, bytes.len, &opt, &res) != 0) {
-        buf_printf(&why, "decode rejected with %s: %s", res.error, res.message);
-        goto out;
-    }
-    if (!value_equal(expected, res.value, &why))
-        goto out;
-    if (eglobal || res.global->n) {
-        Value empty;
-        memset(&empty, 0, sizeof empty);
-        empty.t = V_MAP;
-        if (!value_equal(eglobal ? eglobal : &empty, res.global, &why)) {
-            Buf tmp;
-            buf_init(&tmp);
-            buf_printf(&tmp, "globalData: %s", why.data);
-            buf_reset(&why);
-            buf_puts(&why, tmp.data);
-            buf_free(&tmp);
-            goto out;
-        }
-    }
-    if (canj->t == J_TRUE) {
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        if (pw_encode(expected, eglobal, &sb, err, sizeof err)) {
-            buf_printf(&why, "encode failed: %s", err);
-            msgpack_sbuffer_destroy(&sb);
-            goto out;
-        }
-        if (sb.size != bytes.len || memcmp(sb.data, bytes.data, bytes.len) != 0) {
+    const JNode *pt = json_get(req, "passthrough");
+    if (pt && pt->t != J_TRUE && pt->t != J_FALSE)
+        return bad(b, "passthrough is true or false");
+    opt->passthrough = pt && pt->t == J_TRUE;
+    const JNode *lj = json_get(req, "limits");
+    if (lj) {
+        if (lj->t != J_OBJ)
+            return bad(b, "limits is an object of limit names and integers >= 0");
+        for (size_t i = 0; i < lj->n; i++) {
             size_t k = 0;
-            while (k < sb.size && k < bytes.len && sb.data[k] == bytes.data[k])
+            while (k < sizeof LIMITS / sizeof *LIMITS &&
+                   !(strlen(LIMITS[k].name) == lj->klen[i] && memcmp(LIMITS[k].name, lj->keys[i], lj->klen[i]) == 0))
                 k++;
-            buf_printf(&why, "canonical encode differs at byte %zu: got ", k);
-            hex_of(&why, (const uint8_t *)sb.data, sb.size, 64);
-            buf_puts(&why, ", expected ");
-            hex_of(&why, (const uint8_t *)bytes.data, bytes.len, 64);
-            msgpack_sbuffer_destroy(&sb);
-            goto out;
+            long long v;
+            if (k == sizeof LIMITS / sizeof *LIMITS)
+                return bad(b, "unknown limit name (format.md 7 lists them)");
+            if (!json_int(lj->items[i], &v) || v < 0)
+                return bad(b, "a limit is an integer >= 0");
+            if (LIMITS[k].offset != (size_t)-1)
+                *(uint64_t *)((char *)&opt->limits + LIMITS[k].offset) = (uint64_t)v;
         }
-        msgpack_sbuffer_destroy(&sb);
     }
-    ok = 1;
-out:
-    report(file, id, ok, why.data);
-    buf_free(&why);
+    return 0;
+}
+
+static int compact_hex(const JNode *j, Buf *out)
+{
+    return j && j->t == J_STR && !j->lone_surrogate && hex_decode(j->s, j->slen, 0, out) == 0 ? 0 : -1;
+}
+
+static void op_decode(Arena *a, const JNode *req, Buf *o)
+{
+    BadRequest b;
+    DecodeOptions opt;
+    Buf bytes;
+    buf_init(&bytes);
+    if (compact_hex(json_get(req, "hex"), &bytes)) {
+        put_failure(o, "badRequest", "hex is lowercase hex digit pairs without separators");
+    } else if (setup(a, req, &opt, &b)) {
+        put_failure(o, "badRequest", b.message);
+    } else {
+        DecodeResult res;
+        if (pw_decode(a, (const uint8_t *)bytes.data, bytes.len, &opt, &res) != 0) {
+            put_failure(o, res.error, res.message);
+        } else {
+            buf_puts(o, "{\"ok\": true, \"value\": ");
+            notation_print(o, res.value, 0);
+            buf_puts(o, ", \"globalData\": ");
+            put_global_data(o, res.global);
+            buf_putc(o, '}');
+        }
+    }
     buf_free(&bytes);
 }
 
-static char *read_file(const char *path, size_t *len)
+static void op_encode(Arena *a, const JNode *req, Buf *o)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    Buf b;
-    buf_init(&b);
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        buf_append(&b, tmp, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data;
-}
-
-static void run_file(const char *path, const char *rel)
-{
-    size_t len;
-    char *text = read_file(path, &len);
-    if (!text) {
-        report(rel, NULL, 0, "cannot read file");
+    const JNode *vj = json_get(req, "value");
+    if (!vj) {
+        put_failure(o, "badRequest", "an encode request has a value");
         return;
     }
-    Arena *a = arena_new();
     char err[512];
-    JNode *root = json_parse(a, text, len, err, sizeof err);
-    const JNode *cases;
+    Value *global;
+    /* globalData is notation too: a malformed one is invalid notation (conformance.md 4) */
+    Value *body = notation_parse(a, vj, json_get(req, "globalData"), &global, err, sizeof err);
+    if (!body) {
+        put_failure(o, "cannotSerialize", err);
+        return;
+    }
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    const char *code;
+    if (pw_encode(body, global, &sb, &code, err, sizeof err)) {
+        put_failure(o, code, err);
+    } else {
+        static const char d[] = "0123456789abcdef";
+        buf_puts(o, "{\"ok\": true, \"hex\": \"");
+        for (size_t i = 0; i < sb.size; i++) {
+            buf_putc(o, d[(uint8_t)sb.data[i] >> 4]);
+            buf_putc(o, d[(uint8_t)sb.data[i] & 15]);
+        }
+        buf_puts(o, "\"}");
+    }
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Feeds the chunks to msgpack-c's streaming unpacker (msgpack_unpacker), which finds where each
+ * message ends however the stream is cut (format.md 6.7); each complete message is then decoded
+ * with pw_decode like one buffer, so every rule applies to it. Messages are numbered on their own:
+ * object ids and the type-name table start again in each. */
+static void op_stream(Arena *a, const JNode *req, Buf *o)
+{
+    BadRequest b;
     DecodeOptions opt;
-    memset(&opt, 0, sizeof opt);
-    if (!root) {
-        report(rel, NULL, 0, err);
+    const JNode *cj = json_get(req, "chunks");
+    if (!cj || cj->t != J_ARR) {
+        put_failure(o, "badRequest", "a stream request has chunks, an array of hex strings");
+        return;
+    }
+    if (setup(a, req, &opt, &b)) {
+        put_failure(o, "badRequest", b.message);
+        return;
+    }
+    Buf all, chunk, messages;
+    buf_init(&all);
+    buf_init(&chunk);
+    buf_init(&messages);
+    for (size_t i = 0; i < cj->n; i++)
+        if (compact_hex(cj->items[i], &chunk)) {
+            put_failure(o, "badRequest", "every chunk is lowercase hex digit pairs without separators");
+            goto out;
+        }
+    buf_reset(&chunk);
+    msgpack_unpacker up;
+    if (!msgpack_unpacker_init(&up, MSGPACK_UNPACKER_INIT_BUFFER_SIZE)) {
+        put_failure(o, "internalError", "msgpack_unpacker_init failed");
         goto out;
     }
-    cases = json_get(root, "cases");
-    if (root->t != J_OBJ || !cases || cases->t != J_ARR || !json_get(root, "suite")) {
-        report(rel, NULL, 0, "vector file: needs an object with \"suite\" and \"cases\" (array)");
-        goto out;
-    }
-    if (string_list(a, json_get(root, "registered"), &opt.registered, (size_t **)&opt.reglen, &opt.nreg) ||
-        string_list(a, json_get(root, "twoPhase"), &opt.two_phase, (size_t **)&opt.twolen, &opt.ntwo)) {
-        report(rel, NULL, 0, "vector file: \"registered\"/\"twoPhase\" must be arrays of strings");
-        goto out;
-    }
-    for (size_t i = 0; i < opt.ntwo; i++)
-        if (!in_list(opt.registered, opt.nreg, opt.two_phase[i], opt.twolen[i]))
-            fprintf(stderr, "pwcheck: warning: %s: twoPhase name \"%s\" is not in registered\n", rel,
-                    opt.two_phase[i]);
-    for (size_t i = 0; i < cases->n; i++)
-        run_case(a, rel, cases->items[i], &opt);
-out:
-    arena_free(a);
-    free(text);
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *r = xmalloc(la + lb + 2);
-    memcpy(r, a, la);
-    r[la] = '/';
-    memcpy(r + la + 1, b, lb + 1);
-    return r;
-}
-
-static int run_dir(const char *root, const char *sub)
-{
-    char *dir = join(root, sub);
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "pwcheck: note: no directory %s\n", dir);
-        free(dir);
-        return 0;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0 && e->d_name[0] != '.') {
-            names = xrealloc(names, (n + 1) * sizeof *names);
-            names[n++] = strdup(e->d_name);
+    size_t start = 0, count = 0; /* where the next message starts in `all`; messages so far */
+    const char *error = NULL;
+    char message[600] = "";
+    for (size_t i = 0; i < cj->n && !error; i++) {
+        buf_reset(&chunk);
+        compact_hex(cj->items[i], &chunk);
+        if (chunk.len == 0)
+            continue;
+        buf_append(&all, chunk.data, chunk.len);
+        if (!msgpack_unpacker_reserve_buffer(&up, chunk.len)) {
+            error = "internalError";
+            snprintf(message, sizeof message, "msgpack_unpacker_reserve_buffer failed");
+            break;
+        }
+        memcpy(msgpack_unpacker_buffer(&up), chunk.data, chunk.len);
+        msgpack_unpacker_buffer_consumed(&up, chunk.len);
+        for (;;) {
+            int r = msgpack_unpacker_execute(&up);
+            if (r == 0)
+                break; /* needs more bytes */
+            DecodeResult res;
+            if (r < 0) {
+                /* msgpack-c stopped (0xc1, or nesting beyond its stack): decode the rest as one
+                 * buffer to name the first defect the way the one-buffer rules do */
+                if (pw_decode(a, (const uint8_t *)all.data + start, all.len - start, &opt, &res) == 0 ||
+                    strcmp(res.error, "trailingBytes") == 0) {
+                    error = "checkerInternal";
+                    snprintf(message, sizeof message, "msgpack_unpacker_execute failed (%d) on a decodable message", r);
+                } else {
+                    error = res.error;
+                    snprintf(message, sizeof message, "message %zu: %s", count, res.message);
+                }
+                break;
+            }
+            /* parsed counts the bytes since the last reset: this message's length */
+            size_t length = msgpack_unpacker_parsed_size(&up);
+            msgpack_zone_free(msgpack_unpacker_release_zone(&up));
+            msgpack_unpacker_reset(&up);
+            if (pw_decode(a, (const uint8_t *)all.data + start, length, &opt, &res) != 0) {
+                error = res.error;
+                snprintf(message, sizeof message, "message %zu (at stream offset %zu): %s", count, start, res.message);
+                break;
+            }
+            if (count++)
+                buf_puts(&messages, ", ");
+            notation_print(&messages, res.value, 0);
+            start += length;
         }
     }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        char *path = join(dir, names[i]), *rel = join(sub, names[i]);
-        run_file(path, rel);
-        free(path);
-        free(rel);
-        free(names[i]);
+    if (!error && start < all.len) {
+        error = "truncated";
+        snprintf(message, sizeof message, "the stream ended inside message %zu, after %zu of its bytes", count,
+                 all.len - start);
     }
-    free(names);
-    free(dir);
-    return (int)n;
+    msgpack_unpacker_destroy(&up);
+    buf_printf(o, "{\"ok\": %s, \"messages\": [", error ? "false" : "true");
+    if (messages.len)
+        buf_append(o, messages.data, messages.len);
+    buf_putc(o, ']');
+    if (error) {
+        buf_puts(o, ", \"error\": ");
+        put_json_string(o, error, strlen(error));
+        buf_puts(o, ", \"message\": ");
+        put_json_string(o, message, strlen(message));
+    }
+    buf_putc(o, '}');
+out:
+    buf_free(&all);
+    buf_free(&chunk);
+    buf_free(&messages);
 }
 
-static void usage(void)
+static void answer(const char *text, size_t len, Buf *o)
 {
-    fprintf(stderr, "usage: pwcheck [-v] [--vectors DIR] [--expected-failures FILE]\n");
-    exit(2);
+    Arena *a = arena_new();
+    char err[512];
+    JNode *req = json_parse(a, text, len, err, sizeof err);
+    const JNode *op = req ? json_get(req, "op") : NULL;
+    if (!req) {
+        char m[600];
+        snprintf(m, sizeof m, "the frame is not JSON: %s", err);
+        put_failure(o, "badRequest", m);
+    } else if (req->t != J_OBJ) {
+        put_failure(o, "badRequest", "a request is a JSON object");
+    } else if (json_streq(op, "hello")) {
+        buf_puts(o, "{\"ok\": true, \"implementation\": \"c\", \"version\": \"" PWCHECK_VERSION
+                    "\", \"specVersion\": \"" SPEC_VERSION "\"}");
+    } else if (json_streq(op, "decode")) {
+        op_decode(a, req, o);
+    } else if (json_streq(op, "encode")) {
+        op_encode(a, req, o);
+    } else if (json_streq(op, "stream")) {
+        op_stream(a, req, o);
+    } else {
+        put_failure(o, "badRequest", "unknown op; the ops are hello, decode, encode and stream");
+    }
+    arena_free(a);
+}
+
+static int read_exactly(void *p, size_t n)
+{
+    return fread(p, 1, n, stdin) == n;
+}
+
+static int serve(void)
+{
+    Buf in, out;
+    buf_init(&in);
+    buf_init(&out);
+    int status = 0;
+    for (;;) {
+        uint8_t h[4];
+        size_t got = fread(h, 1, 4, stdin);
+        if (got == 0)
+            break; /* end of input between frames */
+        if (got != 4) {
+            fprintf(stderr, "pwcheck: the input ended inside a frame header\n");
+            status = 1;
+            break;
+        }
+        size_t n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+        buf_reset(&in);
+        for (size_t left = n; left;) {
+            char tmp[65536];
+            size_t k = left < sizeof tmp ? left : sizeof tmp;
+            if (!read_exactly(tmp, k)) {
+                fprintf(stderr, "pwcheck: the input ended inside a frame\n");
+                status = 1;
+                goto done;
+            }
+            buf_append(&in, tmp, k);
+            left -= k;
+        }
+        buf_reset(&out);
+        answer(in.data ? in.data : "", in.len, &out);
+        uint8_t oh[4] = {(uint8_t)(out.len >> 24), (uint8_t)(out.len >> 16), (uint8_t)(out.len >> 8),
+                         (uint8_t)out.len};
+        if (fwrite(oh, 1, 4, stdout) != 4 || fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
+            status = 1;
+            break;
+        }
+    }
+done:
+    buf_free(&in);
+    buf_free(&out);
+    return status;
 }
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    /* defaults: relative to the executable (Spec/peers/c/pwcheck) */
-    char *exedir = strdup(argv[0]);
-    char *slash = strrchr(exedir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        strcpy(exedir, ".");
-    char *def_vdir = join(exedir, "../../vectors");
-    char *def_xfile = join(exedir, "../../expected-failures/c.txt");
-    const char *vdir = def_vdir, *xfile = def_xfile;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-v") == 0)
-            verbose = 1;
-        else if (strcmp(argv[i], "--vectors") == 0 && i + 1 < argc)
-            vdir = argv[++i];
-        else if (strcmp(argv[i], "--expected-failures") == 0 && i + 1 < argc)
-            xfile = argv[++i];
-        else
-            usage();
-    }
-    struct stat st;
-    if (stat(vdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "pwcheck: vectors directory %s not found\n", vdir);
-        return 2;
-    }
-    if (load_xfail(xfile))
-        return 2;
-    int files = 0;
-    for (size_t i = 0; i < sizeof SUBDIRS / sizeof *SUBDIRS; i++)
-        files += run_dir(vdir, SUBDIRS[i]);
-    for (size_t i = 0; i < nxf; i++)
-        if (!xf[i].seen) {
-            n_fail++;
-            printf("FAIL %s (expected-failures/c.txt): listed but no such vector; remove it from the list\n",
-                   xf[i].id);
-        }
-    if (files == 0) {
-        n_fail++;
-        printf("FAIL - (%s): no vector files found\n", vdir);
-    }
-    printf("c: %zu passed, %zu failed, %zu expected failures\n", n_pass, n_fail, n_xfail);
-    fflush(stdout);
-    for (size_t i = 0; i < nids; i++)
-        free(ids[i]);
-    free(ids);
-    for (size_t i = 0; i < nxf; i++) {
-        free(xf[i].id);
-        free(xf[i].reason);
-    }
-    free(xf);
-    free(exedir);
-    free(def_vdir);
-    free(def_xfile);
-    return n_fail ? 1 : 0;
+    if (argc == 2 && strcmp(argv[1], "--testee") == 0)
+        return serve();
+    fprintf(stderr,
+            "usage: pwcheck --testee\n"
+            "Serves the testee protocol of Spec/conformance.md on stdin/stdout. Run the vectors with\n"
+            "  pwire conformance --no-swift --testee \"Spec/peers/c/pwcheck --testee\"\n");
+    return 2;
 }

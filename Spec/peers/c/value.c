@@ -12,6 +12,7 @@ typedef struct {
     char *err;
     size_t errlen;
     Buf path;
+    uint64_t nobjs; /* objects defined so far, in wire order (global data first) */
 } NP;
 
 static Value *nfail(NP *c, const JNode *j, const char *msg)
@@ -135,6 +136,8 @@ static Value *np_value(NP *c, const JNode *j)
         return nfail(c, j, "bare JSON number is not a notation value (use {\"int\": \"...\"})");
     case J_STR: {
         size_t bad;
+        if (j->lone_surrogate)
+            return nfail(c, j, "the string holds a lone surrogate escape; a str is Unicode scalar values (12.2 rule 6)");
         if (!utf8_valid((const uint8_t *)j->s, j->slen, &bad))
             return nfail(c, j, "string is not valid UTF-8");
         Value *v = newv(c, V_STR);
@@ -260,17 +263,20 @@ static Value *np_value(NP *c, const JNode *j)
         const JNode *ty = json_get(x, "type"), *d = json_get(x, "data"), *tp = json_get(x, "twoPhase");
         if (!json_int(json_get(x, "id"), &id) || id < 0)
             return nfail(c, j, "portable id must be a non-negative integer");
-        if (!ty || ty->t != J_STR)
-            return nfail(c, j, "portable type must be a string");
+        if ((uint64_t)id != c->nobjs)
+            return nfail(c, j, "object ids count 0, 1, 2, ... in wire order (global data first)");
+        if (!ty || ty->t != J_STR || ty->slen == 0 || ty->lone_surrogate)
+            return nfail(c, j, "portable type must be a non-empty string of Unicode text");
         if (!d)
             return nfail(c, j, "portable needs data");
-        if (tp && tp->t != J_TRUE && tp->t != J_FALSE)
-            return nfail(c, j, "twoPhase must be a boolean");
+        if (tp && tp->t != J_TRUE)
+            return nfail(c, j, "twoPhase is written only as true, or left out (12.2 rule 9)");
+        c->nobjs++;
         Value *v = newv(c, V_PORT);
         v->u = (uint64_t)id;
         v->p = (const uint8_t *)ty->s;
         v->len = ty->slen;
-        v->two_phase = tp && tp->t == J_TRUE;
+        v->two_phase = tp != NULL;
         if (!(v->data = np_child(c, d, ".portable.data")))
             return NULL;
         return v;
@@ -279,6 +285,8 @@ static Value *np_value(NP *c, const JNode *j)
         long long id;
         if (!json_int(x, &id) || id < 0)
             return nfail(c, j, "ref must be a non-negative integer");
+        if ((uint64_t)id >= c->nobjs)
+            return nfail(c, j, "ref names no object defined before it");
         Value *v = newv(c, V_REF);
         v->u = (uint64_t)id;
         return v;
@@ -287,46 +295,47 @@ static Value *np_value(NP *c, const JNode *j)
     return nfail(c, j, "unknown notation tag");
 }
 
-Value *notation_parse(Arena *a, const JNode *j, char *err, size_t errlen)
+Value *notation_parse(Arena *a, const JNode *value, const JNode *global, Value **global_out, char *err,
+                      size_t errlen)
 {
-    NP c = {a, err, errlen, {0}};
+    NP c = {a, err, errlen, {0}, 0};
     err[0] = 0;
     buf_init(&c.path);
-    buf_puts(&c.path, "$");
-    Value *v = np_value(&c, j);
-    buf_free(&c.path);
-    return v;
-}
-
-Value *notation_parse_global(Arena *a, const JNode *j, char *err, size_t errlen)
-{
-    NP c = {a, err, errlen, {0}};
-    err[0] = 0;
-    buf_init(&c.path);
-    buf_puts(&c.path, "$globalData");
-    Value *v = NULL;
-    if (j->t != J_ARR) {
-        nfail(&c, j, "globalData must be an array of [\"key\", value] pairs");
-        goto out;
-    }
-    v = newv(&c, V_MAP);
-    v->n = j->n;
-    v->items = arena_alloc(a, (2 * j->n + 1) * sizeof(Value *));
-    for (size_t i = 0; i < j->n; i++) {
-        const JNode *pr = j->items[i];
-        if (pr->t != J_ARR || pr->n != 2 || pr->items[0]->t != J_STR) {
-            v = nfail(&c, pr, "globalData entry must be [\"key\", value]");
+    Value *body = NULL, *g = newv(&c, V_MAP);
+    *global_out = g;
+    if (global) {
+        buf_puts(&c.path, "$globalData");
+        if (global->t != J_ARR) {
+            nfail(&c, global, "globalData must be an array of [\"key\", value] pairs");
             goto out;
         }
-        char seg[64];
-        snprintf(seg, sizeof seg, "[%zu][0]", i);
-        if (!(v->items[2 * i] = np_child(&c, pr->items[0], seg)) ||
-            !(v->items[2 * i + 1] = np_child(&c, pr->items[1], "")))
-            { v = NULL; goto out; }
+        g->n = global->n;
+        g->items = arena_alloc(a, (2 * global->n + 1) * sizeof(Value *));
+        for (size_t i = 0; i < global->n; i++) {
+            const JNode *pr = global->items[i];
+            if (pr->t != J_ARR || pr->n != 2 || pr->items[0]->t != J_STR) {
+                nfail(&c, pr, "globalData entry must be [\"key\", value]");
+                goto out;
+            }
+            const JNode *k = pr->items[0];
+            /* keys are unique, compared as bytes (never normalized) */
+            for (size_t e = 0; e < i; e++)
+                if (g->items[2 * e]->len == k->slen && memcmp(g->items[2 * e]->p, k->s, k->slen) == 0) {
+                    nfail(&c, pr, "a globalData key appears twice");
+                    goto out;
+                }
+            char seg[64];
+            snprintf(seg, sizeof seg, "[%zu]", i);
+            if (!(g->items[2 * i] = np_child(&c, k, seg)) || !(g->items[2 * i + 1] = np_child(&c, pr->items[1], seg)))
+                goto out;
+        }
+        c.path.len = 0;
     }
+    buf_puts(&c.path, "$");
+    body = np_value(&c, value);
 out:
     buf_free(&c.path);
-    return v;
+    return body;
 }
 
 /* ---- printing ---- */
@@ -430,80 +439,3 @@ void notation_print(Buf *out, const Value *v, size_t max)
     }
 }
 
-/* ---- equality ---- */
-
-typedef struct {
-    Buf path;
-    const Value *a, *b; /* the first differing pair */
-} EqCtx;
-
-static int eq(EqCtx *c, const Value *a, const Value *b)
-{
-    int ok = 1;
-    if (a->t != b->t) {
-        ok = 0;
-    } else {
-        switch (a->t) {
-        case V_NIL: break;
-        case V_BOOL: ok = a->b == b->b; break;
-        case V_INT: ok = a->neg == b->neg && (a->neg ? a->s == b->s : a->u == b->u); break;
-        case V_F32: ok = a->f32 == b->f32; break;
-        case V_F64: ok = a->u == b->u; break;
-        case V_STR:
-        case V_BIN: ok = a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0); break;
-        case V_EXT:
-            ok = a->ext_type == b->ext_type && a->len == b->len &&
-                 (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
-            break;
-        case V_TS: ok = a->s == b->s && a->f32 == b->f32; break;
-        case V_REF: ok = a->u == b->u; break;
-        case V_PORT:
-            if (a->u != b->u || a->two_phase != b->two_phase || a->len != b->len ||
-                memcmp(a->p, b->p, a->len) != 0) {
-                ok = 0;
-                break;
-            }
-            buf_puts(&c->path, ".portable.data");
-            return eq(c, a->data, b->data);
-        case V_ARR:
-        case V_MAP: {
-            if (a->n != b->n) {
-                ok = 0;
-                break;
-            }
-            size_t m = a->t == V_MAP ? 2 * a->n : a->n;
-            for (size_t i = 0; i < m; i++) {
-                size_t save = c->path.len;
-                if (a->t == V_ARR) buf_printf(&c->path, "[%zu]", i);
-                else buf_printf(&c->path, ".map[%zu][%zu]", i / 2, i % 2);
-                if (!eq(c, a->items[i], b->items[i]))
-                    return 0;
-                c->path.len = save;
-                c->path.data[save] = 0;
-            }
-            break;
-        }
-        }
-    }
-    if (!ok) {
-        c->a = a;
-        c->b = b;
-    }
-    return ok;
-}
-
-int value_equal(const Value *expected, const Value *got, Buf *why)
-{
-    EqCtx c;
-    buf_init(&c.path);
-    buf_puts(&c.path, "$");
-    int r = eq(&c, expected, got);
-    if (!r && why) {
-        buf_printf(why, "value differs at %s: expected ", c.path.data);
-        notation_print(why, c.a, 300);
-        buf_puts(why, ", got ");
-        notation_print(why, c.b, 300);
-    }
-    buf_free(&c.path);
-    return r;
-}

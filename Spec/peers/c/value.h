@@ -1,4 +1,4 @@
-/* value.h - the PortableWire value model (design.md section 2 notation). */
+/* value.h - the PortableWire value model and its JSON notation (Spec/format.md sections 3 and 12). */
 #ifndef PW_VALUE_H
 #define PW_VALUE_H
 
@@ -29,18 +29,14 @@ struct Value {
     Value *data;         /* V_PORT */
 };
 
-/* Notation (JSON) -> Value. Returns NULL with a message in err (the notation
- * itself is malformed - a vector bug). */
-Value *notation_parse(Arena *a, const JNode *j, char *err, size_t errlen);
-
-/* `globalData` notation: [["key", value], ...] -> V_MAP with str keys. */
-Value *notation_parse_global(Arena *a, const JNode *j, char *err, size_t errlen);
+/* The notation of an encode request (format.md 12.2, conformance.md 4): the global data
+ * ([["key", value], ...], may be NULL) first, then the body, with object ids counted
+ * through both in wire order. Returns the body, with the global data as a V_MAP in
+ * *global_out; NULL with a message in err when the notation breaks a rule. */
+Value *notation_parse(Arena *a, const JNode *value, const JNode *global, Value **global_out, char *err,
+                      size_t errlen);
 
 /* Value -> notation JSON text, cut after max bytes (0 = no limit). */
 void notation_print(Buf *out, const Value *v, size_t max);
-
-/* Structural equality, floats by bit pattern. Returns 1 when equal; else 0
- * and describes the first difference (path, expected, got) in why. */
-int value_equal(const Value *expected, const Value *got, Buf *why);
 
 #endif

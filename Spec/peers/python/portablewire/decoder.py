@@ -163,8 +163,8 @@ class _Decoder:
 
     def decode_message(self) -> object:
         """Decodes the one value (or global-data envelope) that must make up the whole input."""
-        if len(self.data) > self.limits.max_message_bytes:
-            raise self._limit("max_message_bytes", 0)
+        if len(self.data) > self.limits.max_message_byte_count:
+            raise self._limit("max_message_byte_count", 0)
         value = self._value()
         if self.pos != len(self.data):
             left = len(self.data) - self.pos
@@ -256,11 +256,11 @@ class _Decoder:
         return (_INT8, _INT16, _INT32, _INT64)[b - 0xD0].unpack_from(self.data, pos)[0]
 
     def _payload(self, n: int, what: str, start: int) -> bytes:
-        """Takes the n-byte payload of the str/bin/ext starting at `start`: present, within max_byte_length."""
+        """Takes the n-byte payload of the str/bin/ext starting at `start`: present, within max_payload_byte_count."""
         pos = self.pos
         self._need(pos, n, what)
-        if n > self.limits.max_byte_length:
-            raise self._limit("max_byte_length", start)
+        if n > self.limits.max_payload_byte_count:
+            raise self._limit("max_payload_byte_count", start)
         self.pos = pos + n
         return self.data[pos : pos + n]
 
@@ -354,8 +354,8 @@ class _Decoder:
         code = _INT8.unpack_from(self.data, self.pos)[0]
         self.pos += 1
         self._need(self.pos, length, "an ext payload")
-        if length > self.limits.max_byte_length:
-            raise self._limit("max_byte_length", start)
+        if length > self.limits.max_payload_byte_count:
+            raise self._limit("max_payload_byte_count", start)
         ext = self.ext
         if code == -1:
             return self._timestamp(length, start)
@@ -409,8 +409,8 @@ class _Decoder:
     def _portable(self, two_phase: bool, length: int, start: int) -> object:
         """Decodes a P or Q object: type-ref, then data, exactly filling the payload."""
         object_id = len(self.objects)
-        if object_id >= self.limits.max_objects:
-            raise self._limit("max_objects", start)
+        if object_id >= self.limits.max_object_count:
+            raise self._limit("max_object_count", start)
         self._enter(start)
         saved = self._bounded(length)
         if length == 0:
@@ -455,9 +455,11 @@ class _Decoder:
         b = self.data[pos]
         if _is_str(b):
             name = self._value()
+            if not name:
+                raise self._malformed(pos, "a type name is a non-empty str", "Spec/portable-objects.md 3.1")
             if name not in self.type_indices:
-                if len(self.type_names) >= self.limits.max_type_names:
-                    raise self._limit("max_type_names", pos)
+                if len(self.type_names) >= self.limits.max_type_name_count:
+                    raise self._limit("max_type_name_count", pos)
                 self.type_indices[name] = len(self.type_names)
                 self.type_names.append(name)
             return name
@@ -536,8 +538,8 @@ class _Decoder:
             raise self._malformed(self.pos, "a back-reference holds more than one value")
         self.end, self.in_payload = saved
         self.reference_count += 1
-        if self.reference_count > self.limits.max_references:
-            raise self._limit("max_references", start)
+        if self.reference_count > self.limits.max_reference_count:
+            raise self._limit("max_reference_count", start)
         if object_id >= len(self.objects):
             seen = _counted(len(self.objects), "object")
             raise self._error(
@@ -596,8 +598,8 @@ class _Decoder:
         else:
             raise self._malformed(pos, f"a global-data envelope starts with a map of global data, not {_kind(b)}")
         self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}", pos)
-        if n > self.limits.max_global_data_entries:
-            raise self._limit("max_global_data_entries", pos)
+        if n > self.limits.max_global_data_count:
+            raise self._limit("max_global_data_count", pos)
         self._enter(pos)
         # Objects inside global data have no global data of their own.
         self.global_data = UNAVAILABLE

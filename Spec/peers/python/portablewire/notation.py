@@ -87,6 +87,16 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
     return convert(value), table
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str, what: str) -> str:
+    """Rejects a str holding a lone surrogate (Spec/format.md 12.2 rule 6); ``json.loads`` lets them through."""
+    if _SURROGATE.search(value):
+        raise NotationError(f"{what} {value!r} holds a lone surrogate; a str is a sequence of Unicode scalar values")
+    return value
+
+
 def _tag(node: dict) -> tuple[str, object]:
     if len(node) != 1:
         raise NotationError(f"a notation object has exactly one key (its tag), not {sorted(node)}")
@@ -130,8 +140,10 @@ def from_notation(value: object, global_data: list | None = None) -> tuple[objec
     objects: list[GenericObject] = []
 
     def build(node: object) -> object:
-        if node is None or isinstance(node, (bool, str)):
+        if node is None or isinstance(node, bool):
             return node
+        if isinstance(node, str):
+            return _text(node, "the str")
         if isinstance(node, list):
             return [build(element) for element in node]
         if not isinstance(node, dict):
@@ -174,9 +186,11 @@ def from_notation(value: object, global_data: list | None = None) -> tuple[objec
         _small_int(body["id"], len(objects), len(objects), "a portable's id (the next id in wire order)")
         if not isinstance(body["type"], str) or not body["type"]:
             raise NotationError(f"a portable's type is a non-empty str, not {body['type']!r}")
-        two_phase = body.get("twoPhase", False)
-        if two_phase is not True and two_phase is not False:
-            raise NotationError(f"twoPhase is true or false, not {two_phase!r}")
+        _text(body["type"], "the type name")
+        # Spec/format.md 12.2 rule 9: twoPhase is written as true or not at all, never false.
+        if "twoPhase" in body and body["twoPhase"] is not True:
+            raise NotationError(f"twoPhase is written only as true (omit it otherwise), not {body['twoPhase']!r}")
+        two_phase = "twoPhase" in body
         # Published before its data is built, so references inside the data (cycles) resolve.
         obj = GenericObject(body["type"], None, two_phase)
         objects.append(obj)
@@ -190,6 +204,8 @@ def from_notation(value: object, global_data: list | None = None) -> tuple[objec
         raise NotationError(f"global data is a list of [str, value] pairs, not {global_data!r}")
     table: dict[str, object] = {}
     for key, entry in global_data:
+        _text(key, "the global data key")
+        # Keys compare as code points, never normalized: "caf\u00e9" and "cafe\u0301" are two keys.
         if key in table:
             raise NotationError(f"the global data key {key!r} appears twice")
         table[key] = build(entry)

@@ -13,6 +13,8 @@ class Limits:
     """Bounds every decoder enforces, with safe defaults for untrusted input.
 
     The defaults are normative (Spec/format.md, "Limits"); every implementation enforces the same.
+    Each field is the Spec's name of the limit in snake case (``maxTypeNameCount`` is
+    ``max_type_name_count``), as in vectors, the testee protocol and the Swift library.
     Exceeding one raises ``PortableError`` with code ``limitExceeded`` naming the field. A value
     equal to the limit is accepted; one more is rejected. Encoders enforce ``max_depth`` too, so
     they never write a message that a receiver with the same limits rejects for its nesting.
@@ -21,19 +23,19 @@ class Limits:
     #: Containers (array, map, portable object, global-data envelope) open at once.
     max_depth: int = 512
     #: Bytes in one message.
-    max_message_bytes: int = 64 << 20
+    max_message_byte_count: int = 64 << 20
     #: Bytes in one str, bin or ext payload.
-    max_byte_length: int = 64 << 20
+    max_payload_byte_count: int = 64 << 20
     #: Elements in one array or entries in one map.
     max_element_count: int = 1 << 24
     #: Portable objects (P and Q ext values) in one message.
-    max_objects: int = 1 << 20
+    max_object_count: int = 1 << 20
     #: Back-references (R ext values) in one message.
-    max_references: int = 1 << 20
+    max_reference_count: int = 1 << 20
     #: Entries in one message's type-name table.
-    max_type_names: int = 1 << 16
+    max_type_name_count: int = 1 << 16
     #: Entries in one message's global data.
-    max_global_data_entries: int = 1 << 16
+    max_global_data_count: int = 1 << 16
 
     def __post_init__(self) -> None:
         for field in fields(self):

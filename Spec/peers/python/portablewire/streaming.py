@@ -61,7 +61,7 @@ class Unpacker:
 
     Iterating yields message bodies until the buffered bytes hold no complete message; feed more
     and iterate again. :meth:`next_message` gives the global data too. A message larger than
-    ``limits.max_message_bytes`` raises ``limitExceeded`` as soon as its size is known, so the
+    ``limits.max_message_byte_count`` raises ``limitExceeded`` as soon as its size is known, so the
     buffer stays bounded. After a :class:`PortableError` the stream has lost its framing: every
     later call raises the same error. Error offsets count from the start of the failing message;
     faults found while the message is still incomplete (0xc1, nesting beyond ``max_depth``) have
@@ -124,6 +124,23 @@ class Unpacker:
         self._consume(end)
         return message
 
+    def close(self) -> None:
+        """Ends the stream (format.md 6.7): bytes of an unfinished message are ``truncated``.
+
+        A stream that ends between messages, or is empty, is not an error.
+        """
+        if self._error is not None:
+            raise self._error
+        left = len(self._buffer) - self._start
+        if left:
+            self._error = PortableError(
+                "truncated",
+                f"the stream ended inside a message, after {left} of its bytes",
+                offset=left,
+                hint="the sender stopped mid-message, or the connection was cut",
+            )
+            raise self._error
+
     def _consume(self, end: int) -> None:
         """Drops the decoded message; compacts the buffer once most of it is consumed bytes."""
         self._start = self._scan = end
@@ -138,7 +155,7 @@ class Unpacker:
         """Scans on from where the last call stopped; returns the message's end, or ``None``."""
         buffer, pos, remaining, pending = self._buffer, self._scan, self._remaining, self._pending
         available, start = len(buffer), self._start
-        max_bytes, max_depth = self._limits.max_message_bytes, self._limits.max_depth
+        max_bytes, max_depth = self._limits.max_message_byte_count, self._limits.max_depth
         while True:
             while remaining == 0 and pending:
                 remaining = pending.pop()
@@ -176,8 +193,8 @@ class Unpacker:
                 raise self._scan_error(
                     "limitExceeded",
                     pos,
-                    f"the message exceeds the limit max_message_bytes = {max_bytes}",
-                    "raise Limits.max_message_bytes if this stream is trusted",
+                    f"the message exceeds the limit max_message_byte_count = {max_bytes}",
+                    "raise Limits.max_message_byte_count if this stream is trusted",
                 )
             if end > available:
                 break
@@ -197,8 +214,8 @@ class Unpacker:
             raise self._scan_error(
                 "limitExceeded",
                 available,
-                f"the message exceeds the limit max_message_bytes = {max_bytes}",
-                "raise Limits.max_message_bytes if this stream is trusted",
+                f"the message exceeds the limit max_message_byte_count = {max_bytes}",
+                "raise Limits.max_message_byte_count if this stream is trusted",
             )
         self._scan, self._remaining = pos, remaining
         return None

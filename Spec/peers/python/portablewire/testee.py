@@ -23,9 +23,44 @@ from .decoder import unpackb_message
 from .encoder import packb
 from .errors import PortableError
 from .notation import NotationError, from_notation, to_notation
+from .options import Limits
 from .registry import Registry
+from .streaming import Unpacker
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})*\Z")
+
+#: The Spec version this testee implements (Spec/format.md section 2), reported by ``hello``.
+SPEC_VERSION = "1.1"
+
+#: The limits a request may set, by their Spec names (Spec/format.md section 7), and the Limits field of each
+#: (the same name in snake case).
+LIMIT_FIELDS = {
+    "maxDepth": "max_depth",
+    "maxMessageByteCount": "max_message_byte_count",
+    "maxPayloadByteCount": "max_payload_byte_count",
+    "maxElementCount": "max_element_count",
+    "maxObjectCount": "max_object_count",
+    "maxReferenceCount": "max_reference_count",
+    "maxTypeNameCount": "max_type_name_count",
+    "maxGlobalDataCount": "max_global_data_count",
+    # The Python peer's objects are all identities: references never copy, so nothing is charged (7.4).
+    "maxExpansion": None,
+}
+
+
+class _NegativeZero:
+    """What ``-0`` in a frame parses to: not an int, so the notation rejects it where an integer is required."""
+
+    def __repr__(self) -> str:
+        return "-0"
+
+
+def _parse_int(text: str) -> object:
+    return _NegativeZero() if text == "-0" else int(text)
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 class _BadRequest(Exception):
@@ -46,26 +81,67 @@ def _names(request: dict, name: str) -> list[str]:
     return names
 
 
-def _decode(request: dict) -> dict:
-    text = _field(request, "hex", str)
-    if not _HEX.match(text):
-        raise _BadRequest("hex is lowercase hex digit pairs without spaces")
-    two_phase = set(_names(request, "twoPhase"))
+def _hex(text: object, what: str) -> bytes:
+    if not isinstance(text, str) or not _HEX.match(text):
+        raise _BadRequest(f"{what} is lowercase hex digit pairs without spaces")
+    return bytes.fromhex(text)
+
+
+def _setup(request: dict) -> dict:
+    """The decoding options of a decode or stream request (Spec/conformance.md 5.2)."""
+    registered = _names(request, "registered")
+    two_phase = _names(request, "twoPhase")
+    stray = [name for name in two_phase if name not in registered]
+    if stray:
+        raise _BadRequest(f"twoPhase names {stray!r}, which are not in registered (conformance.md 5.2)")
     registry = Registry()
-    for name in _names(request, "registered"):
+    for name in registered:
         registry.register_generic(name, two_phase=name in two_phase)
-    message = unpackb_message(
-        bytes.fromhex(text), registry=registry, passthrough=_field(request, "passthrough", bool, False), exact_maps=True
-    )
+    limits = _field(request, "limits", dict, {})
+    fields = {}
+    for name, value in limits.items():
+        if name not in LIMIT_FIELDS:
+            raise _BadRequest(f"unknown limit {name!r}; the limits are {sorted(LIMIT_FIELDS)}")
+        if type(value) is not int or value < 0:
+            raise _BadRequest(f"limit {name} is an integer >= 0, not {value!r}")
+        if LIMIT_FIELDS[name]:
+            fields[LIMIT_FIELDS[name]] = value
+    return {
+        "registry": registry,
+        "passthrough": _field(request, "passthrough", bool, False),
+        "limits": Limits(**fields),
+        "exact_maps": True,
+    }
+
+
+def _decode(request: dict) -> dict:
+    data = _hex(request.get("hex"), "hex")
+    message = unpackb_message(data, **_setup(request))
     value, global_data = to_notation(message.value, message.global_data)
     return {"ok": True, "value": value, "globalData": global_data}
+
+
+def _stream(request: dict) -> dict:
+    chunks = [_hex(chunk, "every chunk") for chunk in _field(request, "chunks", list)]
+    unpacker = Unpacker(**_setup(request))
+    messages = []
+    try:
+        for chunk in chunks:
+            unpacker.feed(chunk)
+            while (message := unpacker.next_message()) is not None:
+                messages.append(to_notation(message.value, message.global_data)[0])
+        unpacker.close()
+    except PortableError as error:
+        return {"ok": False, "messages": messages, "error": error.code, "message": str(error)}
+    return {"ok": True, "messages": messages}
 
 
 def _encode(request: dict) -> dict:
     if "value" not in request:
         raise _BadRequest("an encode request has a 'value'")
     try:
-        value, global_data = from_notation(request["value"], _field(request, "globalData", list, []))
+        # globalData is notation too: a malformed one is invalid notation, so cannotSerialize (conformance.md 4).
+        value, global_data = from_notation(request["value"], request.get("globalData", []))
     except NotationError as error:
         # Spec/format.md, 12.2: an encode request with invalid notation fails with cannotSerialize.
         return {"ok": False, "error": "cannotSerialize", "message": f"invalid notation: {error}"}
@@ -79,12 +155,14 @@ def respond(request: object) -> dict:
             raise _BadRequest("a request is a JSON object")
         op = request.get("op")
         if op == "hello":
-            return {"ok": True, "implementation": "python", "version": __version__}
+            return {"ok": True, "implementation": "python", "version": __version__, "specVersion": SPEC_VERSION}
         if op == "decode":
             return _decode(request)
         if op == "encode":
             return _encode(request)
-        raise _BadRequest(f"unknown op {op!r}; expected hello, decode or encode")
+        if op == "stream":
+            return _stream(request)
+        raise _BadRequest(f"unknown op {op!r}; expected hello, decode, encode or stream")
     except PortableError as error:
         return {"ok": False, "error": error.code, "message": str(error)}
     except _BadRequest as error:
@@ -117,8 +195,8 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> int:
             print("portablewire.testee: input ended inside a frame", file=sys.stderr)
             return 1
         try:
-            request = json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            request = json.loads(payload.decode("utf-8"), parse_int=_parse_int, parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as error:
             response = {"ok": False, "error": "badRequest", "message": f"the frame is not UTF-8 JSON: {error}"}
         else:
             response = respond(request)

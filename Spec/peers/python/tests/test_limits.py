@@ -57,14 +57,14 @@ def test_encoder_enforces_max_depth():
     assert caught.value.code == "limitExceeded" and caught.value.path == "$.a[0][0][0][0]"
 
 
-def test_max_message_bytes():
+def test_max_message_byte_count():
     data = packb(["hello", 1])
-    accepts_at_and_rejects_over(data, "max_message_bytes", len(data))
+    accepts_at_and_rejects_over(data, "max_message_byte_count", len(data))
 
 
 @pytest.mark.parametrize(("value", "length"), [("héllo", 6), (b"\x00" * 5, 5), (Ext(5, b"12345"), 5)])
-def test_max_byte_length(value, length):
-    accepts_at_and_rejects_over(packb([value]), "max_byte_length", length)
+def test_max_payload_byte_count(value, length):
+    accepts_at_and_rejects_over(packb([value]), "max_payload_byte_count", length)
 
 
 @pytest.mark.parametrize("value", [[0, 1, 2], {"a": 1, "b": 2, "c": 3}])
@@ -72,30 +72,30 @@ def test_max_element_count(value):
     accepts_at_and_rejects_over(packb(value), "max_element_count", 3)
 
 
-def test_max_objects():
-    accepts_at_and_rejects_over(packb([a(), a(), a()]), "max_objects", 3)
+def test_max_object_count():
+    accepts_at_and_rejects_over(packb([a(), a(), a()]), "max_object_count", 3)
 
 
-def test_max_references():
+def test_max_reference_count():
     shared = a()
-    accepts_at_and_rejects_over(packb([shared, shared, shared]), "max_references", 2)
+    accepts_at_and_rejects_over(packb([shared, shared, shared]), "max_reference_count", 2)
 
 
-def test_max_type_names():
+def test_max_type_name_count():
     data = packb([a(), OpaqueObject("t.B"), OpaqueObject("t.C"), a()])
-    accepts_at_and_rejects_over(data, "max_type_names", 3)
+    accepts_at_and_rejects_over(data, "max_type_name_count", 3)
 
 
-def test_max_global_data_entries():
-    accepts_at_and_rejects_over(packb(None, global_data={"a": 1, "b": 2}), "max_global_data_entries", 2)
+def test_max_global_data_count():
+    accepts_at_and_rejects_over(packb(None, global_data={"a": 1, "b": 2}), "max_global_data_count", 2)
 
 
 def test_streaming_rejects_an_oversized_message_as_soon_as_its_size_is_known():
-    unpacker = Unpacker(limits=Limits(max_message_bytes=64))
+    unpacker = Unpacker(limits=Limits(max_message_byte_count=64))
     unpacker.feed(bytes.fromhex("db 00 00 01 00"))  # str32 declaring 256 bytes
     with pytest.raises(PortableError) as caught:
         next(unpacker)
-    assert caught.value.code == "limitExceeded" and "max_message_bytes" in str(caught.value)
+    assert caught.value.code == "limitExceeded" and "max_message_byte_count" in str(caught.value)
 
 
 def test_streaming_bounds_depth_while_scanning():

@@ -43,7 +43,11 @@ class Vector:
 
 
 def case_bytes(case: dict) -> bytes:
-    """The input of a case: ``hex``, or ``hexRepeat`` expanded."""
+    """The input of a case: ``hex``, ``hexRepeat`` expanded, or a stream's chunks joined (encode cases: none)."""
+    if "chunks" in case:
+        return b"".join(bytes.fromhex(chunk) for chunk in case["chunks"])
+    if "encode" in case:
+        return b""
     if "hex" in case:
         return bytes.fromhex(case["hex"])
     repeat = case["hexRepeat"]
@@ -51,16 +55,41 @@ def case_bytes(case: dict) -> bytes:
     return prefix + bytes.fromhex(repeat["repeat"]) * repeat["count"] + suffix
 
 
-def load_all() -> list[Vector]:
-    """Every case of every ``Spec/vectors/**/*.json`` file, in path order."""
+class _NegativeZero:
+    def __repr__(self) -> str:
+        return "-0"
+
+
+#: What the JSON number ``-0`` loads as: not an int, so the notation rejects it where an integer is required.
+NEGATIVE_ZERO = _NegativeZero()
+
+
+def kind(case: dict) -> str:
+    """``decode`` (bytes, with the default limits), ``limits`` (bytes with a ``limits`` object),
+    ``encode`` (an encode request that must fail) or ``stream`` (chunks), Spec/conformance.md 2."""
+    if "encode" in case:
+        return "encode"
+    if "chunks" in case:
+        return "stream"
+    return "limits" if "limits" in case else "decode"
+
+
+def load_all(kinds: tuple[str, ...] = ("decode",)) -> list[Vector]:
+    """Every case of the given kinds in every ``Spec/vectors/**/*.json`` file, in path order.
+
+    The default, decode cases with the default limits, is what a decoder with default options checks.
+    """
     if not VECTORS.is_dir():
         raise FileNotFoundError(f"the vector folder {VECTORS} is missing")
     vectors = []
     for path in sorted(VECTORS.rglob("*.json")):
-        document = json.loads(path.read_text(encoding="utf-8"))
+        # -0 stays distinct from 0: encode cases use it as an integer the notation refuses (format.md 12.2).
+        document = json.loads(path.read_text(encoding="utf-8"), parse_int=lambda t: NEGATIVE_ZERO if t == "-0" else int(t))
         if "cases" not in document:  # e.g. a schema file
             continue
         for case in document["cases"]:
+            if kind(case) not in kinds:
+                continue
             vectors.append(
                 Vector(
                     suite=document["suite"],
