@@ -23,6 +23,7 @@ from .objects import UNAVAILABLE, GenericObject, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits
 from .registry import Registry, TypeEntry, default_registry
 from .values import Ext, Float32, Map
+from .wellknown import DECODERS, Mismatch, Unrepresentable, hashable
 
 __all__ = ["Message", "unpackb", "unpackb_message"]
 
@@ -324,6 +325,13 @@ class _Decoder:
             try:
                 result[key] = value
             except TypeError:
+                key = hashable(key)  # a set key comes back as a frozenset
+                try:
+                    result[key] = value
+                except TypeError:
+                    pass
+                else:
+                    continue
                 raise self._key_mismatch(key_offset, f"a map key of type {type(key).__name__} is unhashable") from None
             if len(result) != index + 1:
                 raise self._key_mismatch(key_offset, f"the map key {key!r} repeats a key Python considers equal")
@@ -423,7 +431,9 @@ class _Decoder:
                 start, f"the portable object of type {name!r} has no data", "it holds a type reference, then data"
             )
         entry = self.registry.entry_for_name(name)
-        if entry is None:
+        if entry is None and name in DECODERS:
+            obj = self._well_known(name, two_phase, object_id, start)
+        elif entry is None:
             if not self.passthrough:
                 raise self._error(
                     "unknownType",
@@ -476,6 +486,21 @@ class _Decoder:
             return self.type_names[index]
         raise self._malformed(pos, f"a type-ref is a str (name) or a uint (index), not {_kind(b)}")
 
+    def _well_known(self, name: str, two_phase: bool, object_id: int, start: int) -> object:
+        """Decodes a well-known value; one this peer cannot hold exactly stays a generic object."""
+        data = self._value()
+        try:
+            return DECODERS[name](data)
+        except Mismatch as error:
+            raise self._error(
+                "typeMismatch",
+                start,
+                str(error),
+                "see Spec/well-known-types.md for the data of each well-known type",
+            ) from None
+        except Unrepresentable:
+            return GenericObject(name, data, two_phase)
+
     def _generic(self, cls: type, name: str, two_phase: bool, referable: bool, object_id: int) -> OpaqueObject:
         """Decodes an opaque or generic object; a referable one is published before its data."""
         obj = cls(name, None, two_phase)
@@ -505,6 +530,16 @@ class _Decoder:
             if error._segments is None:  # a hook may give the path inside the data (portablewire.pydantic)
                 error._segments = []
             raise
+        except Exception as error:
+            if not entry.user_hooks:
+                raise
+            wrapped = self._error(
+                "typeMismatch",
+                start,
+                f"the deserializer of {entry.name!r} ({cls.__qualname__}) raised {type(error).__name__}: {error}",
+                "fix the deserializer or the data (the original exception is the __cause__)",
+            )
+            raise wrapped from error
 
     def _fill(self, entry: TypeEntry, obj: object, data: object, start: int) -> None:
         if entry.deserialize is not None:

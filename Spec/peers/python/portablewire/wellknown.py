@@ -7,7 +7,7 @@ the Spec, so every language reads the same bytes as its own native type:
     >>> import datetime
     >>> from portablewire import packb, unpackb
     >>> packb(datetime.date(2024, 5, 1)).hex(" ")
-    'c7 0c 50 a7 70 77 2e 64 61 74 65 93 cd 07 e8 05 01'
+    'c7 0e 50 a7 70 77 2e 64 61 74 65 93 cd 07 e8 05 01'
     >>> unpackb(packb(datetime.date(2024, 5, 1)))
     datetime.date(2024, 5, 1)
 
@@ -296,3 +296,77 @@ DECODERS: dict[str, Callable[[object], object]] = {
     SET: decode_set,
     TUPLE: decode_tuple,
 }
+
+
+# MARK: Encoder dispatch
+
+
+class _SetData:
+    """Marks a set's elements: the encoder orders them (canonically when they hold no objects)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+
+class _Invalid:
+    """A value of a well-known Python type that has no well-known form (the encoder says why)."""
+
+    __slots__ = ("reason", "hint")
+
+    def __init__(self, reason: str, hint: str) -> None:
+        self.reason = reason
+        self.hint = hint
+
+
+def _datetime(value: Any) -> tuple[str, object]:
+    try:
+        return datetime_data(value)
+    except ValueError as error:
+        return DATE, _Invalid(str(error), "round the offset to whole seconds")
+
+
+def _time(value: Any) -> tuple[str, object]:
+    try:
+        return TIME, time_data(value)
+    except ValueError as error:
+        return TIME, _Invalid(str(error), "send a datetime, or the time without tzinfo")
+
+
+def _decimal(value: Any) -> tuple[str, object]:
+    try:
+        return DECIMAL, decimal_data(value)
+    except ValueError as error:
+        return DECIMAL, _Invalid(str(error), "send a finite Decimal, NaN or Infinity")
+
+
+_BY_TYPE: dict[type, Callable[[Any], tuple[str, object]]] = {
+    _dt.datetime: _datetime,
+    _dt.date: lambda value: (DATE, date_data(value)),
+    _dt.time: _time,
+    _dt.timedelta: lambda value: (DURATION, duration_data(value)),
+    Decimal: _decimal,
+    _uuid.UUID: lambda value: (UUID, value.bytes),
+    set: lambda value: (SET, _SetData(list(value))),
+    frozenset: lambda value: (SET, _SetData(list(value))),
+    tuple: lambda value: (TUPLE, value),
+}
+
+
+def well_known(value: object) -> tuple[str, object] | None:
+    """The well-known name and data for ``value``, or ``None`` when it is not of a well-known type.
+
+    Subclasses count (a ``NamedTuple`` that is not registered travels as a tuple). The data is
+    a :class:`_SetData` for sets and an :class:`_Invalid` when the value has no well-known form.
+    """
+    t = type(value)
+    convert = _BY_TYPE.get(t)
+    if convert is None:
+        for base in _BY_TYPE:  # datetime before date: dict order
+            if isinstance(value, base):
+                convert = _BY_TYPE[base]
+                break
+        else:
+            return None
+    return convert(value)
