@@ -16,6 +16,7 @@ from enum import Enum
 
 from msgpack import ExtType, Packer, Timestamp
 
+from ._fastencode import Fallback, fast_packb
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError, render_path
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
@@ -329,8 +330,11 @@ class _Encoder:
         """The value to send for an instance: its ``__dict__`` or its serializer's result."""
         if entry.serialize is None:
             return obj.__dict__  # registration made sure there is one
-        # Objects inside global data are serialized afresh: there they have no global data.
-        if self.replaying and self.global_data is not UNAVAILABLE:
+        # Serializers run once per object per message: a result recorded by an earlier pass (or by
+        # the fast path, before it handed over) is reused. Objects inside global data are
+        # serialized afresh: there they have no global data.
+        available = self.global_data is not UNAVAILABLE
+        if available:
             recorded = self.results.get(id(obj))
             if recorded is not None:
                 return recorded[1]
@@ -350,7 +354,7 @@ class _Encoder:
                 path=where,
                 hint="fix the serializer (the original exception is the __cause__)",
             ) from error
-        if not self.replaying:
+        if available:
             self.results[id(obj)] = (obj, data)
         return data
 
@@ -405,12 +409,32 @@ def packb(
         ``globalDataUnavailable`` when an object inside global data uses global data,
         ``limitExceeded`` for nesting beyond ``limits.max_depth``.
     """
-    limits = Limits() if limits is None else limits
-    ensure_recursion_limit(limits.max_depth)
+    limits = _DEFAULT_LIMITS if limits is None else limits
     registry = default_registry if registry is None else registry
-    ext_types = ExtTypes() if ext_types is None else ext_types
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
     table = GlobalData(global_data)
     results: dict[int, tuple[object, object]] = {}
+    try:
+        return fast_packb(obj, registry, limits, ext_types, table, results)
+    except Fallback:
+        pass
+    return _exact_packb(obj, registry, limits, ext_types, table, results)
+
+
+_DEFAULT_LIMITS = Limits()
+_DEFAULT_EXT_TYPES = ExtTypes()
+
+
+def _exact_packb(
+    obj: object,
+    registry: Registry,
+    limits: Limits,
+    ext_types: ExtTypes,
+    table: GlobalData,
+    results: dict[int, tuple[object, object]],
+) -> bytes:
+    """The exact encoder: a Python walk that checks every rule and names the path of every error."""
+    ensure_recursion_limit(limits.max_depth)
     first = _Encoder(registry, limits, ext_types, table, results, replaying=False)
     first.write(obj)
     if not len(table):
