@@ -37,7 +37,10 @@ from .wellknown import SET, TUPLE, _Invalid, _SetData, well_known
 __all__ = ["Fallback", "fast_packb"]
 
 _new_ext = tuple.__new__
-_MSGPACK_DEPTH = 512  # levels one msgpack Packer.pack call accepts
+# One msgpack Packer.pack call refuses a value inside more than 1024 containers, so it accepts
+# at most 1025 levels; packing a value inside `1025 - n` one-element lists therefore proves that
+# it nests at most n levels (one less when its innermost container is not empty: conservative).
+_MSGPACK_DEPTH = 1025
 
 
 class Fallback(Exception):
@@ -49,6 +52,23 @@ def _packer(default: object) -> Packer:
 
 
 _PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
+
+
+class _Wrapper:
+    """A reusable chain of one-element lists: ``wrap(value, k)`` puts ``value`` inside ``k`` of them."""
+
+    def __init__(self) -> None:
+        lists: list[list[object]] = [[None]]
+        for _ in range(_MSGPACK_DEPTH):
+            lists.append([lists[-1]])
+        self.lists = lists  # lists[k] holds the slot k levels down
+
+    def wrap(self, value: object, k: int) -> list[object]:
+        self.lists[0][0] = value
+        return self.lists[k - 1]
+
+    def clear(self) -> None:
+        self.lists[0][0] = None
 
 
 def _plain_height(value: object) -> int:
@@ -89,6 +109,12 @@ class _FastEncoder:
         self.code_global = ext_types.global_data
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
         self.packers: list[Packer] = [_packer(self._default)]
+        self.heights = [0]
+        self.verifier = _packer(self._put_back)
+        self.wrapper = _Wrapper()
+        self.guess = [0, 0]  # the wrap of the last message's body and table
+        self.top: list[tuple[object, object]] = []
+        self.put_back_index = 0
         self.busy = False
         self._names: dict[str, bytes] = {}
 
@@ -105,16 +131,13 @@ class _FastEncoder:
         self.kept: list[object] = []
         self.active: set[int] = set()
         self.level = 0
-        self.heights = [0]
         self.table = table
         self.global_data = table
         self.results = results
         try:
-            body = self.packers[0].pack(obj)
-            body_height = self.heights[0]
+            body = self._pack_top(obj)
             if len(table):
-                return self._envelope(body, obj, body_height)
-            self._check_depth(obj, body, body_height, 0)
+                return self._envelope(body, obj)
             return body
         except Fallback:
             raise
@@ -123,42 +146,80 @@ class _FastEncoder:
         finally:
             self.kept = []
             self.object_ids = {}
+            self.top = []
+            self.wrapper.clear()
             self.table = self.global_data = None  # type: ignore[assignment]
             self.results = None  # type: ignore[assignment]
 
-    def _check_depth(self, value: object, packed: bytes, child_height: int, base: int) -> None:
-        """Makes sure ``value`` (packed as ``packed``) nests at most max_depth levels under ``base`` levels."""
-        max_depth = self.limits.max_depth - base
-        if len(packed) <= max_depth:
-            return  # each level takes at least one byte
-        if child_height == 0:
-            if max_depth >= _MSGPACK_DEPTH:
-                return  # the packer itself refused anything deeper than 512
-            if _plain_height(value) <= max_depth:
-                return
-            raise Fallback
-        if _plain_height(value) + child_height > max_depth:
-            raise Fallback
+    def _pack_top(self, value: object, base: int = 0) -> bytes:
+        """Packs a top-level value (the body, or the global-data table) and proves its depth.
 
-    def _envelope(self, body: bytes, obj: object, body_height: int) -> bytes:
+        Small output cannot be too deep (each level takes a byte). Larger output is packed inside
+        ``1025 - max_depth + base + h`` wrapper lists, h bounding the height of the exts in it, so
+        msgpack's own limit refuses anything too deep; the wrap is guessed from the last message
+        and, when the guess was too low, the value is packed again with its exts put back as they were.
+        """
+        max_depth = self.limits.max_depth - base
+        if max_depth >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.heights[0] = 0
+        self.top = []
+        guess = self.guess[base]
+        if guess:
+            packed = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            if packed[:guess] != b"\x91" * guess:
+                raise Fallback
+            packed = packed[guess:]
+        else:
+            packed = self.packers[0].pack(value)
+        if len(packed) <= max_depth:
+            self.guess[base] = 0
+            return packed
+        needed = _MSGPACK_DEPTH - max_depth + self.heights[0]
+        if needed >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.guess[base] = needed
+        if guess >= needed:
+            return packed
+        self.put_back_index = 0
+        again = self.verifier.pack(self.wrapper.wrap(value, needed))
+        if self.put_back_index != len(self.top) or again[needed:] != packed:
+            raise Fallback
+        return packed
+
+    def _put_back(self, value: object) -> object:
+        """The verifier's default: the exts of the top level, in order, as the first pack made them."""
+        index = self.put_back_index
+        if index >= len(self.top) or self.top[index][0] is not value:
+            raise Fallback
+        self.put_back_index = index + 1
+        return self.top[index][1]
+
+    def _envelope(self, body: bytes, obj: object) -> bytes:
         """Global data without encoding the body twice, when the table holds no objects."""
-        self._check_depth(obj, body, body_height, 1)
+        if len(body) > self.limits.max_depth - 1:
+            # The body was proven for max_depth levels; inside G it has one less.
+            body = self._pack_top_again(obj, body)
         entries = dict(self.table.items())
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
-        self.heights[0] = 0
-        packed = self.packers[0].pack(entries)
+        packed = self._pack_top(entries, 1)
         if self.next_id != ids or len(self.type_indices) != names or self.references != references:
             raise Fallback  # objects in the global data come first in wire order: ids change
         if not all(type(key) is str for key in entries):
             raise Fallback
-        self._check_depth(entries, packed, self.heights[0], 1)
         payload = packed + body
         return _ext_header(len(payload), self.code_global) + payload
 
     # MARK: The packer's default
 
     def _default(self, value: object) -> object:
+        ext = self._convert(value)
+        if self.level == 0:
+            self.top.append((value, ext))
+        return ext
+
+    def _convert(self, value: object) -> object:
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from msgpack import Timestamp
 
+from ._fastdecode import Fallback, fast_unpackb
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError
 from .objects import UNAVAILABLE, GenericObject, GlobalData, OpaqueObject
@@ -649,6 +650,10 @@ class _Decoder:
         return table
 
 
+_DEFAULT_LIMITS = Limits()
+_DEFAULT_EXT_TYPES = ExtTypes()
+
+
 def unpackb_message(
     data: bytes | bytearray | memoryview,
     *,
@@ -662,16 +667,18 @@ def unpackb_message(
 
     See :func:`unpackb` for the arguments.
     """
-    limits = Limits() if limits is None else limits
+    limits = _DEFAULT_LIMITS if limits is None else limits
+    registry = default_registry if registry is None else registry
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+    if type(data) is not bytes:
+        data = bytes(data)
+    if not passthrough and not exact_maps:
+        try:
+            return Message(*fast_unpackb(data, registry, limits, ext_types))
+        except Fallback:
+            pass
     ensure_recursion_limit(limits.max_depth)
-    decoder = _Decoder(
-        bytes(data),
-        default_registry if registry is None else registry,
-        passthrough,
-        limits,
-        exact_maps,
-        ExtTypes() if ext_types is None else ext_types,
-    )
+    decoder = _Decoder(data, registry, passthrough, limits, exact_maps, ext_types)
     value = decoder.decode_message()
     return Message(value, decoder.global_data_table)
 
