@@ -44,6 +44,9 @@ class _Incomplete:
 
 
 _INCOMPLETE = _Incomplete()
+_NO_GLOBAL_DATA = GlobalData(writable=False)
+_NO_TYPES: frozenset[type] = frozenset()
+_STR_ONLY = frozenset({str})
 _STR_FIXED = range(0xA0, 0xC0)
 
 
@@ -52,8 +55,13 @@ class _FastDecoder:
 
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
         self.registry = registry
+        self.ext_types = ext_types
         self.by_name = registry._by_name
         self.limits = limits
+        self.max_message_bytes = limits.max_message_bytes
+        self.max_objects = limits.max_objects
+        self.last_key_types: set[type] | frozenset[type] = _NO_TYPES
+        self.max_depth = limits.max_depth
         self.code_object = ext_types.object
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
@@ -79,58 +87,111 @@ class _FastDecoder:
 
     def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
         """Decodes one message into (body, global data), or raises :class:`Fallback`."""
+        length = len(data)
+        if not length or length > self.max_message_bytes:
+            raise Fallback
         self.objects: list[object] = []
         self.type_names: list[str] = []
         self.known_names: set[str] = set()
         self.references = 0
-        self.global_data = GlobalData(writable=False)
-        self.records = []
+        self.global_data = _NO_GLOBAL_DATA
         try:
-            if len(data) > self.limits.max_message_bytes:
-                raise Fallback
-            envelope = self._envelope_payload(data)
-            if envelope is not None:
-                return self._envelope(envelope)
-            value, _, _ = self._segment(data, 0)
+            b = data[0]
+            if 0xC7 <= b <= 0xC9 or 0xD4 <= b <= 0xD8:
+                envelope = self._envelope_payload(data)
+                if envelope is not None:
+                    return self._envelope(envelope)
+            records: list[tuple[int, bytes, object, int]] = []
+            self.records = [records]
+            value = unpackb(data, **self.options)
+            if records and self._flat(value, data):
+                height = 0
+                for record in records:
+                    if record[3] > height:
+                        height = record[3]
+                if height + 1 > self.max_depth:
+                    raise Fallback
+            elif records or length > self.max_depth:
+                self._finish_top(value, data, records, 0)
+            else:
+                # The common small plain message: no exts and too short to be too deep.
+                self.put_back = records
+                self.put_back_index = 0
+                if self.verifier.pack(value) != data:
+                    raise Fallback
+            self.objects = self.type_names = []  # type: ignore[assignment]
             return value, {}
         except Fallback:
             raise
         except Exception as error:
             raise Fallback from error
-        finally:
-            self.objects = []
-            self.records = []
-            self.put_back = []
 
-    # MARK: Segments
-
-    def _segment(self, data: bytes | memoryview, base: int | None = None) -> tuple[object, int, list]:
-        """Unpacks one value that must fill ``data``; returns it and the height bound of the exts in it.
-
-        ``base`` is the number of levels above a top-level segment (the body or the global-data
-        table), whose depth is proven here; an object's data (``None``) is bounded by its parent.
-        """
-        records: list[tuple[int, bytes, object, int]] = []
-        self.records.append(records)
-        try:
-            value = unpackb(data, **self.options)
-        finally:
-            self.records.pop()
+    def _finish_top(self, value: object, data: bytes | memoryview, records: list, base: int) -> None:
+        """Verifies a top-level segment, proving its depth under ``base`` levels."""
         height = 0
         for record in records:
             if record[3] > height:
                 height = record[3]
         wrap = 0
-        if base is not None:
-            max_depth = self.limits.max_depth - base
-            if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
-                if max_depth >= _MSGPACK_DEPTH:
-                    raise Fallback
-                wrap = _MSGPACK_DEPTH - max_depth + height
-                if wrap >= _MSGPACK_DEPTH:
-                    raise Fallback
+        max_depth = self.limits.max_depth - base
+        if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
+            if max_depth >= _MSGPACK_DEPTH:
+                raise Fallback
+            wrap = _MSGPACK_DEPTH - max_depth + height
+            if wrap >= _MSGPACK_DEPTH:
+                raise Fallback
         self._verify(value, data, records, wrap)
-        return value, height, records
+
+    # MARK: Segments
+
+    def _segment(self, data: bytes | memoryview) -> tuple[object, int]:
+        """Unpacks an object's data, which must fill ``data``; returns it and the height bound of its exts."""
+        records: list[tuple[int, bytes, object, int]] = []
+        stack = self.records
+        stack.append(records)
+        try:
+            value = unpackb(data, **self.options)
+        finally:
+            stack.pop()
+        height = 0
+        for record in records:
+            if record[3] > height:
+                height = record[3]
+        if not self._flat(value, data):
+            self._verify(value, data, records)
+        return value, height
+
+    def _flat(self, value: object, data: bytes | memoryview) -> bool:
+        """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
+
+        A map or array whose items are scalars or exts (each ext is checked on its own) cannot hide
+        a repeated key when the map kept as many entries as its header counts, nor a float32 when
+        it holds no float or its bytes have no 0xca. Sets ``last_key_types``.
+        """
+        t = type(value)
+        if t is dict:
+            b = data[0]
+            if 0x80 <= b <= 0x8F:
+                count = b & 0x0F
+            elif b == 0xDE:
+                count = int.from_bytes(data[1:3], "big")
+            elif b == 0xDF:
+                count = int.from_bytes(data[1:5], "big")
+            else:
+                return False
+            if count != len(value):
+                return False
+            key_types = self.last_key_types = set(map(type, value))
+            types = key_types.union(map(type, value.values()))
+        elif t is list:
+            self.last_key_types = _NO_TYPES
+            types = set(map(type, value))
+        else:
+            self.last_key_types = _NO_TYPES
+            types = {t}
+        if list in types or dict in types:
+            return False
+        return float not in types or 0xCA not in data
 
     def _verify(self, value: object, data: bytes | memoryview, records: list, wrap: int = 0) -> None:
         """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
@@ -224,7 +285,11 @@ class _FastDecoder:
                 raise Fallback
         self._verify(table, table_bytes, records, wrap)
         self.global_data = GlobalData(table, writable=False)
-        body, _, _ = self._segment(payload[table_end:], 1)
+        body_bytes = payload[table_end:]
+        records = []
+        self.records = [records]
+        body = unpackb(body_bytes, **self.options)
+        self._finish_top(body, body_bytes, records, 1)
         return body, table
 
     # MARK: The ext hook
@@ -247,14 +312,14 @@ class _FastDecoder:
     def _object(self, two_phase: bool, payload: bytes) -> tuple[object, int]:
         objects = self.objects
         object_id = len(objects)
-        if object_id >= self.limits.max_objects:
+        if object_id >= self.max_objects:
             raise Fallback
         # The type-ref: a str names a type (new ones join the table), a uint indexes the table.
         b = payload[0]
         if b < 0x80:
             name = self.type_names[b]
             start = 1
-        elif b in _STR_FIXED:
+        elif 0xA0 <= b <= 0xBF:
             start = 1 + (b & 0x1F)
             name = payload[1:start].decode()
             self._name(name)
@@ -276,9 +341,9 @@ class _FastDecoder:
             if decode is None or two_phase:
                 raise Fallback  # unknown or generic: the exact decoder reports or keeps it
             objects.append(_INCOMPLETE)
-            data, height, _ = self._segment(payload[start:])
+            value, height = self._segment(payload[start:])
             try:
-                value = decode(data)
+                value = decode(value)
             except Exception:
                 raise Fallback from None
             objects[object_id] = value
@@ -287,16 +352,22 @@ class _FastDecoder:
         if two_phase and entry.two_phase:
             obj = cls.__new__(cls)
             objects.append(obj)
-            data, height, _ = self._segment(payload[start:])
+            data, height = self._segment(payload[start:])
             self._fill(entry, obj, data)
             return obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)
         objects.append(_INCOMPLETE)
-        data, height, _ = self._segment(payload[start:])
+        data, height = self._segment(payload[start:])
         if entry.new_deserialized is not None:
             obj = entry.new_deserialized(data, self.global_data)
-        else:
+        elif entry.deserialize is not None:
             obj = cls.__new__(cls)
-            self._fill(entry, obj, data)
+            entry.deserialize(obj, data, self.global_data)
+        else:
+            # Default serialization: a str-keyed map (the flat check below made sure of the keys).
+            if type(data) is not dict or self.last_key_types - _STR_ONLY:
+                raise Fallback
+            obj = cls.__new__(cls)
+            obj.__dict__.update(data)
         objects[object_id] = obj
         return obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)
 
@@ -311,11 +382,8 @@ class _FastDecoder:
         if entry.deserialize is not None:  # type: ignore[attr-defined]
             entry.deserialize(obj, data, self.global_data)  # type: ignore[attr-defined]
             return
-        if type(data) is not dict:
+        if type(data) is not dict or not all(type(key) is str for key in data):
             raise Fallback
-        for key in data:
-            if type(key) is not str:
-                raise Fallback
         obj.__dict__.update(data)
 
     def _reference(self, payload: bytes) -> object:
@@ -344,9 +412,9 @@ def fast_unpackb(
     cache = getattr(_local, "decoders", None)
     if cache is None:
         cache = _local.decoders = {}
-    key = (id(registry), limits, ext_types)
+    key = (id(registry), id(limits), id(ext_types))
     decoder = cache.get(key)
-    if decoder is None or decoder.registry is not registry:
+    if decoder is None or decoder.registry is not registry or decoder.limits is not limits or decoder.ext_types is not ext_types:
         decoder = cache[key] = _FastDecoder(registry, limits, ext_types)
     if decoder.busy:  # a deserializer calling unpackb: a fresh decoder for the inner message
         decoder = _FastDecoder(registry, limits, ext_types)

@@ -44,7 +44,14 @@ _MSGPACK_DEPTH = 1025
 
 
 class Fallback(Exception):
-    """The fast path cannot write this message exactly; the exact encoder takes over."""
+    """The fast path cannot write this message exactly; the exact encoder takes over.
+
+    It carries the global-data table and the serializer results so far (either may be ``None``),
+    so the exact encoder continues with them and serializers still run once per object.
+    """
+
+    table: GlobalData | None = None
+    results: dict[int, tuple[object, object]] | None = None
 
 
 def _packer(default: object) -> Packer:
@@ -101,6 +108,7 @@ class _FastEncoder:
 
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
         self.registry = registry
+        self.ext_types = ext_types
         self.by_class = registry._by_class
         self.limits = limits
         self.code_object = ext_types.object
@@ -120,36 +128,40 @@ class _FastEncoder:
 
     # MARK: Per message
 
-    def encode(
-        self, obj: object, table: GlobalData, results: dict[int, tuple[object, object]]
-    ) -> bytes:
-        """Encodes one message, or raises :class:`Fallback`. ``table`` and ``results`` are shared with the fallback."""
-        self.object_ids: dict[int, int] = {}
-        self.next_id = 0
-        self.references = 0
-        self.type_indices: dict[str, int] = {}
-        self.kept: list[object] = []
-        self.active: set[int] = set()
+    def encode(self, obj: object, initial: object) -> bytes:
+        """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results."""
+        self.object_ids = None  # the message's tables, made when the first object needs them
         self.level = 0
-        self.table = table
-        self.global_data = table
-        self.results = results
+        self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
+        self.results = None
         try:
             body = self._pack_top(obj)
-            if len(table):
+            table = self.table
+            if table is not None and table._entries:
                 return self._envelope(body, obj)
             return body
-        except Fallback:
-            raise
-        except Exception as error:  # the exact encoder reports it, with its path
-            raise Fallback from error
+        except Exception as error:
+            handover = error if type(error) is Fallback else Fallback()
+            handover.table = self.table
+            handover.results = self.results
+            if handover is error:
+                raise
+            raise handover from error  # the exact encoder reports it, with its path
         finally:
-            self.kept = []
-            self.object_ids = {}
-            self.top = []
+            if self.object_ids is not None:
+                self.kept = []
+                self.object_ids = None
+                self.top = []
             self.wrapper.clear()
-            self.table = self.global_data = None  # type: ignore[assignment]
-            self.results = None  # type: ignore[assignment]
+            self.table = self.global_data = self.results = None
+
+    def _tables(self) -> None:
+        self.object_ids = {}
+        self.next_id = 0
+        self.references = 0
+        self.type_indices = {}
+        self.kept = []
+        self.active = set()
 
     def _pack_top(self, value: object, base: int = 0) -> bytes:
         """Packs a top-level value (the body, or the global-data table) and proves its depth.
@@ -195,12 +207,25 @@ class _FastEncoder:
         self.put_back_index = index + 1
         return self.top[index][1]
 
+    def _pack_top_again(self, value: object, body: bytes) -> bytes:
+        """Proves the body for one level less (inside the envelope), its exts put back as they were."""
+        needed = _MSGPACK_DEPTH - (self.limits.max_depth - 1) + self.heights[0]
+        if needed >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.put_back_index = 0
+        again = self.verifier.pack(self.wrapper.wrap(value, needed))
+        if self.put_back_index != len(self.top) or again[needed:] != body:
+            raise Fallback
+        return body
+
     def _envelope(self, body: bytes, obj: object) -> bytes:
         """Global data without encoding the body twice, when the table holds no objects."""
+        if self.object_ids is None:
+            self._tables()
         if len(body) > self.limits.max_depth - 1:
             # The body was proven for max_depth levels; inside G it has one less.
             body = self._pack_top_again(obj, body)
-        entries = dict(self.table.items())
+        entries = dict(self.table._entries)
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
         packed = self._pack_top(entries, 1)
@@ -220,6 +245,8 @@ class _FastEncoder:
         return ext
 
     def _convert(self, value: object) -> object:
+        if self.object_ids is None:
+            self._tables()
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:
@@ -297,11 +324,16 @@ class _FastEncoder:
 
     def _serialize(self, value: object, entry: object) -> object:
         results = self.results
-        if self.global_data is not UNAVAILABLE:
+        if results is None:
+            results = self.results = {}
+        global_data = self.global_data
+        if global_data is None:
+            global_data = self.table = self.global_data = GlobalData()
+        if global_data is not UNAVAILABLE:
             recorded = results.get(id(value))
             if recorded is not None:
                 return recorded[1]
-            data = entry.serialize(value, self.global_data)  # type: ignore[attr-defined]
+            data = entry.serialize(value, global_data)  # type: ignore[attr-defined]
             results[id(value)] = (value, data)
             return data
         raise Fallback  # objects inside global data: the exact encoder serializes them afresh
@@ -393,27 +425,20 @@ def _ext_header(length: int, code: int) -> bytes:
 _local = threading.local()
 
 
-def fast_packb(
-    obj: object,
-    registry: Registry,
-    limits: Limits,
-    ext_types: ExtTypes,
-    table: GlobalData,
-    results: dict[int, tuple[object, object]],
-) -> bytes:
+def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
     """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
     cache = getattr(_local, "encoders", None)
     if cache is None:
         cache = _local.encoders = {}
-    key = (id(registry), limits, ext_types)
+    key = (id(registry), id(limits), id(ext_types))
     encoder = cache.get(key)
-    if encoder is None or encoder.registry is not registry:
+    if encoder is None or encoder.registry is not registry or encoder.limits is not limits or encoder.ext_types is not ext_types:
         encoder = cache[key] = _FastEncoder(registry, limits, ext_types)
     if encoder.busy:  # a serializer calling packb: a fresh encoder for the inner message
         encoder = _FastEncoder(registry, limits, ext_types)
     encoder.busy = True
     try:
-        return encoder.encode(obj, table, results)
+        return encoder.encode(obj, initial)
     finally:
         encoder.busy = False
 

@@ -677,6 +677,13 @@ def unpackb_message(
             return Message(*fast_unpackb(data, registry, limits, ext_types))
         except Fallback:
             pass
+    return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types)
+
+
+def _exact_unpackb_message(
+    data: bytes, registry: Registry, passthrough: bool, limits: Limits, exact_maps: bool, ext_types: ExtTypes
+) -> Message:
+    """The exact decoder: checks every rule and reports each fault with its byte offset and path."""
     ensure_recursion_limit(limits.max_depth)
     decoder = _Decoder(data, registry, passthrough, limits, exact_maps, ext_types)
     value = decoder.decode_message()
@@ -709,6 +716,14 @@ def unpackb(
     :raises PortableError: with the code, byte offset and path of the first fault. Exceptions
         of other kinds raised by deserializers propagate unchanged.
     """
-    return unpackb_message(
-        data, registry=registry, passthrough=passthrough, limits=limits, exact_maps=exact_maps, ext_types=ext_types
-    ).value
+    if type(data) is not bytes:
+        data = bytes(data)
+    registry = default_registry if registry is None else registry
+    limits = _DEFAULT_LIMITS if limits is None else limits
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+    if not passthrough and not exact_maps:
+        try:
+            return fast_unpackb(data, registry, limits, ext_types)[0]
+        except Fallback:
+            pass
+    return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types).value

@@ -412,12 +412,11 @@ def packb(
     limits = _DEFAULT_LIMITS if limits is None else limits
     registry = default_registry if registry is None else registry
     ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
-    table = GlobalData(global_data)
-    results: dict[int, tuple[object, object]] = {}
     try:
-        return fast_packb(obj, registry, limits, ext_types, table, results)
-    except Fallback:
-        pass
+        return fast_packb(obj, registry, limits, ext_types, global_data)
+    except Fallback as handover:
+        table = GlobalData(global_data) if handover.table is None else handover.table
+        results = {} if handover.results is None else handover.results
     return _exact_packb(obj, registry, limits, ext_types, table, results)
 
 

@@ -65,8 +65,9 @@ class GlobalData(Mapping):
     def __init__(self, entries: Mapping[str, object] | None = None, *, writable: bool = True) -> None:
         self._entries: dict[str, object] = {}
         self._writable = True
-        for key, value in (entries or {}).items():
-            self[key] = value
+        if entries:
+            for key, value in entries.items():
+                self[key] = value
         self._writable = writable
 
     @property
