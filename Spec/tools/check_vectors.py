@@ -40,7 +40,7 @@ SPEC = Path(__file__).resolve().parent.parent
 VECTORS = SPEC / "vectors"
 SCHEMA = SPEC / "vectors.schema.json"
 
-ALL_FOLDERS = ("core", "portable", "streaming", "invalid")
+ALL_FOLDERS = ("core", "portable", "streaming", "invalid", "well-known")
 
 
 def is_plain_suite(rel):
@@ -51,7 +51,7 @@ def is_plain_suite(rel):
 
 def is_portable_suite(rel):
     folder, _, name = rel.partition("/")
-    return folder == "portable" or (folder == "invalid" and name.startswith("portable-"))
+    return folder in ("portable", "well-known") or (folder == "invalid" and name.startswith("portable-"))
 
 ERROR_CODES = (
     "truncated", "invalidFormatByte", "invalidUTF8", "invalidTimestamp", "trailingBytes",

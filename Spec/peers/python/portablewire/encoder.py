@@ -382,6 +382,20 @@ class _Encoder:
         self.depth -= 1
 
 
+def _canonical_set_items(items: list) -> list:
+    """A set's elements in canonical order (Spec/well-known-types.md, "set"), for the notation."""
+    keys = []
+    for item in items:
+        alone = _Encoder(Registry(), _DEFAULT_LIMITS, _DEFAULT_EXT_TYPES, UNAVAILABLE, {}, replaying=False)
+        alone.probing = True
+        try:
+            alone.write(item)
+        except (PortableError, _Unsortable):
+            return list(items)
+        keys.append(bytes(alone.out))
+    return [item for _, item in sorted(zip(keys, items), key=lambda pair: pair[0])]
+
+
 def packb(
     obj: object,
     *,
