@@ -33,6 +33,9 @@ __all__ = ["Fallback", "fast_unpackb"]
 _new_ext = tuple.__new__
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
+# Objects nested inside objects that the fast path follows; deeper input goes to the exact decoder,
+# which recurses in Python frames bounded by Limits.max_depth instead of C stack.
+_MAX_NESTED_OBJECTS = 32
 
 
 class Fallback(Exception):
@@ -148,6 +151,8 @@ class _FastDecoder:
         """Unpacks an object's data, which must fill ``data``; returns it and the height bound of its exts."""
         records: list[tuple[int, bytes, object, int]] = []
         stack = self.records
+        if len(stack) > _MAX_NESTED_OBJECTS:
+            raise Fallback  # each level is a C unpack context (tens of KB of stack): the exact decoder goes on
         stack.append(records)
         try:
             value = unpackb(data, **self.options)

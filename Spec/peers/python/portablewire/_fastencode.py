@@ -41,6 +41,8 @@ _new_ext = tuple.__new__
 # at most 1025 levels; packing a value inside `1025 - n` one-element lists therefore proves that
 # it nests at most n levels (one less when its innermost container is not empty: conservative).
 _MSGPACK_DEPTH = 1025
+# Objects nested inside objects that the fast path follows, each a nested Packer.pack call.
+_MAX_NESTED_OBJECTS = 32
 
 
 class Fallback(Exception):
@@ -371,6 +373,8 @@ class _FastEncoder:
         if self.next_id > self.limits.max_objects:
             raise Fallback
         type_ref = self._type_ref(name)
+        if self.level >= _MAX_NESTED_OBJECTS:
+            raise Fallback  # bounded C stack: the exact encoder goes on
         level = self.level = self.level + 1
         packers = self.packers
         if level == len(packers):
