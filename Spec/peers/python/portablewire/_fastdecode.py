@@ -81,6 +81,7 @@ class _FastDecoder:
             "max_map_len": limits.max_element_count,
         }
         self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
+        self.begin()
         self.wrapper = _Wrapper()
         self.busy = False
         # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.
@@ -88,41 +89,54 @@ class _FastDecoder:
         self.put_back: list[tuple[int, bytes, object, int]] = []
         self.put_back_index = 0
 
-    def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
-        """Decodes one message into (body, global data), or raises :class:`Fallback`."""
-        length = len(data)
-        if not length or length > self.max_message_bytes:
-            raise Fallback
+    def begin(self) -> list[tuple[int, bytes, object, int]]:
+        """Resets the per-message tables; returns the list the top level's exts are recorded in."""
         self.objects: list[object] = []
         self.type_names: list[str] = []
         self.known_names: set[str] = set()
         self.references = 0
         self.global_data = _NO_GLOBAL_DATA
+        records: list[tuple[int, bytes, object, int]] = []
+        self.records = [records]
+        return records
+
+    def finish(self, value: object, data: bytes, records: list) -> None:
+        """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
+        if records and self._flat(value, data):
+            height = 0
+            for record in records:
+                if record[3] > height:
+                    height = record[3]
+            if height + 1 > self.max_depth:
+                raise Fallback
+        elif records or len(data) > self.max_depth:
+            self._finish_top(value, data, records, 0)
+        else:
+            # The common small plain message: no exts and too short to be too deep.
+            self.put_back = records
+            self.put_back_index = 0
+            if self.verifier.pack(value) != data:
+                raise Fallback
+        if records:
+            self.begin()  # releases the message's objects; a message without exts left the tables empty
+
+    def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
+        """Decodes one message into (body, global data), or raises :class:`Fallback`."""
+        length = len(data)
+        if not length or length > self.max_message_bytes:
+            raise Fallback
         try:
+            if self.objects or self.type_names or self.references or self.global_data is not _NO_GLOBAL_DATA:
+                self.begin()
+            records: list[tuple[int, bytes, object, int]] = []
+            self.records = [records]
             b = data[0]
             if 0xC7 <= b <= 0xC9 or 0xD4 <= b <= 0xD8:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
-            records: list[tuple[int, bytes, object, int]] = []
-            self.records = [records]
             value = unpackb(data, **self.options)
-            if records and self._flat(value, data):
-                height = 0
-                for record in records:
-                    if record[3] > height:
-                        height = record[3]
-                if height + 1 > self.max_depth:
-                    raise Fallback
-            elif records or length > self.max_depth:
-                self._finish_top(value, data, records, 0)
-            else:
-                # The common small plain message: no exts and too short to be too deep.
-                self.put_back = records
-                self.put_back_index = 0
-                if self.verifier.pack(value) != data:
-                    raise Fallback
-            self.objects = self.type_names = []  # type: ignore[assignment]
+            self.finish(value, data, records)
             return value, {}
         except Fallback:
             raise
@@ -414,6 +428,19 @@ def fast_unpackb(
     data: bytes, registry: Registry, limits: Limits, ext_types: ExtTypes
 ) -> tuple[object, dict[str, object]]:
     """Decodes with this thread's cached fast decoder; raises :class:`Fallback` to hand over."""
+    decoder = getattr(_local, "last", None)
+    if (
+        decoder is not None
+        and decoder.registry is registry
+        and decoder.limits is limits
+        and decoder.ext_types is ext_types
+        and not decoder.busy
+    ):
+        decoder.busy = True
+        try:
+            return decoder.decode(data)
+        finally:
+            decoder.busy = False
     cache = getattr(_local, "decoders", None)
     if cache is None:
         cache = _local.decoders = {}
@@ -423,6 +450,8 @@ def fast_unpackb(
         decoder = cache[key] = _FastDecoder(registry, limits, ext_types)
     if decoder.busy:  # a deserializer calling unpackb: a fresh decoder for the inner message
         decoder = _FastDecoder(registry, limits, ext_types)
+    else:
+        _local.last = decoder
     decoder.busy = True
     try:
         return decoder.decode(data)

@@ -431,6 +431,19 @@ _local = threading.local()
 
 def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
     """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
+    encoder = getattr(_local, "last", None)
+    if (
+        encoder is not None
+        and encoder.registry is registry
+        and encoder.limits is limits
+        and encoder.ext_types is ext_types
+        and not encoder.busy
+    ):
+        encoder.busy = True
+        try:
+            return encoder.encode(obj, initial)
+        finally:
+            encoder.busy = False
     cache = getattr(_local, "encoders", None)
     if cache is None:
         cache = _local.encoders = {}
@@ -440,6 +453,8 @@ def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTy
         encoder = cache[key] = _FastEncoder(registry, limits, ext_types)
     if encoder.busy:  # a serializer calling packb: a fresh encoder for the inner message
         encoder = _FastEncoder(registry, limits, ext_types)
+    else:
+        _local.last = encoder
     encoder.busy = True
     try:
         return encoder.encode(obj, initial)

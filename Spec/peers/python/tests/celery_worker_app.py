@@ -9,7 +9,7 @@ import os
 
 import celery
 
-url = os.environ["PORTABLEWIRE_TEST_REDIS"]
+url = os.environ.get("PORTABLEWIRE_TEST_REDIS", "memory://")  # memory:// only when imported by pytest
 app = celery.Celery("portablewire_redis_test", broker=url, backend=url)
 app.conf.update(
     task_serializer="portablewire",
