@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 
-from msgpack import ExtType, Packer, unpackb
+from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
 
 from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits

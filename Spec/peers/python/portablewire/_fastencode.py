@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from enum import Enum
 
-from msgpack import ExtType, Packer
+from msgpack import ExtType, Packer  # type: ignore[import-untyped]
 
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from msgpack import Timestamp
+from msgpack import Timestamp  # type: ignore[import-untyped]
 
 from ._fastdecode import Fallback, fast_unpackb
 from ._stack import ensure_recursion_limit

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import Enum
 
-from msgpack import ExtType, Packer, Timestamp
+from msgpack import ExtType, Packer, Timestamp  # type: ignore[import-untyped]
 
 from ._fastencode import Fallback, fast_packb
 from ._stack import ensure_recursion_limit

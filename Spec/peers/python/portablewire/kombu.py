@@ -31,7 +31,7 @@ register the same portable classes (import the modules that define them) before 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .decoder import unpackb
 from .encoder import packb
@@ -61,7 +61,7 @@ class FailedArguments(tuple):  # type: ignore[type-arg]
         self.error = error
         return self
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[object]:
         raise self.error
 
     def __repr__(self) -> str:
@@ -139,10 +139,10 @@ def register_kombu_serializer(
     be decoded fails its task (see the module docs); other bodies raise
     :class:`portablewire.PortableError`, which kombu reports as ``kombu.exceptions.DecodeError``.
     """
-    from kombu.serialization import register
+    from kombu.serialization import register  # type: ignore[import-untyped, unused-ignore]
 
     encode, decode = codec(registry, passthrough=passthrough, limits=limits, ext_types=ext_types)
-    register(name, encode, decode, content_type=CONTENT_TYPE, content_encoding=CONTENT_ENCODING)
+    register(name, encode, decode, content_type=CONTENT_TYPE, content_encoding=CONTENT_ENCODING)  # type: ignore[no-untyped-call, unused-ignore]
 
 
 #: What kombu's ``kombu.serializers`` entry point loads: ``(encode, decode, content type, encoding)``.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import struct
 
-from msgpack import ExtType, Timestamp
+from msgpack import ExtType, Timestamp  # type: ignore[import-untyped]
 
 from .objects import GenericObject, OpaqueObject
 from .values import Ext, Float32, Map

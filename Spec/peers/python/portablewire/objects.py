@@ -52,7 +52,7 @@ class GenericObject(OpaqueObject):
         return self.name
 
 
-class GlobalData(MutableMapping):
+class GlobalData(MutableMapping[str, object]):
     """The per-message table of global data (str key -> value) that (de)serializers share; a ``MutableMapping``.
 
     Serializers write entries (``global_data["names"] = [...]``) and read them back; the encoder

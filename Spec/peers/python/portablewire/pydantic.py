@@ -57,7 +57,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from msgpack import Timestamp
+from msgpack import Timestamp  # type: ignore[import-untyped]
 
 from .errors import OtherKey, PortableError
 from .objects import OpaqueObject

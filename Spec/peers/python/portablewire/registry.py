@@ -299,11 +299,12 @@ class _EnumMember:
 
     def __call__(self, data: object, global_data: object) -> object:
         try:
-            return self.cls(data)  # type: ignore[call-arg]
+            return self.cls(data)
         except ValueError:
             from .errors import PortableError
 
-            values = ", ".join(repr(member.value) for member in list(self.cls)[:8])  # type: ignore[var-annotated]
+            members: list[Any] = list(self.cls.__members__.values())[:8]  # type: ignore[attr-defined]
+            values = ", ".join(repr(member.value) for member in members)
             raise PortableError(
                 "typeMismatch",
                 f"{data!r} is not a value of the enum {self.name!r} ({self.cls.__qualname__}: {values})",
@@ -403,7 +404,9 @@ def portable_class(
 ) -> Callable[[T], T]: ...
 
 
-def portable_class(cls_or_name=None, /, *, two_phase=False, registry=None):
+def portable_class(
+    cls_or_name: Any = None, /, *, two_phase: bool = False, registry: Registry | None = None
+) -> Any:
     """Class decorator registering a portable class; usable bare or with arguments.
 
         @portable_class                      # name "module.Node"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 from ._fastdecode import _FastDecoder
 from .decoder import _DEFAULT_EXT_TYPES, _DEFAULT_LIMITS, Message, _exact_unpackb_message
@@ -39,7 +39,7 @@ class _Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-def _token_tables() -> tuple[list, dict, dict]:
+def _token_tables() -> tuple[list[int | None], dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
     """Builds the scanner's tables: fixed token sizes, length-prefixed and container headers."""
     fixed: list[int | None] = [None] * 256
     for b in (*range(0x00, 0x80), *range(0xE0, 0x100), 0xC0, 0xC2, 0xC3):
@@ -209,7 +209,7 @@ class Unpacker:
         assert decoder is not None and self._fast is not None
         if decoder.objects or decoder.type_names:
             decoder.begin()
-        records: list = []
+        records: list[tuple[int, bytes, object, int]] = []
         decoder.records = [records]
         try:
             value = self._fast.unpack()
@@ -254,7 +254,7 @@ class Unpacker:
             return message
         return self._exact_next()
 
-    def _finish(self, value: object, records: list, end: int) -> Message:
+    def _finish(self, value: object, records: list[tuple[int, bytes, object, int]], end: int) -> Message:
         """Proves a message the fast path unpacked, or decodes it the exact way."""
         assert self._decoder is not None
         data = bytes(self._buffer[self._start : end])

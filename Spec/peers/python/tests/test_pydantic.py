@@ -117,7 +117,7 @@ def test_well_known_fields_have_the_bytes_of_bare_values():
     # Issue 18: a field's bytes do not depend on being inside a model. The datetime is aware, so it
     # is an offset date-time; the UUID, the set and the enum (not registered: its value) as bare.
     value = Stamped(
-        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.UTC),
+        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
         id=uuid.UUID(int=7),
         tags={"b", "c", "a"},
         color=Color.green,
@@ -125,7 +125,7 @@ def test_well_known_fields_have_the_bytes_of_bare_values():
     opaque = unpackb(packb(value, registry=registry), passthrough=True)
     assert opaque.name == "app.Stamped"
     assert opaque.data == {
-        "at": datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.UTC),
+        "at": datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
         "id": uuid.UUID(int=7),
         "tags": {"a", "b", "c"},
         "color": 2,
@@ -141,7 +141,7 @@ def test_swift_date_timestamps_still_validate_as_datetimes():
         "at": Timestamp(1704164645, 250000000), "id": uuid.UUID(int=7), "tags": {"a"}, "color": 2,
     }))
     decoded = unpackb(swift, registry=registry)
-    assert decoded.at == datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.UTC)
+    assert decoded.at == datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc)
 
 
 def test_aliases_are_the_wire_keys_and_unregistered_nested_models_are_maps():

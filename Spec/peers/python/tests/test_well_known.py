@@ -193,7 +193,7 @@ class Level(enum.IntEnum):
     high = 2
 
 
-class Mode(enum.StrEnum):
+class Mode(str, enum.Enum):  # a str-Enum (enum.StrEnum on 3.11+)
     fast = "fast"
 
 
