@@ -80,6 +80,12 @@ class _FastDecoder:
             "max_array_len": limits.max_element_count,
             "max_map_len": limits.max_element_count,
         }
+        # For a message no longer than every length limit, msgpack's own bounds (each length at
+        # most the input's length) are the tighter ones, so nothing is allocated for a declared
+        # length the input cannot hold; longer messages get the limits spelled out.
+        self.small = min(limits.max_byte_length, limits.max_element_count)
+        self.small_options = {"ext_hook": self._hook, "strict_map_key": False}
+        self.unpack_options = self.small_options
         self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
         self.begin()
         self.wrapper = _Wrapper()
@@ -130,12 +136,13 @@ class _FastDecoder:
                 self.begin()
             records: list[tuple[int, bytes, object, int]] = []
             self.records = [records]
+            options = self.unpack_options = self.small_options if length <= self.small else self.options
             b = data[0]
             if 0xC7 <= b <= 0xC9 or 0xD4 <= b <= 0xD8:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
-            value = unpackb(data, **self.options)
+            value = unpackb(data, **options)
             self.finish(value, data, records)
             return value, {}
         except Fallback:
@@ -169,7 +176,7 @@ class _FastDecoder:
             raise Fallback  # each level is a C unpack context (tens of KB of stack): the exact decoder goes on
         stack.append(records)
         try:
-            value = unpackb(data, **self.options)
+            value = unpackb(data, **self.unpack_options)
         finally:
             stack.pop()
         height = 0
@@ -307,7 +314,7 @@ class _FastDecoder:
         body_bytes = payload[table_end:]
         records = []
         self.records = [records]
-        body = unpackb(body_bytes, **self.options)
+        body = unpackb(body_bytes, **self.unpack_options)
         self._finish_top(body, body_bytes, records, 1)
         return body, table
 

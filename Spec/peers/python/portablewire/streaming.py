@@ -128,6 +128,7 @@ class Unpacker:
         if not passthrough and not exact_maps:
             self._decoder = _FastDecoder(self._registry, self._limits, self._ext_types)
             self._decoder.begin()
+            self._decoder.unpack_options = self._decoder.options  # payloads may be longer than a limit
             self._fast = self._new_fast()
         self._fast_base = 0  # stream offset where `_fast` started reading
         self._small = min(self._limits.max_depth, self._limits.max_message_bytes)
