@@ -108,21 +108,23 @@ class _FastDecoder:
 
     def finish(self, value: object, data: bytes, records: list) -> None:
         """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
-        if records and self._flat(value, data):
+        if not records and len(data) <= self.max_depth:
+            # The common small plain message: too short to be too deep; packing it again is the
+            # cheapest proof (no float32, no repeated key).
+            self.put_back = records
+            self.put_back_index = 0
+            if self.verifier.pack(value) != data:
+                raise Fallback
+            return
+        if self._flat(value, data):
             height = 0
             for record in records:
                 if record[3] > height:
                     height = record[3]
             if height + 1 > self.max_depth:
                 raise Fallback
-        elif records or len(data) > self.max_depth:
-            self._finish_top(value, data, records, 0)
         else:
-            # The common small plain message: no exts and too short to be too deep.
-            self.put_back = records
-            self.put_back_index = 0
-            if self.verifier.pack(value) != data:
-                raise Fallback
+            self._finish_top(value, data, records, 0)
         if records:
             self.begin()  # releases the message's objects; a message without exts left the tables empty
 
