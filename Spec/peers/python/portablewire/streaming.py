@@ -131,6 +131,7 @@ class Unpacker:
             self._decoder.unpack_options = self._decoder.options  # payloads may be longer than a limit
             self._fast = self._new_fast()
         self._fast_base = 0  # stream offset where `_fast` started reading
+        self._records: list[tuple[int, bytes, object, int]] = []
         self._small = min(self._limits.max_depth, self._limits.max_message_bytes)
         self._exact_current = self._fast is None  # the message at `_start` goes the exact way
 
@@ -208,9 +209,10 @@ class Unpacker:
             return message.value
         decoder = self._decoder
         assert decoder is not None and self._fast is not None
-        if decoder.objects or decoder.type_names:
+        records = self._records
+        if records:  # the last message had exts: fresh tables and a fresh record list
             decoder.begin()
-        records: list[tuple[int, bytes, object, int]] = []
+            records = self._records = []
         decoder.records = [records]
         try:
             value = self._fast.unpack()
@@ -227,7 +229,10 @@ class Unpacker:
         if not records and end - start <= self._small:
             # A small plain message: proven by packing it again (float32, repeated keys).
             if decoder.verifier.pack(value) == self._buffer[start:end]:
-                self._consume(end)
+                if self._pending or self._remaining != 1 or end > 65536:
+                    self._consume(end)  # resets an early look's scanner state, compacts the buffer
+                else:
+                    self._start = self._scan = end
                 return value
         message = self._finish(value, records, end)
         self._consume(end)

@@ -182,3 +182,19 @@ def test_fast_and_exact_messages_interleave_in_one_stream():
     with pytest.raises(PortableError) as caught:
         next(unpacker)
     assert caught.value.code == "typeMismatch"
+
+
+def test_an_early_look_at_a_partial_message_does_not_confuse_the_next_one():
+    first, second = packb([[1, 2], {"a": [3]}]), packb({"b": [[4]]})
+    unpacker = Unpacker()
+    for cut in range(1, len(first)):
+        unpacker.feed(first[cut - 1 : cut])
+        assert unpacker.next_message() is None  # each call looks into the partial message
+    unpacker.feed(first[-1:] + second[:2])
+    assert next(unpacker) == [[1, 2], {"a": [3]}]
+    assert unpacker.next_message() is None
+    unpacker.feed(second[2:] + bytes.fromhex("91 c1"))
+    assert next(unpacker) == {"b": [[4]]}
+    with pytest.raises(PortableError) as caught:
+        next(unpacker)
+    assert caught.value.code == "invalidFormatByte" and caught.value.offset == 1
