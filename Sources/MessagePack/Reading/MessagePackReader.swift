@@ -27,6 +27,10 @@ public struct MessagePackReader {
     @usableFromInline package var _maxDepth: Int
     /// Containers opened by ``decode(_:)`` calls still in progress (the typed path's depth).
     @usableFromInline package var _depth: Int = 0
+    /// Set when every str in the input was already checked to be UTF-8 (a portable message after its validating
+    /// scan), so that ``readString()`` does not check again. Even if it were wrong, a string would be repaired
+    /// (U+FFFD), never read out of bounds.
+    @usableFromInline package var _strsAreValidated = false
 
     /// Creates a reader at the start of `bytes` that enforces `limits` (default ``MessagePackLimits/default``)
     /// on every header it reads: an array or map count over `maxElementCount`, or a str, bin or ext length over
@@ -351,7 +355,7 @@ public struct MessagePackReader {
         // `String(validating:as:)` is generic and unspecialised in the standard library: it looks up type
         // metadata on every call, which made it the most expensive step of decoding records. Validating here
         // and then building the string from known-good bytes is several times faster.
-        guard Self._isValidUTF8(payload) else {
+        guard _strsAreValidated || Self._isValidUTF8(payload) else {
             offset = begin
             throw .invalidUTF8(at: start &+ Self._firstInvalidUTF8Offset(payload))
         }

@@ -14,14 +14,12 @@ package struct ExactString: Hashable, Sendable, CustomStringConvertible {
     package init(_ string: String) { self.string = string }
 
     package static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.string.utf8.count == rhs.string.utf8.count && lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        lhs.string.hasSameBytes(as: rhs.string)
     }
 
     package func hash(into hasher: inout Hasher) {
-        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        if hashed == nil {
-            for byte in string.utf8 { hasher.combine(byte) }
-        }
+        var copy = string  // withUTF8 needs a var; a native string is not copied
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     package var description: String { string }
@@ -29,8 +27,13 @@ package struct ExactString: Hashable, Sendable, CustomStringConvertible {
 
 extension String {
     /// Whether the two strings have the same UTF-8 bytes (unlike `==`, which compares canonical equivalence).
-    @inlinable
     package func hasSameBytes(as other: String) -> Bool {
-        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+        var a = self  // withUTF8 needs a var; a native string is not copied
+        var b = other
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                x.count == y.count && (x.count == 0 || memcmpEqual(x.baseAddress!, y.baseAddress!, x.count))
+            }
+        }
     }
 }

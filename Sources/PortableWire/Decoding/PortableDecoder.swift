@@ -113,6 +113,7 @@ public struct PortableDecoder: Sendable {
             registry: registry, types: extensionTypes, limits: limits, index: scanner.index, message: raw,
             rejectsCycles: cycles == .reject)
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
+        impl.reader._strsAreValidated = true  // the scan checked every str
         impl.hook = state
         let result: R
         do {

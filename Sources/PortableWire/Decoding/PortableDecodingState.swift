@@ -185,6 +185,7 @@ final class PortableDecodingState: _DecodingHook {
         let savedPath = impl.codingPath
         let savedInsideGlobalData = insideGlobalData
         impl.reader = MessagePackReader(message, offset: index.objects[id].start, limits: limits)
+        impl.reader._strsAreValidated = true  // the scan checked every str
         impl.codingPath = []
         insideGlobalData = index.envelope.map { index.objects[id].start < $0.end && index.objects[id].start < index.bodyStart } ?? false
         defer {

@@ -107,12 +107,8 @@ final class PortableEncodingState: _EncodingHook {
         }
         switch kind {
         case .codable:
-            if let encodeData = entry.encodeData {
-                try encodeData(object, impl)
-            } else {
-                let encodable = object as! any Encodable
-                try encodeOpened(encodable, impl)
-            }
+            // Registration gives every Codable entry its data encoder, specialised for the type.
+            try entry.encodeData!(object, impl)
         case .custom:
             try write(serializeOnce(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
         case .twoPhase:
@@ -158,9 +154,6 @@ final class PortableEncodingState: _EncodingHook {
         }
     }
 
-    private func encodeOpened<E: Encodable>(_ value: E, _ impl: _EncoderImpl) throws {
-        try impl.encodeWithContainers(value)
-    }
 
     func writeReference(_ id: Int, _ impl: _EncoderImpl) {
         let pending = impl.writer.beginExtension(type: types.reference)

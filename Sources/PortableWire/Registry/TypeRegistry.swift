@@ -19,7 +19,8 @@ public struct TypeRegistry: Sendable {
     }
 
     struct Entry: @unchecked Sendable {
-        // Safe: metatypes are immutable, and the registry never mutates an entry after insertion.
+        // Safe: metatypes are immutable; the closures capture nothing but metatypes, and the registry never
+        // mutates an entry after insertion.
         let name: String
         let type: (any Portable.Type)?
         let kind: Kind
