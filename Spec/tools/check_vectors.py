@@ -44,7 +44,7 @@ SPEC = Path(__file__).resolve().parent.parent
 VECTORS = SPEC / "vectors"
 SCHEMA = SPEC / "vectors.schema.json"
 
-ALL_FOLDERS = ("core", "portable", "streaming", "invalid", "encode", "limits")
+ALL_FOLDERS = ("core", "portable", "streaming", "invalid", "encode", "limits", "well-known")
 
 #: The limits a case may set (Spec/format.md section 7).
 LIMIT_NAMES = ("maxDepth", "maxMessageByteCount", "maxPayloadByteCount", "maxElementCount", "maxObjectCount",
@@ -57,7 +57,7 @@ ENCODE_ERRORS = ("cannotSerialize", "cycleDetected", "globalDataUnavailable", "l
 def is_portable_suite(rel):
     """Portable suites: portable/*, and the files named portable* in the other folders."""
     folder, _, name = rel.partition("/")
-    return folder == "portable" or name.startswith("portable")
+    return folder in ("portable", "well-known") or name.startswith("portable")
 
 
 def is_plain_suite(rel):

@@ -15,14 +15,16 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from msgpack import Timestamp
+from msgpack import Timestamp  # type: ignore[import-untyped]
 
+from ._fastdecode import Fallback, fast_unpackb
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError
 from .objects import UNAVAILABLE, GenericObject, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits
 from .registry import Registry, TypeEntry, default_registry
 from .values import Ext, Float32, Map
+from .wellknown import DECODERS, Mismatch, Unrepresentable, hashable
 
 __all__ = ["Message", "unpackb", "unpackb_message"]
 
@@ -324,6 +326,13 @@ class _Decoder:
             try:
                 result[key] = value
             except TypeError:
+                key = hashable(key)  # a set key comes back as a frozenset
+                try:
+                    result[key] = value
+                except TypeError:
+                    pass
+                else:
+                    continue
                 raise self._key_mismatch(key_offset, f"a map key of type {type(key).__name__} is unhashable") from None
             if len(result) != index + 1:
                 raise self._key_mismatch(key_offset, f"the map key {key!r} repeats a key Python considers equal")
@@ -423,7 +432,9 @@ class _Decoder:
                 start, f"the portable object of type {name!r} has no data", "it holds a type reference, then data"
             )
         entry = self.registry.entry_for_name(name)
-        if entry is None:
+        if entry is None and name in DECODERS:
+            obj = self._well_known(name, two_phase, object_id, start)
+        elif entry is None:
             if not self.passthrough:
                 raise self._error(
                     "unknownType",
@@ -478,6 +489,21 @@ class _Decoder:
             return self.type_names[index]
         raise self._malformed(pos, f"a type-ref is a str (name) or a uint (index), not {_kind(b)}")
 
+    def _well_known(self, name: str, two_phase: bool, object_id: int, start: int) -> object:
+        """Decodes a well-known value; one this peer cannot hold exactly stays a generic object."""
+        data = self._value()
+        try:
+            return DECODERS[name](data)
+        except Mismatch as error:
+            raise self._error(
+                "typeMismatch",
+                start,
+                str(error),
+                "see Spec/well-known-types.md for the data of each well-known type",
+            ) from None
+        except Unrepresentable:
+            return GenericObject(name, data, two_phase)
+
     def _generic(self, cls: type, name: str, two_phase: bool, referable: bool, object_id: int) -> OpaqueObject:
         """Decodes an opaque or generic object; a referable one is published before its data."""
         obj = cls(name, None, two_phase)
@@ -507,6 +533,16 @@ class _Decoder:
             if error._segments is None:  # a hook may give the path inside the data (portablewire.pydantic)
                 error._segments = []
             raise
+        except Exception as error:
+            if not entry.user_hooks:
+                raise
+            wrapped = self._error(
+                "typeMismatch",
+                start,
+                f"the deserializer of {entry.name!r} ({cls.__qualname__}) raised {type(error).__name__}: {error}",
+                "fix the deserializer or the data (the original exception is the __cause__)",
+            )
+            raise wrapped from error
 
     def _fill(self, entry: TypeEntry, obj: object, data: object, start: int) -> None:
         if entry.deserialize is not None:
@@ -616,6 +652,10 @@ class _Decoder:
         return table
 
 
+_DEFAULT_LIMITS = Limits()
+_DEFAULT_EXT_TYPES = ExtTypes()
+
+
 def unpackb_message(
     data: bytes | bytearray | memoryview,
     *,
@@ -629,16 +669,25 @@ def unpackb_message(
 
     See :func:`unpackb` for the arguments.
     """
-    limits = Limits() if limits is None else limits
+    limits = _DEFAULT_LIMITS if limits is None else limits
+    registry = default_registry if registry is None else registry
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+    if type(data) is not bytes:
+        data = bytes(data)
+    if not passthrough and not exact_maps:
+        try:
+            return Message(*fast_unpackb(data, registry, limits, ext_types))
+        except Fallback:
+            pass
+    return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types)
+
+
+def _exact_unpackb_message(
+    data: bytes, registry: Registry, passthrough: bool, limits: Limits, exact_maps: bool, ext_types: ExtTypes
+) -> Message:
+    """The exact decoder: checks every rule and reports each fault with its byte offset and path."""
     ensure_recursion_limit(limits.max_depth)
-    decoder = _Decoder(
-        bytes(data),
-        default_registry if registry is None else registry,
-        passthrough,
-        limits,
-        exact_maps,
-        ExtTypes() if ext_types is None else ext_types,
-    )
+    decoder = _Decoder(data, registry, passthrough, limits, exact_maps, ext_types)
     value = decoder.decode_message()
     return Message(value, decoder.global_data_table)
 
@@ -669,6 +718,14 @@ def unpackb(
     :raises PortableError: with the code, byte offset and path of the first fault. Exceptions
         of other kinds raised by deserializers propagate unchanged.
     """
-    return unpackb_message(
-        data, registry=registry, passthrough=passthrough, limits=limits, exact_maps=exact_maps, ext_types=ext_types
-    ).value
+    if type(data) is not bytes:
+        data = bytes(data)
+    registry = default_registry if registry is None else registry
+    limits = _DEFAULT_LIMITS if limits is None else limits
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+    if not passthrough and not exact_maps:
+        try:
+            return fast_unpackb(data, registry, limits, ext_types)[0]
+        except Fallback:
+            pass
+    return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types).value

@@ -12,15 +12,18 @@ receiver gets the same object graph back. See Spec/portable-objects.md, "Encoder
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import Enum
 
-from msgpack import ExtType, Packer, Timestamp
+from msgpack import ExtType, Packer, Timestamp  # type: ignore[import-untyped]
 
+from ._fastencode import Fallback, fast_packb
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError, render_path
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits
 from .registry import Registry, TypeEntry, default_registry
 from .values import Ext, Float32, Map
+from .wellknown import SET, TUPLE, well_known, _Invalid, _SetData
 
 __all__ = ["packb"]
 
@@ -37,6 +40,20 @@ def _ext_header(length: int, code: int) -> bytes:
     if length < 1 << 16:
         return b"\xc8" + length.to_bytes(2, "big") + bytes((code & 0xFF,))
     return b"\xc9" + length.to_bytes(4, "big") + bytes((code & 0xFF,))
+
+
+class _Unsortable(Exception):
+    """A set element holds an identity object, so the set keeps its own order."""
+
+
+def _hint(t: type) -> str:
+    """What to do with a value of type ``t`` that cannot be sent."""
+    if t.__module__ == "builtins" or t.__module__ in ("datetime", "decimal", "uuid", "collections", "pathlib"):
+        return (
+            f"convert it to a plain value, or register it: portablewire.default_registry.register({t.__qualname__}, "
+            f"'app.{t.__qualname__}', serialize=..., deserialize=...)"
+        )
+    return "decorate it with @portable_class"
 
 
 class _Encoder:
@@ -68,6 +85,7 @@ class _Encoder:
         }
         # id(object) -> object id, in wire order. `kept` holds the objects so no id() is reused.
         self.object_ids: dict[int, int] = {}
+        self.next_id = 0
         self.kept: list[object] = []
         self.type_indices: dict[str, int] = {}
         # id(container or object) being written -> the length of `path` at that value.
@@ -78,6 +96,8 @@ class _Encoder:
         # Serializer results, id(obj) -> (obj, data): recorded by the first pass, reused by the second.
         self.results = results
         self.replaying = replaying
+        # Set while encoding a set element alone to find its canonical position: objects stop it.
+        self.probing = False
 
     # MARK: Errors
 
@@ -113,7 +133,7 @@ class _Encoder:
         t = type(value)
         if t is str or t is int or t is float or t is bool or t is bytes or value is None:
             self._scalar(value)
-        elif t is list or t is tuple:
+        elif t is list:
             self._array(value)
         elif t is dict:
             self._map(value.items(), len(value), value)
@@ -131,18 +151,88 @@ class _Encoder:
             self._ext(value.code, value.data)
         elif t is Timestamp:
             self.out += self.pack(value)
-        elif isinstance(value, (list, tuple)):
+        elif (known := well_known(value)) is not None:
+            self._well_known(value, *known)
+        elif isinstance(value, Enum):
+            raise self._cannot(
+                f"the {t.__qualname__} member {value!r}",
+                "its enum is not registered, so the receiver could not tell it from its value",
+                f"register the enum: @portable_class('app.{t.__qualname__}') on {t.__qualname__}, or send .value",
+            )
+        elif isinstance(value, list):
             self._array(value)
         elif isinstance(value, dict):
             self._map(value.items(), len(value), value)
         elif isinstance(value, (int, float, str, bytes, bytearray, memoryview)):
             self._scalar(value)
         else:
-            if t.__module__ == "builtins":
-                hint = "convert it to a plain value (None, bool, int, float, str, bytes, list, tuple or dict)"
-            else:
-                hint = "decorate it with @portable_class"
-            raise self._cannot(t.__name__, "it is not a plain value and not a registered portable class", hint)
+            raise self._cannot(t.__name__, "it is not a plain value and not a registered portable class", _hint(t))
+
+    def _well_known(self, value: object, name: str, data: object) -> None:
+        """Writes a well-known value (Spec/well-known-types.md): an object under its ``pw.`` name, never a reference."""
+        if type(data) is _SetData:
+            self._set(value, data.items)
+            return
+        if type(data) is _Invalid:
+            raise self._cannot(f"the {type(value).__qualname__} {value!r}", data.reason, data.hint)
+        self._payload_object(name, data, tuple_value=value if name == TUPLE else None)
+
+    def _payload_object(self, name: str, data: object, tuple_value: object = None) -> None:
+        self.next_id += 1
+        if self.next_id > self.limits.max_object_count:
+            raise self._cannot("the value", f"it holds more than Limits.max_object_count = {self.limits.max_object_count} objects",
+                               "split the message")
+        self._enter()
+        start = len(self.out)
+        self._type_ref(name)
+        if tuple_value is not None:
+            key = id(tuple_value)
+            if key in self.active:
+                raise self._cycle(tuple_value, "tuple", "a tuple is a value and cannot contain itself")
+            self.active[key] = len(self.path)
+            self._array_items(data)
+            del self.active[key]
+        else:
+            self.write(data)
+        self.out[start:start] = _ext_header(len(self.out) - start, self.ext.object)
+        self.depth -= 1
+
+    def _set(self, value: object, items: list) -> None:
+        """Writes a set: elements in canonical order (Spec/well-known-types.md, "set")."""
+        self.next_id += 1
+        self._enter()
+        start = len(self.out)
+        self._type_ref(SET)
+        self.write_set_items(items)
+        self.out[start:start] = _ext_header(len(self.out) - start, self.ext.object)
+        self.depth -= 1
+
+    def write_set_items(self, items: list) -> None:
+        """Sorts ``items`` by their standalone encodings (unless one holds a portable object), then writes them."""
+        keys = []
+        for item in items:
+            alone = _Encoder(self.registry, self.limits, self.ext, UNAVAILABLE, {}, replaying=False)
+            alone.depth = self.depth
+            alone.probing = True
+            try:
+                alone.write(item)
+            except (PortableError, _Unsortable):
+                # An identity object (its id depends on the order, and its serializer must run once)
+                # keeps the set's own order; an error is reported with its path by the write below.
+                keys = None
+                break
+            keys.append(bytes(alone.out))
+        if keys is not None:
+            items = [item for _, item in sorted(zip(keys, items), key=lambda pair: pair[0])]
+        self._array_items(items)
+
+    def _type_ref(self, name: str) -> None:
+        index = self.type_indices.get(name)
+        if index is None:
+            self.type_indices[name] = len(self.type_indices)
+            self.out += self.pack(name)
+        else:
+            self.out += self.pack(index)
 
     def _scalar(self, value: object) -> None:
         try:
@@ -167,19 +257,22 @@ class _Encoder:
             )
         self.out += _ext_header(len(data), code) + data
 
-    def _array(self, value: list | tuple) -> None:
+    def _array(self, value: list) -> None:
         key = id(value)
         if key in self.active:
-            raise self._cycle(value, type(value).__name__, "a list or tuple is a value and cannot contain itself")
-        self._enter()
+            raise self._cycle(value, type(value).__name__, "a list is a value and cannot contain itself")
         self.active[key] = len(self.path)
+        self._array_items(value)
+        del self.active[key]
+
+    def _array_items(self, value: list | tuple) -> None:
+        self._enter()
         self.out += self.pack_array_header(len(value))
         path = self.path
         for index, item in enumerate(value):
             path.append(index)
             self.write(item)
             path.pop()
-        del self.active[key]
         self.depth -= 1
 
     def _map(self, pairs: Iterable[tuple[object, object]], count: int, container: object) -> None:
@@ -203,6 +296,11 @@ class _Encoder:
     def _object(self, obj: object, name: str, two_phase: bool, entry: TypeEntry | None) -> None:
         """Writes an identity object: in full (P or Q) the first time, as a back-reference after."""
         key = id(obj)
+        if self.probing and (entry is None or not entry.value_type):
+            raise _Unsortable
+        if entry is not None and entry.value_type:
+            self._payload_object(name, self._data(obj, entry))
+            return
         object_id = self.object_ids.get(key)
         if object_id is not None:
             if key in self.active and not two_phase:
@@ -213,18 +311,14 @@ class _Encoder:
             payload = self.pack(object_id)
             self.out += _ext_header(len(payload), self.ext.reference) + payload
             return
-        self.object_ids[key] = len(self.object_ids)
+        self.object_ids[key] = self.next_id
+        self.next_id += 1
         self.kept.append(obj)
         data = obj.data if entry is None else self._data(obj, entry)
         self._enter()
         self.active[key] = len(self.path)
         start = len(self.out)
-        index = self.type_indices.get(name)
-        if index is None:
-            self.type_indices[name] = len(self.type_indices)
-            self.out += self.pack(name)
-        else:
-            self.out += self.pack(index)
+        self._type_ref(name)
         # The data continues the object's path: no segment of its own.
         self.write(data)
         code = self.ext.two_phase_object if two_phase else self.ext.object
@@ -236,8 +330,11 @@ class _Encoder:
         """The value to send for an instance: its ``__dict__`` or its serializer's result."""
         if entry.serialize is None:
             return obj.__dict__  # registration made sure there is one
-        # Objects inside global data are serialized afresh: there they have no global data.
-        if self.replaying and self.global_data is not UNAVAILABLE:
+        # Serializers run once per object per message: a result recorded by an earlier pass (or by
+        # the fast path, before it handed over) is reused. Objects inside global data are
+        # serialized afresh: there they have no global data.
+        available = self.global_data is not UNAVAILABLE
+        if available:
             recorded = self.results.get(id(obj))
             if recorded is not None:
                 return recorded[1]
@@ -248,7 +345,16 @@ class _Encoder:
                 error._path = self._where()
                 error.detail += f" ({type(obj).__name__} at {error._path})"
             raise
-        if not self.replaying:
+        except Exception as error:
+            where = self._where()
+            raise PortableError(
+                "cannotSerialize",
+                f"cannot serialize {type(obj).__qualname__} ({entry.name!r}) at {where}: its serializer raised "
+                f"{type(error).__name__}: {error}",
+                path=where,
+                hint="fix the serializer (the original exception is the __cause__)",
+            ) from error
+        if available:
             self.results[id(obj)] = (obj, data)
         return data
 
@@ -274,6 +380,20 @@ class _Encoder:
         self.write(body)
         self.out[start:start] = _ext_header(len(self.out) - start, self.ext.global_data)
         self.depth -= 1
+
+
+def _canonical_set_items(items: list) -> list:
+    """A set's elements in canonical order (Spec/well-known-types.md, "set"), for the notation."""
+    keys = []
+    for item in items:
+        alone = _Encoder(Registry(), _DEFAULT_LIMITS, _DEFAULT_EXT_TYPES, UNAVAILABLE, {}, replaying=False)
+        alone.probing = True
+        try:
+            alone.write(item)
+        except (PortableError, _Unsortable):
+            return list(items)
+        keys.append(bytes(alone.out))
+    return [item for _, item in sorted(zip(keys, items), key=lambda pair: pair[0])]
 
 
 def packb(
@@ -303,12 +423,31 @@ def packb(
         ``globalDataUnavailable`` when an object inside global data uses global data,
         ``limitExceeded`` for nesting beyond ``limits.max_depth``.
     """
-    limits = Limits() if limits is None else limits
-    ensure_recursion_limit(limits.max_depth)
+    limits = _DEFAULT_LIMITS if limits is None else limits
     registry = default_registry if registry is None else registry
-    ext_types = ExtTypes() if ext_types is None else ext_types
-    table = GlobalData(global_data)
-    results: dict[int, tuple[object, object]] = {}
+    ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+    try:
+        return fast_packb(obj, registry, limits, ext_types, global_data)
+    except Fallback as handover:
+        table = GlobalData(global_data) if handover.table is None else handover.table
+        results = {} if handover.results is None else handover.results
+    return _exact_packb(obj, registry, limits, ext_types, table, results)
+
+
+_DEFAULT_LIMITS = Limits()
+_DEFAULT_EXT_TYPES = ExtTypes()
+
+
+def _exact_packb(
+    obj: object,
+    registry: Registry,
+    limits: Limits,
+    ext_types: ExtTypes,
+    table: GlobalData,
+    results: dict[int, tuple[object, object]],
+) -> bytes:
+    """The exact encoder: a Python walk that checks every rule and names the path of every error."""
+    ensure_recursion_limit(limits.max_depth)
     first = _Encoder(registry, limits, ext_types, table, results, replaying=False)
     first.write(obj)
     if not len(table):

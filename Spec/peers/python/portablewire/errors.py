@@ -9,6 +9,7 @@ Spec/portable-objects.md, "Errors"), so callers and tests match on it; the messa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 import re
 
 __all__ = ["PortableError", "GLOBAL_DATA", "OtherKey", "render_path"]
@@ -56,7 +57,7 @@ def _other_key_text(key: object) -> str:
     return _json(value)
 
 
-def render_path(segments) -> str:
+def render_path(segments: Iterable[object]) -> str:
     """Renders path segments, outermost first, as ``$.kwargs.input[2]["a b"]``.
 
     Segments are :data:`GLOBAL_DATA` (only first), ``int`` array indices, ``str`` map keys and
@@ -71,7 +72,7 @@ def render_path(segments) -> str:
         elif isinstance(segment, str):
             out.append(f".{segment}" if _IDENTIFIER.match(segment) else f"[{_json(segment)}]")
         else:
-            out.append(f"[{_other_key_text(segment.key)}]")
+            out.append(f"[{_other_key_text(getattr(segment, 'key', segment))}]")
     return "".join(out)
 
 
@@ -107,7 +108,7 @@ class PortableError(ValueError):
         self._path = path
         # While a decode error unwinds, each container prepends its segment here (innermost
         # first), so the success path never builds paths.
-        self._segments: list | None = None
+        self._segments: list[object] | None = None
 
     @property
     def path(self) -> str | None:
@@ -127,6 +128,6 @@ class PortableError(ValueError):
             text += f"; {self.hint}"
         return text
 
-    def __reduce__(self):
-        state = {"offset": self.offset, "hint": self.hint, "_path": self.path, "_segments": None}
+    def __reduce__(self) -> tuple[type[PortableError], tuple[str, str], dict[str, object]]:
+        state: dict[str, object] = {"offset": self.offset, "hint": self.hint, "_path": self.path, "_segments": None}
         return (type(self), (self.code, self.detail), state)

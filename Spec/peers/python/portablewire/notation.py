@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import struct
 
-from msgpack import ExtType, Timestamp
+from msgpack import ExtType, Timestamp  # type: ignore[import-untyped]
 
 from .objects import GenericObject, OpaqueObject
 from .values import Ext, Float32, Map
+from .wellknown import TUPLE, well_known
 
 __all__ = ["NotationError", "GenericObject", "to_notation", "from_notation"]
 
@@ -44,6 +45,8 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
     """
     # id(object) -> object id; the objects stay alive in `value`, so no id() is reused meanwhile.
     ids: dict[int, int] = {}
+    # Well-known values (Spec/well-known-types.md) are objects too: they take ids in wire order.
+    next_id = [0]
 
     def convert(item: object) -> object:
         t = type(item)
@@ -65,6 +68,17 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
             return {"ext": {"type": item.code, "data": item.data.hex()}}
         if t is Timestamp:
             return {"timestamp": {"seconds": str(item.seconds), "nanoseconds": item.nanoseconds}}
+        if objects and t is not list and (known := well_known(item)) is not None:
+            name, data = known
+            body = {"id": next_id[0], "type": name}
+            next_id[0] += 1
+            items = getattr(data, "items", None)
+            if items is not None:  # a set: its elements in canonical order, as the encoder writes them
+                from .encoder import _canonical_set_items
+
+                data = _canonical_set_items(items)
+            body["data"] = convert(list(data) if name == TUPLE else data)
+            return {"portable": body}
         if isinstance(item, (list, tuple)):
             return [convert(element) for element in item]
         if isinstance(item, dict):
@@ -75,8 +89,9 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
             object_id = ids.get(id(item))
             if object_id is not None:
                 return {"ref": object_id}
-            ids[id(item)] = len(ids)
-            body = {"id": len(ids) - 1, "type": item.name}
+            ids[id(item)] = next_id[0]
+            body = {"id": next_id[0], "type": item.name}
+            next_id[0] += 1
             if item.two_phase:
                 body["twoPhase"] = True
             body["data"] = convert(item.data)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 
 from .errors import PortableError
 
@@ -52,8 +52,8 @@ class GenericObject(OpaqueObject):
         return self.name
 
 
-class GlobalData(Mapping):
-    """The per-message table of global data (str key -> value) that (de)serializers share.
+class GlobalData(MutableMapping[str, object]):
+    """The per-message table of global data (str key -> value) that (de)serializers share; a ``MutableMapping``.
 
     Serializers write entries (``global_data["names"] = [...]``) and read them back; the encoder
     sends the table once, ahead of the body (Spec/portable-objects.md, "Global data").
@@ -65,8 +65,9 @@ class GlobalData(Mapping):
     def __init__(self, entries: Mapping[str, object] | None = None, *, writable: bool = True) -> None:
         self._entries: dict[str, object] = {}
         self._writable = True
-        for key, value in (entries or {}).items():
-            self[key] = value
+        if entries:
+            for key, value in entries.items():
+                self[key] = value
         self._writable = writable
 
     @property
@@ -89,6 +90,11 @@ class GlobalData(Mapping):
         if not isinstance(key, str):
             raise TypeError(f"global data keys are str, not {type(key).__name__}")
         self._entries[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if not self._writable:
+            raise TypeError("global data is read-only while decoding")
+        del self._entries[key]
 
     def setdefault(self, key: str, default: object = None) -> object:
         """Returns the entry for ``key``, first storing ``default`` there if it has none."""
@@ -128,6 +134,9 @@ class _UnavailableGlobalData(GlobalData):
         raise self._refuse()
 
     def __setitem__(self, key: str, value: object) -> None:
+        raise self._refuse()
+
+    def __delitem__(self, key: str) -> None:
         raise self._refuse()
 
     def setdefault(self, key: str, default: object = None) -> object:

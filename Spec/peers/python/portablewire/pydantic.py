@@ -22,10 +22,13 @@ map in field order (aliases are the keys), enums as their values, ``None`` as ni
 an absent key or nil alike; a key Swift leaves out gets the model's default here). To match
 Swift and the wire, ``model_dump``'s Python values are adjusted:
 
-- an ``Enum`` member becomes its value, a ``datetime`` a timestamp (naive means UTC; received
-  timestamps become aware UTC datetimes before validation, as Swift's ``Date``), a set a list
-  (sorted when its items sort), other values the format lacks (``UUID``, ``Decimal``, ``date``,
-  ``Path``...) their JSON form from pydantic (a str), so the model validates them back;
+- a member of a registered ``Enum`` stays a member (a portable object of its enum), a member of
+  an enum that is not registered becomes its value (the model's field type brings it back);
+- ``datetime``, ``date``, ``time``, ``timedelta``, ``Decimal``, ``UUID``, sets and tuples stay
+  themselves, so they travel as the well-known types (Spec/well-known-types.md) with the same
+  bytes inside and outside a model; received timestamps (Swift's ``Date``) become aware UTC
+  datetimes before validation; other values the format lacks (``Path``...) take their JSON
+  form from pydantic (a str), so the model validates them back;
 - a value that is itself an instance of a class registered in the same registry (a nested
   registered model, a registered plain class in an ``Any`` field) stays that instance, so it
   travels as a portable object: written once and back-referenced, as Swift writes a nested
@@ -49,10 +52,12 @@ import dataclasses
 import datetime as _dt
 import weakref
 from collections.abc import Callable
+from decimal import Decimal
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
-from msgpack import Timestamp
+from msgpack import Timestamp  # type: ignore[import-untyped]
 
 from .errors import OtherKey, PortableError
 from .objects import OpaqueObject
@@ -64,6 +69,7 @@ __all__ = ["is_model_class", "model_hooks", "register_model"]
 _ABSENT = object()
 _DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
 _PLAIN = (type(None), bool, int, float, str, bytes, Float32, Timestamp, Ext, Map)
+_WELL_KNOWN = (_dt.date, _dt.time, _dt.timedelta, Decimal, UUID)  # datetime is a date
 
 
 def is_model_class(cls: object) -> bool:
@@ -158,7 +164,8 @@ class _Dump:
             if dataclasses.is_dataclass(raw) and not isinstance(raw, type):
                 return {_plain_key(k): self._wire(getattr(raw, k, _ABSENT), v) for k, v in dumped.items()}
         elif (t is list or t is tuple) and isinstance(raw, (list, tuple)) and len(raw) == len(dumped):
-            return [self._wire(r, d) for r, d in zip(raw, dumped)]
+            items = [self._wire(r, d) for r, d in zip(raw, dumped)]
+            return tuple(items) if t is tuple else items
         return _plain(dumped, self._keep)
 
 
@@ -184,23 +191,18 @@ def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
         return value
     if t is dict:
         return {_plain_key(k): _plain(v, keep) for k, v in value.items()}
-    if t is list or t is tuple:
+    if t is list:
         return [_plain(v, keep) for v in value]
+    if t is tuple:
+        return tuple(_plain(v, keep) for v in value)
     if keep is not None and keep(value):
         return value
     if isinstance(value, Enum):
         return _plain(value.value, keep)
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.UTC)
-        return Timestamp.from_datetime(value)
+    if isinstance(value, _WELL_KNOWN):
+        return value  # the same well-known bytes as outside a model (Spec/well-known-types.md)
     if isinstance(value, (set, frozenset)):
-        items = [_plain(v, keep) for v in value]
-        try:
-            items.sort()
-        except TypeError:
-            pass
-        return items
+        return {_plain(v, keep) for v in value}
     if isinstance(value, (str, int, float, bytes, bytearray, list, tuple, dict, OpaqueObject)):
         return value  # subclasses of plain types: the encoder writes them as their base type
     try:

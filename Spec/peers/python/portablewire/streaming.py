@@ -6,24 +6,40 @@
         unpacker.feed(chunk)
         for value in unpacker:
             handle(value)
+    unpacker.finish()          # end of stream: raises ``truncated`` if a message was cut short
 
-Each message is one MessagePack value (possibly a global-data envelope). The unpacker scans the
-structure of the buffered bytes incrementally to find where a message ends, remembering its
-place between feeds, so no byte is scanned twice however the input is split; the complete
-message is then decoded once, exactly as :func:`unpackb_message` would.
+    for value in Unpacker(open("messages.bin", "rb")):   # or read from a file-like object
+        handle(value)
+
+Each message is one MessagePack value (possibly a global-data envelope). msgpack's C
+``Unpacker`` splits the stream and builds the values, with the portable layer's ext hook;
+each message is then proven exactly as :func:`portablewire.unpackb` proves it. Whatever the
+fast path cannot prove goes to the exact path: a scanner that finds where the message ends,
+remembering its place between feeds, and the exact decoder, which reports errors with their
+byte offset and path.
 """
 
 from __future__ import annotations
 
-from .decoder import Message, unpackb_message
+from collections.abc import Iterator
+from typing import Protocol
+
+import msgpack  # type: ignore[import-untyped]
+
+from ._fastdecode import _FastDecoder
+from .decoder import _DEFAULT_EXT_TYPES, _DEFAULT_LIMITS, Message, _exact_unpackb_message
 from .errors import PortableError
 from .options import ExtTypes, Limits
-from .registry import Registry
+from .registry import Registry, default_registry
 
 __all__ = ["Unpacker"]
 
 
-def _token_tables() -> tuple[list, dict, dict]:
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _token_tables() -> tuple[list[int | None], dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
     """Builds the scanner's tables: fixed token sizes, length-prefixed and container headers."""
     fixed: list[int | None] = [None] * 256
     for b in (*range(0x00, 0x80), *range(0xE0, 0x100), 0xC0, 0xC2, 0xC3):
@@ -55,106 +71,280 @@ def _token_tables() -> tuple[list, dict, dict]:
 
 _FIXED, _SIZED, _CONTAINERS = _token_tables()
 
+# How far into an incomplete message the scanner looks for faults (nesting beyond max_depth, a
+# declared size beyond max_message_byte_count, 0xc1) before the message is whole. Further faults are
+# found when the message completes; feed's max_buffer_size bounds the memory meanwhile.
+_EARLY_LOOK = 64 * 1024
+
 
 class Unpacker:
     """Splits a byte stream into messages and decodes each; "need more bytes" is not an error.
 
     Iterating yields message bodies until the buffered bytes hold no complete message; feed more
-    and iterate again. :meth:`next_message` gives the global data too. A message larger than
-    ``limits.max_message_byte_count`` raises ``limitExceeded`` as soon as its size is known, so the
-    buffer stays bounded. After a :class:`PortableError` the stream has lost its framing: every
-    later call raises the same error. Error offsets count from the start of the failing message;
-    faults found while the message is still incomplete (0xc1, nesting beyond ``max_depth``) have
-    no path.
+    and iterate again (with a ``source``, iterating reads it to its end). :meth:`next_message`
+    gives the global data too; :meth:`finish` says the stream has ended. After a
+    :class:`PortableError` the stream has lost its framing: every later call raises the same
+    error. Error offsets count from the start of the failing message; faults found while the
+    message is still incomplete (0xc1, nesting beyond ``max_depth``) have no path.
 
-    The keyword arguments are those of :func:`unpackb`.
+    - ``source``: a file-like object with ``read(size)``, read in ``read_size`` chunks.
+    - ``max_buffer_size``: the most bytes buffered and not yet decoded; :meth:`feed` raises
+      ``limitExceeded`` rather than hold more (default: no cap; every message is still bounded by
+      ``limits.max_message_byte_count`` as soon as its size is known).
+    - the other keyword arguments are those of :func:`portablewire.unpackb`.
     """
 
     def __init__(
         self,
+        source: _Readable | None = None,
         *,
         registry: Registry | None = None,
         passthrough: bool = False,
         limits: Limits | None = None,
         exact_maps: bool = False,
         ext_types: ExtTypes | None = None,
+        max_buffer_size: int | None = None,
+        read_size: int = 64 * 1024,
     ) -> None:
-        self._limits = Limits() if limits is None else limits
-        self._options = {
-            "registry": registry,
-            "passthrough": passthrough,
-            "limits": self._limits,
-            "exact_maps": exact_maps,
-            "ext_types": ext_types,
-        }
+        self._limits = _DEFAULT_LIMITS if limits is None else limits
+        self._registry = default_registry if registry is None else registry
+        self._ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
+        self._passthrough = passthrough
+        self._exact_maps = exact_maps
+        self._source = source
+        self._read_size = read_size
+        # No cap by default: each message is still bounded by max_message_byte_count as soon as its size is known.
+        self._max_buffer = float("inf") if max_buffer_size is None else max_buffer_size
         self._buffer = bytearray()
         self._error: PortableError | None = None
+        self._consumed = 0  # stream offset of _buffer[0]
         # Scanner state for the message starting at `_start`: the next byte to scan, the values
         # still due at the current level, and those due at each enclosing open container.
         self._start = 0
         self._scan = 0
         self._remaining = 1
         self._pending: list[int] = []
+        # The fast path: msgpack's Unpacker over the same bytes, positioned at `_start`.
+        self._decoder: _FastDecoder | None = None
+        self._fast: msgpack.Unpacker | None = None
+        if not passthrough and not exact_maps:
+            self._decoder = _FastDecoder(self._registry, self._limits, self._ext_types)
+            self._decoder.begin()
+            self._decoder.unpack_options = self._decoder.options  # payloads may be longer than a limit
+            self._fast = self._new_fast()
+        self._fast_base = 0  # stream offset where `_fast` started reading
+        self._records: list[tuple[int, bytes, object, int]] = []
+        self._small = min(self._limits.max_depth, self._limits.max_message_byte_count)
+        self._exact_current = self._fast is None  # the message at `_start` goes the exact way
+
+    def _new_fast(self) -> msgpack.Unpacker:
+        assert self._decoder is not None
+        options = dict(self._decoder.options)
+        return msgpack.Unpacker(max_buffer_size=0, **options)
+
+    # MARK: Input
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
-        """Appends bytes received from the stream."""
-        self._buffer += data
+        """Appends bytes received from the stream.
 
-    def __iter__(self) -> Unpacker:
-        return self
-
-    def __next__(self) -> object:
-        message = self.next_message()
-        if message is None:
-            raise StopIteration
-        return message.value
-
-    def next_message(self) -> Message | None:
-        """Decodes and returns the next complete message, or ``None`` until more bytes arrive."""
+        :raises PortableError: ``limitExceeded`` when more than ``max_buffer_size`` bytes would be
+            waiting; nothing is buffered then.
+        """
         if self._error is not None:
             raise self._error
-        try:
-            end = self._find_end()
-            if end is None:
-                return None
-            message = unpackb_message(bytes(self._buffer[self._start : end]), **self._options)
-        except PortableError as error:
-            self._error = error
-            raise
-        self._consume(end)
-        return message
+        waiting = len(self._buffer) - self._start + len(data)
+        if waiting > self._max_buffer:
+            self._error = PortableError(
+                "limitExceeded",
+                f"{waiting} bytes would be buffered without a complete message, more than max_buffer_size = "
+                f"{self._max_buffer}",
+                offset=len(self._buffer) - self._start,
+                hint="raise max_buffer_size (and Limits.max_message_byte_count) if this stream is trusted",
+            )
+            raise self._error
+        self._buffer += data
+        if self._fast is not None and not self._exact_current:
+            self._fast.feed(data)
+
+    def tell(self) -> int:
+        """The stream offset where the next message starts (bytes of complete messages so far)."""
+        return self._consumed + self._start
 
     def close(self) -> None:
-        """Ends the stream (format.md 6.7): bytes of an unfinished message are ``truncated``.
+        """Ends the stream (format.md 6.7); the same as :meth:`finish`."""
+        self.finish()
 
-        A stream that ends between messages, or is empty, is not an error.
-        """
+    def finish(self) -> None:
+        """Says the stream has ended: raises ``truncated`` if it stopped inside a message."""
         if self._error is not None:
             raise self._error
         left = len(self._buffer) - self._start
         if left:
             self._error = PortableError(
                 "truncated",
-                f"the stream ended inside a message, after {left} of its bytes",
+                f"the stream ended {left} byte{'' if left == 1 else 's'} into a message",
                 offset=left,
-                hint="the sender stopped mid-message, or the connection was cut",
+                hint="the sender stopped mid-message, or a length in the message is wrong",
             )
             raise self._error
+
+    # MARK: Output
+
+    def __iter__(self) -> Iterator[object]:
+        if self._source is None:
+            return self
+        return self._read_all()
+
+    def _read_all(self) -> Iterator[object]:
+        assert self._source is not None
+        while True:
+            while (message := self.next_message()) is not None:
+                yield message.value
+            chunk = self._source.read(self._read_size)
+            if not chunk:
+                self.finish()
+                return
+            self.feed(chunk)
+
+    def __next__(self) -> object:
+        # The hot loop of ``for value in unpacker``: next_message without building a Message.
+        if self._error is not None or self._exact_current:
+            message = self.next_message()
+            if message is None:
+                raise StopIteration
+            return message.value
+        decoder = self._decoder
+        assert decoder is not None and self._fast is not None
+        records = self._records
+        if records:  # the last message had exts: fresh tables and a fresh record list
+            decoder.begin()
+            records = self._records = []
+        decoder.records = [records]
+        try:
+            value = self._fast.unpack()
+        except msgpack.OutOfData:
+            self._early_look()
+            raise StopIteration from None
+        except Exception:
+            message = self._switch_to_exact()
+            if message is None:
+                raise StopIteration from None
+            return message.value
+        start = self._start
+        end = self._fast_base + self._fast.tell() - self._consumed
+        if not records and end - start <= self._small:
+            # A small plain message: proven by packing it again (float32, repeated keys).
+            if decoder.verifier.pack(value) == self._buffer[start:end]:
+                if self._pending or self._remaining != 1 or end > 65536:
+                    self._consume(end)  # resets an early look's scanner state, compacts the buffer
+                else:
+                    self._start = self._scan = end
+                return value
+        message = self._finish(value, records, end)
+        self._consume(end)
+        return message.value
+
+    def next_message(self) -> Message | None:
+        """Decodes and returns the next complete message, or ``None`` until more bytes arrive."""
+        if self._error is not None:
+            raise self._error
+        if not self._exact_current:
+            fast = self._fast
+            decoder = self._decoder
+            assert fast is not None and decoder is not None
+            records = decoder.begin()
+            try:
+                value = fast.unpack()
+            except msgpack.OutOfData:
+                self._early_look()
+                return None
+            except Exception:
+                return self._switch_to_exact()
+            end = self._fast_base + fast.tell() - self._consumed
+            message = self._finish(value, records, end)
+            self._consume(end)
+            return message
+        return self._exact_next()
+
+    def _finish(self, value: object, records: list[tuple[int, bytes, object, int]], end: int) -> Message:
+        """Proves a message the fast path unpacked, or decodes it the exact way."""
+        assert self._decoder is not None
+        data = bytes(self._buffer[self._start : end])
+        try:
+            if len(data) > self._limits.max_message_byte_count:
+                raise ValueError
+            self._decoder.finish(value, data, records)
+        except Exception:
+            self._decoder.begin()
+            return self._exact_message(end, data)
+        return Message(value, {})
+
+    def _early_look(self) -> None:
+        """Scans the first bytes of an incomplete message for faults (0xc1, depth, size) before it is whole."""
+        if self._scan - self._start < _EARLY_LOOK:
+            try:
+                self._find_end(_EARLY_LOOK)
+            except PortableError as error:
+                self._error = error
+                raise
+
+    def _switch_to_exact(self) -> Message | None:
+        """The fast path failed inside the message at `_start`: the exact path takes it from there."""
+        self._exact_current = True
+        self._fast = None
+        return self._exact_next()
+
+    def _exact_message(self, end: int, data: bytes) -> Message:
+        try:
+            return _exact_unpackb_message(
+                data, self._registry, self._passthrough, self._limits, self._exact_maps, self._ext_types
+            )
+        except PortableError as error:
+            self._error = error
+            raise
+
+    def _exact_next(self) -> Message | None:
+        try:
+            end = self._find_end()
+            if end is None:
+                return None
+        except PortableError as error:
+            self._error = error
+            raise
+        message = self._exact_message(end, bytes(self._buffer[self._start : end]))
+        self._consume(end)
+        if self._decoder is not None and self._fast is None:
+            # Back to the fast path for the messages after this one.
+            self._fast = self._new_fast()
+            self._fast.feed(self._buffer[self._start :])
+            self._fast_base = self._consumed + self._start
+            self._exact_current = False
+        return message
 
     def _consume(self, end: int) -> None:
         """Drops the decoded message; compacts the buffer once most of it is consumed bytes."""
         self._start = self._scan = end
-        if end > len(self._buffer) // 2:
+        if self._pending:
+            self._pending = []
+        self._remaining = 1
+        if end > 65536 and end > len(self._buffer) >> 1:
             del self._buffer[:end]
+            self._consumed += end
             self._start = self._scan = 0
 
     def _scan_error(self, code: str, offset: int, detail: str, hint: str) -> PortableError:
         return PortableError(code, detail, offset=offset - self._start, hint=hint)
 
-    def _find_end(self) -> int | None:
-        """Scans on from where the last call stopped; returns the message's end, or ``None``."""
+    def _find_end(self, budget: int | None = None) -> int | None:
+        """Scans on from where the last call stopped; returns the message's end, or ``None``.
+
+        With a ``budget``, scanning stops that many bytes into the message (an early look for
+        faults in a message that is still incomplete).
+        """
         buffer, pos, remaining, pending = self._buffer, self._scan, self._remaining, self._pending
         available, start = len(buffer), self._start
+        if budget is not None:
+            available = min(available, start + budget)
         max_bytes, max_depth = self._limits.max_message_byte_count, self._limits.max_depth
         while True:
             while remaining == 0 and pending:
@@ -210,7 +400,7 @@ class Unpacker:
                 pending.append(remaining)
                 remaining = children
             pos = end
-        if available - start > max_bytes:
+        if len(buffer) - start > max_bytes:
             raise self._scan_error(
                 "limitExceeded",
                 available,

@@ -9,6 +9,8 @@ float64 ``float``, str, bin ``bytes``, array ``list`` (``tuple`` encodes as an a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import reprlib
 import struct
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ class Float32(float):
         True
     """
 
+    bits: int  # the IEEE 754 binary32 pattern
+
     __slots__ = ("bits",)
 
     def __new__(cls, value: float = 0.0) -> Float32:
@@ -45,7 +49,7 @@ class Float32(float):
     def __repr__(self) -> str:
         return f"Float32({float.__repr__(self)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, tuple[int]]:
         return (Float32.from_bits, (self.bits,))
 
 
@@ -59,7 +63,7 @@ class Map:
 
     __slots__ = ("pairs",)
 
-    def __init__(self, pairs=()) -> None:
+    def __init__(self, pairs: Iterable[tuple[object, object]] = ()) -> None:
         self.pairs: list[tuple[object, object]] = list(pairs)
 
     def __len__(self) -> int:
@@ -70,7 +74,7 @@ class Map:
             return NotImplemented
         return self.pairs == other.pairs
 
-    __hash__ = None  # mutable, like dict
+    __hash__ = None  # type: ignore[assignment]  # mutable, like dict
 
     @reprlib.recursive_repr()
     def __repr__(self) -> str:

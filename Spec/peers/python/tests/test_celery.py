@@ -8,6 +8,7 @@ to import: it is never skipped.
 """
 
 import threading
+import uuid
 from enum import Enum
 
 import celery
@@ -17,7 +18,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_received
 from pydantic import BaseModel, confloat
 
-from portablewire import Registry, packb, portable_class, unpackb
+from portablewire import OpaqueObject, PortableError, Registry, packb, portable_class, unpackb
 from portablewire.kombu import CONTENT_ENCODING, CONTENT_TYPE, register_kombu_serializer
 
 TIMEOUT = 20  # seconds; every wait below is bounded by it
@@ -155,3 +156,39 @@ def test_results_decode_with_the_registry():
     stored = app.backend.encode(meta)
     assert stored == packb(meta, registry=registry)
     assert unpackb(stored, registry=registry) == meta
+
+
+@app.task(name="portablewire_test.echo")
+def echo(value):
+    return value
+
+
+def test_a_worker_that_cannot_decode_fails_the_task_instead_of_dropping_it(worker):
+    # The worker's registry has no 'app.Missing': the task fails and get() raises, with the path.
+    result = echo.delay({"job": OpaqueObject("app.Missing", [1])})
+    with pytest.raises(PortableError) as caught:
+        result.get(timeout=TIMEOUT, interval=0.01)
+    assert caught.value.code == "unknownType"
+    assert "'app.Missing'" in str(caught.value) and "$[0][0].job" in str(caught.value)
+    assert result.state == "FAILURE"
+
+
+def test_a_malformed_body_fails_the_task(worker):
+    task_id = str(uuid.uuid4())
+    message = app.amqp.as_task_v2(task_id, "portablewire_test.echo", args=[1], kwargs={})
+    body = bytes.fromhex("93 91 c1 80 80")  # [ [0xc1], {}, {} ]: 0xc1 is never valid
+    with app.producer_or_acquire() as producer:
+        producer.publish(
+            body, routing_key="celery", exchange="", headers=message.headers, content_type=CONTENT_TYPE,
+            content_encoding=CONTENT_ENCODING, serializer=None, **message.properties,
+        )
+    with pytest.raises(PortableError) as caught:
+        app.AsyncResult(task_id).get(timeout=TIMEOUT, interval=0.01)
+    assert caught.value.code == "invalidFormatByte" and "byte 2" in str(caught.value)
+
+
+def test_task_body_structure_is_arrays_and_tuples_inside_stay_tuples():
+    content_type, encoding, body = kombu.serialization.dumps(((1, (2, 3)), {"k": (4,)}, {}), serializer="portablewire")
+    assert body[:2] == b"\x93\x92"  # [args, kwargs, embed] with args an array, as Swift reads it
+    args, kwargs, embed = kombu.serialization.loads(body, content_type, encoding, accept=[CONTENT_TYPE])
+    assert args == [1, (2, 3)] and kwargs == {"k": (4,)} and embed == {}

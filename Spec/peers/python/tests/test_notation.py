@@ -44,7 +44,7 @@ def test_objects_are_numbered_through_global_data_first():
 
 
 def test_python_values_map_to_notation():
-    assert to_notation({"a": (1, 2.0), b"k": bytearray(b"\x01")})[0] == {
+    assert to_notation({"a": [1, 2.0], b"k": bytearray(b"\x01")})[0] == {
         "map": [["a", [{"int": "1"}, {"float64": "0x4000000000000000"}]], [{"bin": "6b"}, {"bin": "01"}]]
     }
     with pytest.raises(NotationError):

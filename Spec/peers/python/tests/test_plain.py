@@ -60,7 +60,7 @@ PLAIN = [
     msgpack.Timestamp(2**34, 0),
     msgpack.Timestamp(-1, 0),
     msgpack.Timestamp(-(2**63), 0),
-    {"nested": [1, {"deep": [b"\x01", None, {"x": (1, 2)}]}], "k": -5},
+    {"nested": [1, {"deep": [b"\x01", None, {"x": [1, 2]}]}], "k": -5},
     OrderedDict([("b", 1), ("a", 2)]),
     bytearray(b"ab"),
 ]
@@ -81,10 +81,24 @@ def test_plain_values_decode_like_msgpack(value):
 
 
 def test_subclasses_of_plain_types_encode_as_their_base():
+    class Text(str):
+        pass
+
+    class Number(int):
+        pass
+
+    assert packb([Text("a"), Number(1)]) == bytes.fromhex("92 a1 61 01")
+
+
+def test_members_of_unregistered_enums_are_refused_not_flattened():
+    # Issue 17: an IntEnum or str-Enum member silently became its value; now it needs its enum registered.
     class Color(IntEnum):
         RED = 1
 
-    assert packb([Color.RED]) == bytes.fromhex("91 01")
+    with pytest.raises(PortableError) as caught:
+        packb({"c": Color.RED})
+    assert caught.value.code == "cannotSerialize" and caught.value.path == "$.c"
+    assert "register the enum" in str(caught.value)
 
 
 def test_float32_keeps_its_width_and_bits():

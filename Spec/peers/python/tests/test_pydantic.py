@@ -113,9 +113,11 @@ def test_swift_data_without_the_optional_key_decodes_with_the_default():
     assert decoded == CustomVariable(type=VariableType.mean, quantile=None)
 
 
-def test_enum_values_timestamps_uuids_and_sets_are_wire_values():
+def test_well_known_fields_have_the_bytes_of_bare_values():
+    # Issue 18: a field's bytes do not depend on being inside a model. The datetime is aware, so it
+    # is an offset date-time; the UUID, the set and the enum (not registered: its value) as bare.
     value = Stamped(
-        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.UTC),
+        at=datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
         id=uuid.UUID(int=7),
         tags={"b", "c", "a"},
         color=Color.green,
@@ -123,12 +125,23 @@ def test_enum_values_timestamps_uuids_and_sets_are_wire_values():
     opaque = unpackb(packb(value, registry=registry), passthrough=True)
     assert opaque.name == "app.Stamped"
     assert opaque.data == {
-        "at": Timestamp(1704164645, 250000000),
-        "id": "00000000-0000-0000-0000-000000000007",
-        "tags": ["a", "b", "c"],
+        "at": datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc),
+        "id": uuid.UUID(int=7),
+        "tags": {"a", "b", "c"},
         "color": 2,
     }
+    bare = {"at": value.at, "id": value.id, "tags": {"c", "a", "b"}, "color": 2}
+    model_bytes = packb(value, registry=registry)
+    assert model_bytes.endswith(packb(bare)[1:])  # the data map after the type-ref, minus its map header
     assert roundtrip(value) == value
+
+
+def test_swift_date_timestamps_still_validate_as_datetimes():
+    swift = packb(OpaqueObject("app.Stamped", {
+        "at": Timestamp(1704164645, 250000000), "id": uuid.UUID(int=7), "tags": {"a"}, "color": 2,
+    }))
+    decoded = unpackb(swift, registry=registry)
+    assert decoded.at == datetime.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=datetime.timezone.utc)
 
 
 def test_aliases_are_the_wire_keys_and_unregistered_nested_models_are_maps():

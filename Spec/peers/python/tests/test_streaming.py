@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import random
 import time
+from decimal import Decimal
 from itertools import groupby
 
 import pytest
 from vector_files import load_all
 
+import portablewire.aio
 from portablewire import PortableError, Unpacker, packb
 from portablewire.notation import to_notation
 
@@ -87,3 +91,110 @@ def test_large_message_in_small_chunks_is_scanned_linearly():
         unpacker.feed(data[offset : offset + 64])
         assert unpacker.next_message() is None or offset + 64 >= len(data)
     assert time.perf_counter() - started < 10  # a rescan per chunk would take minutes
+
+
+# MARK: End of stream, buffer limit, position, sources (issue 17)
+
+
+def test_finish_raises_truncated_for_a_partial_last_message():
+    unpacker = Unpacker()
+    unpacker.feed(packb({"a": 1}) + packb([1, 2, 3])[:2])
+    assert list(unpacker) == [{"a": 1}]
+    with pytest.raises(PortableError) as caught:
+        unpacker.finish()
+    assert caught.value.code == "truncated" and caught.value.offset == 2
+    clean = Unpacker()
+    clean.feed(packb(1))
+    assert list(clean) == [1]
+    clean.finish()  # nothing left: no error
+
+
+def test_tell_counts_the_bytes_of_complete_messages():
+    first, second = packb("x" * 5000), packb({"k": list(range(100))})
+    unpacker = Unpacker()
+    unpacker.feed(first + second[:3])
+    assert next(unpacker) == "x" * 5000 and unpacker.tell() == len(first)
+    assert unpacker.next_message() is None and unpacker.tell() == len(first)
+    unpacker.feed(second[3:])
+    assert next(unpacker) == {"k": list(range(100))} and unpacker.tell() == len(first) + len(second)
+
+
+def test_max_buffer_size_bounds_what_feed_holds():
+    unpacker = Unpacker(max_buffer_size=1000)
+    unpacker.feed(packb("a" * 500))
+    unpacker.feed(b"\xdb\x00\x10\x00\x00")  # a 1 MiB str begins
+    with pytest.raises(PortableError) as caught:
+        unpacker.feed(b"b" * 1000)
+    assert caught.value.code == "limitExceeded" and "max_buffer_size" in str(caught.value)
+
+
+def test_file_like_source_is_read_to_its_end(tmp_path):
+    path = tmp_path / "stream.bin"
+    values = [{"seq": i, "when": dt.date(2024, 1, 1 + i % 28)} for i in range(2000)]
+    path.write_bytes(b"".join(packb(v) for v in values))
+    with path.open("rb") as source:
+        assert list(Unpacker(source, read_size=777)) == values
+    path.write_bytes(packb(1) + packb([1, 2])[:1])
+    with path.open("rb") as source, pytest.raises(PortableError) as caught:
+        list(Unpacker(source))
+    assert caught.value.code == "truncated"
+
+
+def test_asyncio_helper_reads_a_real_socket():
+    async def main():
+        payloads = [packb({"n": i, "d": Decimal(i) / 4}) for i in range(300)]
+
+        async def serve(reader, writer):
+            for payload in payloads:
+                writer.write(payload)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        got = [message async for message in portablewire.aio.messages(reader, read_size=100)]
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return got
+
+    got = asyncio.run(asyncio.wait_for(main(), 20))
+    assert got == [{"n": i, "d": Decimal(i) / 4} for i in range(300)]
+
+
+def test_fast_and_exact_messages_interleave_in_one_stream():
+    # float32, an envelope and a repeated key go the exact way; the stream continues on the fast path.
+    messages = [
+        packb({"a": 1}),
+        bytes.fromhex("ca 3f c0 00 00"),
+        packb([1], global_data={"g": 1}),
+        packb("after"),
+        bytes.fromhex("82 a1 61 01 a1 61 02"),
+    ]
+    unpacker = Unpacker()
+    for chunk in messages[:4]:
+        unpacker.feed(chunk)
+    got = list(unpacker)
+    assert got[0] == {"a": 1} and got[1] == 1.5 and type(got[1]).__name__ == "Float32"
+    assert got[2:] == [[1], "after"]
+    unpacker.feed(messages[4])
+    with pytest.raises(PortableError) as caught:
+        next(unpacker)
+    assert caught.value.code == "typeMismatch"
+
+
+def test_an_early_look_at_a_partial_message_does_not_confuse_the_next_one():
+    first, second = packb([[1, 2], {"a": [3]}]), packb({"b": [[4]]})
+    unpacker = Unpacker()
+    for cut in range(1, len(first)):
+        unpacker.feed(first[cut - 1 : cut])
+        assert unpacker.next_message() is None  # each call looks into the partial message
+    unpacker.feed(first[-1:] + second[:2])
+    assert next(unpacker) == [[1, 2], {"a": [3]}]
+    assert unpacker.next_message() is None
+    unpacker.feed(second[2:] + bytes.fromhex("91 c1"))
+    assert next(unpacker) == {"b": [[4]]}
+    with pytest.raises(PortableError) as caught:
+        next(unpacker)
+    assert caught.value.code == "invalidFormatByte" and caught.value.offset == 1

@@ -1,0 +1,468 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The fast path of :func:`portablewire.unpackb`: msgpack's C unpacker does the reading.
+
+Plain values are built in C. The ext hook handles the portable layer: a P or Q payload's type-ref
+is read here, then its data is unpacked by a nested C call with the same hook, so object ids are
+taken when an object's header is met, before its nested payload, exactly in wire order.
+
+msgpack is more lenient than the Spec in ways only the bytes show (float32 comes back as a
+Python float, a repeated map key silently replaces the first, non-shortest forms are accepted, and
+nesting is bounded at 1024 rather than ``max_depth``). So every decoded segment (the message, and
+each object's data) is packed again in C, with the exts met in it put back as they came, and must
+give back its exact bytes: a canonical message without float32 values or repeated keys always
+does. Anything else (an error, a float32, a non-canonical form, passthrough, exact maps) is handed
+to the exact decoder (:mod:`portablewire.decoder`), which decodes it or reports the error with its
+byte offset and path.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
+
+from .objects import GenericObject, GlobalData
+from .options import ExtTypes, Limits
+from .registry import Registry
+from .values import Ext
+from ._fastencode import _Wrapper
+from .wellknown import DECODERS
+
+__all__ = ["Fallback", "fast_unpackb"]
+
+_new_ext = tuple.__new__
+# See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
+_MSGPACK_DEPTH = 1025
+# Objects nested inside objects that the fast path follows; deeper input goes to the exact decoder,
+# which recurses in Python frames bounded by Limits.max_depth instead of C stack.
+_MAX_NESTED_OBJECTS = 32
+
+
+class Fallback(Exception):
+    """The fast path cannot decode this message exactly; the exact decoder takes over."""
+
+
+class _Incomplete:
+    __slots__ = ()
+
+
+_INCOMPLETE = _Incomplete()
+_NO_GLOBAL_DATA = GlobalData(writable=False)
+_NO_TYPES: frozenset[type] = frozenset()
+_STR_ONLY = frozenset({str})
+_STR_FIXED = range(0xA0, 0xC0)
+
+
+class _FastDecoder:
+    """One thread's reusable decoder for one (registry, limits, ext types); state reset per message."""
+
+    def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
+        self.registry = registry
+        self.ext_types = ext_types
+        self.by_name = registry._by_name
+        self.limits = limits
+        self.max_message_byte_count = limits.max_message_byte_count
+        self.max_object_count = limits.max_object_count
+        self.last_key_types: set[type] | frozenset[type] = _NO_TYPES
+        self.max_depth = limits.max_depth
+        self.code_object = ext_types.object
+        self.code_two_phase = ext_types.two_phase_object
+        self.code_reference = ext_types.reference
+        self.code_global = ext_types.global_data
+        self.options = {
+            "ext_hook": self._hook,
+            "raw": False,
+            "strict_map_key": False,
+            "use_list": True,
+            "max_str_len": limits.max_payload_byte_count,
+            "max_bin_len": limits.max_payload_byte_count,
+            "max_ext_len": limits.max_payload_byte_count,
+            "max_array_len": limits.max_element_count,
+            "max_map_len": limits.max_element_count,
+        }
+        # For a message no longer than every length limit, msgpack's own bounds (each length at
+        # most the input's length) are the tighter ones, so nothing is allocated for a declared
+        # length the input cannot hold; longer messages get the limits spelled out.
+        self.small = min(limits.max_payload_byte_count, limits.max_element_count)
+        self.small_options = {"ext_hook": self._hook, "strict_map_key": False}
+        self.unpack_options = self.small_options
+        self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
+        self.begin()
+        self.wrapper = _Wrapper()
+        self.busy = False
+        # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.
+        self.records: list[list[tuple[int, bytes, object, int]]] = []
+        self.put_back: list[tuple[int, bytes, object, int]] = []
+        self.put_back_index = 0
+
+    def begin(self) -> list[tuple[int, bytes, object, int]]:
+        """Resets the per-message tables; returns the list the top level's exts are recorded in."""
+        self.objects: list[object] = []
+        self.type_names: list[str] = []
+        self.known_names: set[str] = set()
+        self.references = 0
+        self.global_data = _NO_GLOBAL_DATA
+        records: list[tuple[int, bytes, object, int]] = []
+        self.records = [records]
+        return records
+
+    def finish(self, value: object, data: bytes, records: list) -> None:
+        """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
+        if not records and len(data) <= self.max_depth:
+            # The common small plain message: too short to be too deep; packing it again is the
+            # cheapest proof (no float32, no repeated key).
+            self.put_back = records
+            self.put_back_index = 0
+            if self.verifier.pack(value) != data:
+                raise Fallback
+            return
+        if self._flat(value, data):
+            height = 0
+            for record in records:
+                if record[3] > height:
+                    height = record[3]
+            if height + 1 > self.max_depth:
+                raise Fallback
+        else:
+            self._finish_top(value, data, records, 0)
+        if records:
+            self.begin()  # releases the message's objects; a message without exts left the tables empty
+
+    def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
+        """Decodes one message into (body, global data), or raises :class:`Fallback`."""
+        length = len(data)
+        if not length or length > self.max_message_byte_count:
+            raise Fallback
+        try:
+            if self.objects or self.type_names or self.references or self.global_data is not _NO_GLOBAL_DATA:
+                self.begin()
+            records: list[tuple[int, bytes, object, int]] = []
+            self.records = [records]
+            options = self.unpack_options = self.small_options if length <= self.small else self.options
+            b = data[0]
+            if 0xC7 <= b <= 0xC9 or 0xD4 <= b <= 0xD8:
+                envelope = self._envelope_payload(data)
+                if envelope is not None:
+                    return self._envelope(envelope)
+            value = unpackb(data, **options)
+            self.finish(value, data, records)
+            return value, {}
+        except Fallback:
+            raise
+        except Exception as error:
+            raise Fallback from error
+
+    def _finish_top(self, value: object, data: bytes | memoryview, records: list, base: int) -> None:
+        """Verifies a top-level segment, proving its depth under ``base`` levels."""
+        height = 0
+        for record in records:
+            if record[3] > height:
+                height = record[3]
+        wrap = 0
+        max_depth = self.limits.max_depth - base
+        if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
+            if max_depth >= _MSGPACK_DEPTH:
+                raise Fallback
+            wrap = _MSGPACK_DEPTH - max_depth + height
+            if wrap >= _MSGPACK_DEPTH:
+                raise Fallback
+        self._verify(value, data, records, wrap)
+
+    # MARK: Segments
+
+    def _segment(self, data: bytes | memoryview) -> tuple[object, int]:
+        """Unpacks an object's data, which must fill ``data``; returns it and the height bound of its exts."""
+        records: list[tuple[int, bytes, object, int]] = []
+        stack = self.records
+        if len(stack) > _MAX_NESTED_OBJECTS:
+            raise Fallback  # each level is a C unpack context (tens of KB of stack): the exact decoder goes on
+        stack.append(records)
+        try:
+            value = unpackb(data, **self.unpack_options)
+        finally:
+            stack.pop()
+        height = 0
+        for record in records:
+            if record[3] > height:
+                height = record[3]
+        if not self._flat(value, data):
+            self._verify(value, data, records)
+        return value, height
+
+    def _flat(self, value: object, data: bytes | memoryview) -> bool:
+        """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
+
+        A map or array whose items are scalars or exts (each ext is checked on its own) cannot hide
+        a repeated key when the map kept as many entries as its header counts, nor a float32 when
+        it holds no float or its bytes have no 0xca. Sets ``last_key_types``.
+        """
+        t = type(value)
+        if t is dict:
+            b = data[0]
+            if 0x80 <= b <= 0x8F:
+                count = b & 0x0F
+            elif b == 0xDE:
+                count = int.from_bytes(data[1:3], "big")
+            elif b == 0xDF:
+                count = int.from_bytes(data[1:5], "big")
+            else:
+                return False
+            if count != len(value):
+                return False
+            key_types = self.last_key_types = set(map(type, value))
+            types = key_types.union(map(type, value.values()))
+        elif t is list:
+            self.last_key_types = _NO_TYPES
+            types = set(map(type, value))
+        else:
+            self.last_key_types = _NO_TYPES
+            types = {t}
+        if list in types or dict in types:
+            return False
+        return float not in types or 0xCA not in data
+
+    def _verify(self, value: object, data: bytes | memoryview, records: list, wrap: int = 0) -> None:
+        """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
+        self.put_back, self.put_back_index = records, 0
+        target = self.wrapper.wrap(value, wrap) if wrap else value
+        try:
+            packed = self.verifier.pack(target)
+        except Fallback:
+            raise
+        except Exception as error:
+            raise Fallback from error
+        finally:
+            if wrap:
+                self.wrapper.clear()
+        if self.put_back_index != len(records):
+            raise Fallback
+        if wrap:
+            if packed[wrap:] != data or packed[:wrap] != b"\x91" * wrap:
+                raise Fallback
+        elif packed != data:
+            raise Fallback
+
+    def _put_back(self, value: object) -> object:
+        """The verifier's default: each ext of the segment, in order, exactly as it came."""
+        index = self.put_back_index
+        records = self.put_back
+        if index >= len(records) or records[index][2] is not value:
+            raise Fallback
+        self.put_back_index = index + 1
+        record = records[index]
+        return _new_ext(ExtType, (record[0], record[1]))
+
+    # MARK: Envelope
+
+    def _envelope_payload(self, data: bytes) -> memoryview | None:
+        """The payload of a top-level G, or ``None`` when the message is not an envelope."""
+        if not data:
+            return None
+        b = data[0]
+        code = self.code_global & 0xFF
+        if 0xD4 <= b <= 0xD8:
+            if len(data) < 2 or data[1] != code:
+                return None
+            start, length = 2, 1 << (b - 0xD4)
+        elif b == 0xC7:
+            if len(data) < 3 or data[2] != code:
+                return None
+            start, length = 3, data[1]
+        elif b == 0xC8:
+            if len(data) < 4 or data[3] != code:
+                return None
+            start, length = 4, int.from_bytes(data[1:3], "big")
+        elif b == 0xC9:
+            if len(data) < 6 or data[5] != code:
+                return None
+            start, length = 6, int.from_bytes(data[1:5], "big")
+        else:
+            return None
+        if start + length != len(data):
+            raise Fallback
+        return memoryview(data)[start:]
+
+    def _envelope(self, payload: memoryview) -> tuple[object, dict[str, object]]:
+        b = payload[0] if len(payload) else None
+        if b is None:
+            raise Fallback
+        # The table is one map: find where it ends by unpacking it alone (no objects may precede it).
+        from msgpack import Unpacker
+
+        unpacker = Unpacker(**self.options)
+        unpacker.feed(payload)
+        records: list = []
+        self.records.append(records)
+        try:
+            table = unpacker.unpack()
+            table_end = unpacker.tell()
+        finally:
+            self.records.pop()
+        if type(table) is not dict or not all(type(key) is str for key in table):
+            raise Fallback
+        if len(table) > self.limits.max_global_data_count:
+            raise Fallback
+        # Objects inside global data have no global data: a hook using it must fail as the Spec says.
+        if records:
+            raise Fallback
+        table_bytes = payload[:table_end]
+        wrap = 0
+        if len(table_bytes) > self.limits.max_depth - 1:
+            wrap = _MSGPACK_DEPTH - (self.limits.max_depth - 1)
+            if wrap >= _MSGPACK_DEPTH:
+                raise Fallback
+        self._verify(table, table_bytes, records, wrap)
+        self.global_data = GlobalData(table, writable=False)
+        body_bytes = payload[table_end:]
+        records = []
+        self.records = [records]
+        body = unpackb(body_bytes, **self.unpack_options)
+        self._finish_top(body, body_bytes, records, 1)
+        return body, table
+
+    # MARK: The ext hook
+
+    def _hook(self, code: int, payload: bytes) -> object:
+        if code == self.code_object or code == self.code_two_phase:
+            value, height = self._object(code == self.code_two_phase, payload)
+        elif code == self.code_reference:
+            value, height = self._reference(payload), 1
+        elif code == self.code_global:
+            raise Fallback  # an envelope below the top level
+        else:
+            value = object.__new__(Ext)
+            object.__setattr__(value, "type", code)
+            object.__setattr__(value, "data", payload)
+            height = 1
+        self.records[-1].append((code, payload, value, height))
+        return value
+
+    def _object(self, two_phase: bool, payload: bytes) -> tuple[object, int]:
+        objects = self.objects
+        object_id = len(objects)
+        if object_id >= self.max_object_count:
+            raise Fallback
+        # The type-ref: a str names a type (new ones join the table), a uint indexes the table.
+        b = payload[0]
+        if b < 0x80:
+            name = self.type_names[b]
+            start = 1
+        elif 0xA0 <= b <= 0xBF:
+            start = 1 + (b & 0x1F)
+            name = payload[1:start].decode()
+            self._name(name)
+        elif b == 0xCC:
+            name = self.type_names[payload[1]]
+            start = 2
+        elif b == 0xCD:
+            name = self.type_names[int.from_bytes(payload[1:3], "big")]
+            start = 3
+        elif b == 0xD9:
+            start = 2 + payload[1]
+            name = payload[2:start].decode()
+            self._name(name)
+        else:
+            raise Fallback
+        entry = self.by_name.get(name)
+        if entry is None or entry.cls is None:
+            decode = DECODERS.get(name)
+            if decode is None or two_phase:
+                raise Fallback  # unknown or generic: the exact decoder reports or keeps it
+            objects.append(_INCOMPLETE)
+            value, height = self._segment(payload[start:])
+            try:
+                value = decode(value)
+            except Exception:
+                raise Fallback from None
+            objects[object_id] = value
+            return value, 1 + min(len(payload), _MSGPACK_DEPTH + height)
+        cls = entry.cls
+        if two_phase and entry.two_phase:
+            obj = cls.__new__(cls)
+            objects.append(obj)
+            data, height = self._segment(payload[start:])
+            self._fill(entry, obj, data)
+            return obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)
+        objects.append(_INCOMPLETE)
+        data, height = self._segment(payload[start:])
+        if entry.new_deserialized is not None:
+            obj = entry.new_deserialized(data, self.global_data)
+        elif entry.deserialize is not None:
+            obj = cls.__new__(cls)
+            entry.deserialize(obj, data, self.global_data)
+        else:
+            # Default serialization: a str-keyed map (the flat check below made sure of the keys).
+            if type(data) is not dict or self.last_key_types - _STR_ONLY:
+                raise Fallback
+            obj = cls.__new__(cls)
+            obj.__dict__.update(data)
+        objects[object_id] = obj
+        return obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)
+
+    def _name(self, name: str) -> None:
+        if name not in self.known_names:
+            if len(self.type_names) >= self.limits.max_type_name_count:
+                raise Fallback
+            self.known_names.add(name)
+            self.type_names.append(name)
+
+    def _fill(self, entry: object, obj: object, data: object) -> None:
+        if entry.deserialize is not None:  # type: ignore[attr-defined]
+            entry.deserialize(obj, data, self.global_data)  # type: ignore[attr-defined]
+            return
+        if type(data) is not dict or not all(type(key) is str for key in data):
+            raise Fallback
+        obj.__dict__.update(data)
+
+    def _reference(self, payload: bytes) -> object:
+        if len(payload) == 1 and payload[0] < 0x80:
+            object_id = payload[0]
+        else:
+            object_id = unpackb(payload)
+            if type(object_id) is not int or object_id < 0:
+                raise Fallback
+        self.references += 1
+        if self.references > self.limits.max_reference_count or object_id >= len(self.objects):
+            raise Fallback
+        obj = self.objects[object_id]
+        if obj is _INCOMPLETE:
+            raise Fallback
+        return obj
+
+
+_local = threading.local()
+
+
+def fast_unpackb(
+    data: bytes, registry: Registry, limits: Limits, ext_types: ExtTypes
+) -> tuple[object, dict[str, object]]:
+    """Decodes with this thread's cached fast decoder; raises :class:`Fallback` to hand over."""
+    decoder = getattr(_local, "last", None)
+    if (
+        decoder is not None
+        and decoder.registry is registry
+        and decoder.limits is limits
+        and decoder.ext_types is ext_types
+        and not decoder.busy
+    ):
+        decoder.busy = True
+        try:
+            return decoder.decode(data)
+        finally:
+            decoder.busy = False
+    cache = getattr(_local, "decoders", None)
+    if cache is None:
+        cache = _local.decoders = {}
+    key = (id(registry), id(limits), id(ext_types))
+    decoder = cache.get(key)
+    if decoder is None or decoder.registry is not registry or decoder.limits is not limits or decoder.ext_types is not ext_types:
+        decoder = cache[key] = _FastDecoder(registry, limits, ext_types)
+    if decoder.busy:  # a deserializer calling unpackb: a fresh decoder for the inner message
+        decoder = _FastDecoder(registry, limits, ext_types)
+    else:
+        _local.last = decoder
+    decoder.busy = True
+    try:
+        return decoder.decode(data)
+    finally:
+        decoder.busy = False

@@ -1,0 +1,463 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The fast path of :func:`portablewire.packb`: msgpack's C ``Packer`` does the walking.
+
+Plain subtrees never leave C. The packer calls :meth:`_FastEncoder._default` only for values it
+cannot pack itself (strict types): instances of registered classes, opaque objects, well-known
+values, ``Ext`` and subclasses of plain types. Objects become ``ExtType`` values whose payload
+(type-ref, then data) is packed by a packer of the next nesting level, with the message's tables
+(object ids, type names) kept here, so ids and type indices follow wire order exactly as the
+exact encoder (:mod:`portablewire.encoder`) assigns them.
+
+Whatever the fast path cannot do exactly, it hands over by raising :class:`Fallback`: the exact
+encoder then writes the message (or the error, with its path) and reuses every serializer
+result recorded here, so serializers still run once per object per message. What hands over:
+errors of any kind, ``Float32`` and ``Map`` values, sets whose elements are not plain, objects
+inside global data, and nesting the bound below cannot clear.
+
+Depth: msgpack limits one ``pack`` call to 512 levels, exactly ``Limits.max_depth``'s default,
+but each object's payload is a separate call. Every ext written gets a height bound (1 + the
+smaller of its payload's length and 512 plus its children's bound); when the top level's plain
+height plus the largest bound of an ext in it could exceed ``max_depth``, the exact encoder
+decides.
+"""
+
+from __future__ import annotations
+
+import threading
+from enum import Enum
+
+from msgpack import ExtType, Packer  # type: ignore[import-untyped]
+
+from .objects import UNAVAILABLE, GlobalData, OpaqueObject
+from .options import ExtTypes, Limits
+from .registry import Registry
+from .values import Ext, Float32
+from .wellknown import SET, TUPLE, _Invalid, _SetData, well_known
+
+__all__ = ["Fallback", "fast_packb"]
+
+_new_ext = tuple.__new__
+# One msgpack Packer.pack call refuses a value inside more than 1024 containers, so it accepts
+# at most 1025 levels; packing a value inside `1025 - n` one-element lists therefore proves that
+# it nests at most n levels (one less when its innermost container is not empty: conservative).
+_MSGPACK_DEPTH = 1025
+# Objects nested inside objects that the fast path follows, each a nested Packer.pack call.
+_MAX_NESTED_OBJECTS = 32
+
+
+class Fallback(Exception):
+    """The fast path cannot write this message exactly; the exact encoder takes over.
+
+    It carries the global-data table and the serializer results so far (either may be ``None``),
+    so the exact encoder continues with them and serializers still run once per object.
+    """
+
+    table: GlobalData | None = None
+    results: dict[int, tuple[object, object]] | None = None
+
+
+def _packer(default: object) -> Packer:
+    return Packer(use_bin_type=True, strict_types=True, autoreset=True, default=default)
+
+
+_PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
+
+
+class _Wrapper:
+    """A reusable chain of one-element lists: ``wrap(value, k)`` puts ``value`` inside ``k`` of them."""
+
+    def __init__(self) -> None:
+        lists: list[list[object]] = [[None]]
+        for _ in range(_MSGPACK_DEPTH):
+            lists.append([lists[-1]])
+        self.lists = lists  # lists[k] holds the slot k levels down
+
+    def wrap(self, value: object, k: int) -> list[object]:
+        self.lists[0][0] = value
+        return self.lists[k - 1]
+
+    def clear(self) -> None:
+        self.lists[0][0] = None
+
+
+def _plain_height(value: object) -> int:
+    """The nesting height of the lists and dicts in ``value`` (exts count 0 here)."""
+    t = type(value)
+    if t is list:
+        best = 0
+        for item in value:
+            ti = type(item)
+            if ti is list or ti is dict:
+                h = _plain_height(item)
+                if h > best:
+                    best = h
+        return best + 1
+    if t is dict:
+        best = 0
+        for key, item in value.items():
+            for part in (key, item):
+                tp = type(part)
+                if tp is list or tp is dict:
+                    h = _plain_height(part)
+                    if h > best:
+                        best = h
+        return best + 1
+    return 0
+
+
+class _FastEncoder:
+    """One thread's reusable encoder for one (registry, limits, ext types); state reset per message."""
+
+    def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
+        self.registry = registry
+        self.ext_types = ext_types
+        self.by_class = registry._by_class
+        self.limits = limits
+        self.code_object = ext_types.object
+        self.code_two_phase = ext_types.two_phase_object
+        self.code_reference = ext_types.reference
+        self.code_global = ext_types.global_data
+        self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
+        self.packers: list[Packer] = [_packer(self._default)]
+        self.heights = [0]
+        self.verifier = _packer(self._put_back)
+        self.wrapper = _Wrapper()
+        self.guess = [0, 0]  # the wrap of the last message's body and table
+        self.top: list[tuple[object, object]] = []
+        self.put_back_index = 0
+        self.busy = False
+        self._names: dict[str, bytes] = {}
+
+    # MARK: Per message
+
+    def encode(self, obj: object, initial: object) -> bytes:
+        """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results."""
+        self.object_ids = None  # the message's tables, made when the first object needs them
+        self.level = 0
+        self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
+        self.results = None
+        try:
+            body = self._pack_top(obj)
+            table = self.table
+            if table is not None and table._entries:
+                return self._envelope(body, obj)
+            return body
+        except Exception as error:
+            handover = error if type(error) is Fallback else Fallback()
+            handover.table = self.table
+            handover.results = self.results
+            if handover is error:
+                raise
+            raise handover from error  # the exact encoder reports it, with its path
+        finally:
+            if self.object_ids is not None:
+                self.kept = []
+                self.object_ids = None
+                self.top = []
+            self.wrapper.clear()
+            self.table = self.global_data = self.results = None
+
+    def _tables(self) -> None:
+        self.object_ids = {}
+        self.next_id = 0
+        self.references = 0
+        self.type_indices = {}
+        self.kept = []
+        self.active = set()
+
+    def _pack_top(self, value: object, base: int = 0) -> bytes:
+        """Packs a top-level value (the body, or the global-data table) and proves its depth.
+
+        Small output cannot be too deep (each level takes a byte). Larger output is packed inside
+        ``1025 - max_depth + base + h`` wrapper lists, h bounding the height of the exts in it, so
+        msgpack's own limit refuses anything too deep; the wrap is guessed from the last message
+        and, when the guess was too low, the value is packed again with its exts put back as they were.
+        """
+        max_depth = self.limits.max_depth - base
+        if max_depth >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.heights[0] = 0
+        self.top = []
+        guess = self.guess[base]
+        if guess:
+            packed = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            if packed[:guess] != b"\x91" * guess:
+                raise Fallback
+            packed = packed[guess:]
+        else:
+            packed = self.packers[0].pack(value)
+        if len(packed) <= max_depth:
+            self.guess[base] = 0
+            return packed
+        needed = _MSGPACK_DEPTH - max_depth + self.heights[0]
+        if needed >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.guess[base] = needed
+        if guess >= needed:
+            return packed
+        self.put_back_index = 0
+        again = self.verifier.pack(self.wrapper.wrap(value, needed))
+        if self.put_back_index != len(self.top) or again[needed:] != packed:
+            raise Fallback
+        return packed
+
+    def _put_back(self, value: object) -> object:
+        """The verifier's default: the exts of the top level, in order, as the first pack made them."""
+        index = self.put_back_index
+        if index >= len(self.top) or self.top[index][0] is not value:
+            raise Fallback
+        self.put_back_index = index + 1
+        return self.top[index][1]
+
+    def _pack_top_again(self, value: object, body: bytes) -> bytes:
+        """Proves the body for one level less (inside the envelope), its exts put back as they were."""
+        needed = _MSGPACK_DEPTH - (self.limits.max_depth - 1) + self.heights[0]
+        if needed >= _MSGPACK_DEPTH:
+            raise Fallback
+        self.put_back_index = 0
+        again = self.verifier.pack(self.wrapper.wrap(value, needed))
+        if self.put_back_index != len(self.top) or again[needed:] != body:
+            raise Fallback
+        return body
+
+    def _envelope(self, body: bytes, obj: object) -> bytes:
+        """Global data without encoding the body twice, when the table holds no objects."""
+        if self.object_ids is None:
+            self._tables()
+        if len(body) > self.limits.max_depth - 1:
+            # The body was proven for max_depth levels; inside G it has one less.
+            body = self._pack_top_again(obj, body)
+        entries = dict(self.table._entries)
+        ids, names, references = self.next_id, len(self.type_indices), self.references
+        self.global_data = UNAVAILABLE
+        packed = self._pack_top(entries, 1)
+        if self.next_id != ids or len(self.type_indices) != names or self.references != references:
+            raise Fallback  # objects in the global data come first in wire order: ids change
+        if not all(type(key) is str for key in entries):
+            raise Fallback
+        payload = packed + body
+        return _ext_header(len(payload), self.code_global) + payload
+
+    # MARK: The packer's default
+
+    def _default(self, value: object) -> object:
+        ext = self._convert(value)
+        if self.level == 0:
+            self.top.append((value, ext))
+        return ext
+
+    def _convert(self, value: object) -> object:
+        if self.object_ids is None:
+            self._tables()
+        t = type(value)
+        entry = self.by_class.get(t)
+        if entry is not None:
+            if entry.value_type:
+                return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
+            key = id(value)
+            object_id = self.object_ids.get(key)
+            if object_id is not None:
+                if key in self.active and not entry.two_phase:
+                    raise Fallback  # a cycle: the exact encoder names both paths
+                return self._reference(object_id)
+            self.object_ids[key] = self.next_id
+            self.next_id += 1
+            self.kept.append(value)
+            data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
+            self.active.add(key)
+            ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
+            self.active.discard(key)
+            return ext
+        if isinstance(value, OpaqueObject):
+            key = id(value)
+            object_id = self.object_ids.get(key)
+            if object_id is not None:
+                if key in self.active and not value.two_phase:
+                    raise Fallback
+                return self._reference(object_id)
+            self.object_ids[key] = self.next_id
+            self.next_id += 1
+            self.kept.append(value)
+            self.active.add(key)
+            ext = self._payload(value.name, value.data, self.code_two_phase if value.two_phase else self.code_object)
+            self.active.discard(key)
+            return ext
+        if t is Ext:
+            if value.type in self.reserved:
+                raise Fallback
+            self._leaf_height(1)
+            return _new_ext(ExtType, (value.type, value.data))
+        known = well_known(value)
+        if known is not None:
+            name, data = known
+            if type(data) is _SetData:
+                return self._set(data.items)
+            if type(data) is _Invalid:
+                raise Fallback
+            if name == TUPLE:
+                key = id(value)
+                if key in self.active:
+                    raise Fallback
+                self.active.add(key)
+                ext = self._payload_object(name, list(data), self.code_object)
+                self.active.discard(key)
+                return ext
+            return self._payload_object(name, data, self.code_object)
+        if isinstance(value, Enum):
+            raise Fallback
+        # Subclasses of plain types travel as their base type (strict packing sends them here).
+        if isinstance(value, dict):
+            return dict(value)
+        if isinstance(value, list):
+            return list(value)
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            if t is int:
+                raise Fallback  # out of MessagePack's range
+            return int(value)
+        if isinstance(value, float) and t is not Float32:
+            return float(value)
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        raise Fallback
+
+    def _serialize(self, value: object, entry: object) -> object:
+        results = self.results
+        if results is None:
+            results = self.results = {}
+        global_data = self.global_data
+        if global_data is None:
+            global_data = self.table = self.global_data = GlobalData()
+        if global_data is not UNAVAILABLE:
+            recorded = results.get(id(value))
+            if recorded is not None:
+                return recorded[1]
+            data = entry.serialize(value, global_data)  # type: ignore[attr-defined]
+            results[id(value)] = (value, data)
+            return data
+        raise Fallback  # objects inside global data: the exact encoder serializes them afresh
+
+    def _reference(self, object_id: int) -> object:
+        self.references += 1
+        if self.references > self.limits.max_reference_count:
+            raise Fallback
+        self._leaf_height(1)
+        return _new_ext(ExtType, (self.code_reference, _int_bytes(object_id)))
+
+    def _leaf_height(self, height: int) -> None:
+        heights = self.heights
+        if height > heights[self.level]:
+            heights[self.level] = height
+
+    def _type_ref(self, name: str) -> bytes:
+        index = self.type_indices.get(name)
+        if index is None:
+            if len(self.type_indices) >= self.limits.max_type_name_count:
+                raise Fallback
+            self.type_indices[name] = len(self.type_indices)
+            packed = self._names.get(name)
+            if packed is None:
+                packed = self._names[name] = _PLAIN.pack(name)
+            return packed
+        return _int_bytes(index)
+
+    def _payload_object(self, name: str, data: object, code: int) -> object:
+        """A well-known value or enum member: a P with an id but no identity."""
+        self.next_id += 1
+        return self._payload(name, data, code)
+
+    def _payload(self, name: str, data: object, code: int) -> object:
+        if self.next_id > self.limits.max_object_count:
+            raise Fallback
+        type_ref = self._type_ref(name)
+        if self.level >= _MAX_NESTED_OBJECTS:
+            raise Fallback  # bounded C stack: the exact encoder goes on
+        level = self.level = self.level + 1
+        packers = self.packers
+        if level == len(packers):
+            packers.append(_packer(self._default))
+            self.heights.append(0)
+        self.heights[level] = 0
+        try:
+            packed = packers[level].pack(data)
+        finally:
+            self.level = level - 1
+        payload = type_ref + packed
+        height = 1 + min(len(payload), _MSGPACK_DEPTH + self.heights[level])
+        self._leaf_height(height)
+        return _new_ext(ExtType, (code, payload))
+
+    def _set(self, items: list) -> object:
+        """A set of plain elements, sorted by their encodings; anything else goes to the exact encoder."""
+        try:
+            encoded = sorted(map(_PLAIN.pack, items))
+        except Exception:
+            raise Fallback from None
+        self.next_id += 1
+        if self.next_id > self.limits.max_object_count:
+            raise Fallback
+        payload = self._type_ref(SET) + _PLAIN.pack_array_header(len(encoded)) + b"".join(encoded)
+        # The elements' heights are at most their bytes; 2 levels for the object and its array.
+        self._leaf_height(2 + min(max(map(len, encoded), default=0), _MSGPACK_DEPTH))
+        return _new_ext(ExtType, (self.code_object, payload))
+
+
+_FIXEXT = {1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}
+_SMALL_INTS = [bytes((i,)) for i in range(128)]
+
+
+def _int_bytes(value: int) -> bytes:
+    if value < 128:
+        return _SMALL_INTS[value]
+    return _PLAIN.pack(value)
+
+
+def _ext_header(length: int, code: int) -> bytes:
+    fixext = _FIXEXT.get(length)
+    if fixext is not None:
+        return bytes((fixext, code & 0xFF))
+    if length < 1 << 8:
+        return bytes((0xC7, length, code & 0xFF))
+    if length < 1 << 16:
+        return b"\xc8" + length.to_bytes(2, "big") + bytes((code & 0xFF,))
+    return b"\xc9" + length.to_bytes(4, "big") + bytes((code & 0xFF,))
+
+
+_local = threading.local()
+
+
+def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
+    """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
+    encoder = getattr(_local, "last", None)
+    if (
+        encoder is not None
+        and encoder.registry is registry
+        and encoder.limits is limits
+        and encoder.ext_types is ext_types
+        and not encoder.busy
+    ):
+        encoder.busy = True
+        try:
+            return encoder.encode(obj, initial)
+        finally:
+            encoder.busy = False
+    cache = getattr(_local, "encoders", None)
+    if cache is None:
+        cache = _local.encoders = {}
+    key = (id(registry), id(limits), id(ext_types))
+    encoder = cache.get(key)
+    if encoder is None or encoder.registry is not registry or encoder.limits is not limits or encoder.ext_types is not ext_types:
+        encoder = cache[key] = _FastEncoder(registry, limits, ext_types)
+    if encoder.busy:  # a serializer calling packb: a fresh encoder for the inner message
+        encoder = _FastEncoder(registry, limits, ext_types)
+    else:
+        _local.last = encoder
+    encoder.busy = True
+    try:
+        return encoder.encode(obj, initial)
+    finally:
+        encoder.busy = False
+

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A real worker process on a real broker: Debian's redis-server, started here on 127.0.0.1.
+
+The worker (tests/celery_worker_app.py) does not import portablewire (the kombu entry point
+registers the serializer) and registers no portable class, so a task whose arguments hold an
+object of a class it does not know must fail, and the caller's get() must raise, within the
+timeout: never a message dropped with only a log line. Needs redis-server on PATH
+(``apt-get install redis-server``) and the peer installed (``pip install ./Spec/peers/python``)
+so that its entry point exists; without them the test fails with what to install.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import celery
+import pytest
+
+from portablewire import OpaqueObject
+
+TIMEOUT = 30
+HERE = Path(__file__).resolve().parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not on PATH: apt-get install -y redis-server"
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def worker(redis_url):
+    names = [ep.name for ep in entry_points(group="kombu.serializers")]
+    assert "portablewire" in names, "the peer is not installed: pip install ./Spec/peers/python"
+    env = dict(os.environ, PORTABLEWIRE_TEST_REDIS=redis_url, PYTHONPATH=str(HERE))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "celery_worker_app", "worker", "--pool=solo", "--concurrency=1",
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+        env=env,
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def caller(redis_url):
+    app = celery.Celery("portablewire_redis_caller", broker=redis_url, backend=redis_url, set_as_current=False)
+    app.conf.update(
+        task_serializer="portablewire",
+        result_serializer="portablewire",
+        accept_content=["portablewire"],
+        result_accept_content=["portablewire"],
+    )
+    return app
+
+
+def test_well_known_values_go_to_a_real_worker_and_back(worker, caller):
+    value = {
+        "when": dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        "day": dt.date(2024, 5, 1),
+        "amount": Decimal("10.50"),
+        "id": uuid.UUID(int=42),
+        "tags": {"a", "b"},
+        "pair": (1, "x"),
+    }
+    result = caller.send_task("wk.echo", args=[value]).get(timeout=TIMEOUT, interval=0.05)
+    assert result["value"] == value
+    assert result["types"] == ["Decimal", "UUID", "date", "datetime", "set", "tuple"]
+
+
+def test_a_worker_missing_a_class_fails_the_task_and_get_raises(worker, caller):
+    started = time.monotonic()
+    result = caller.send_task("wk.echo", args=[{"job": OpaqueObject("app.Unregistered", {"x": 1})}])
+    with pytest.raises(Exception) as caught:
+        result.get(timeout=TIMEOUT, interval=0.05)
+    assert time.monotonic() - started < TIMEOUT
+    error = caught.value
+    assert type(error).__name__ == "PortableError" and error.code == "unknownType"
+    assert "'app.Unregistered'" in str(error) and "$[0][0].job" in str(error)
+    assert result.state == "FAILURE"

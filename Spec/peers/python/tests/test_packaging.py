@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Packaging: the typed public API, and a wheel and sdist built without touching the source tree.
+
+Needs mypy (``pip install mypy``) and network access to PyPI for the isolated build's backend
+(hatchling), as ``pip install ./Spec/peers/python`` does; without them the tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+PEER = Path(__file__).resolve().parents[1]
+
+
+def _tree(root: Path) -> dict[str, int]:
+    """Every file below ``root`` (caches aside) with its size."""
+    files = {}
+    for path in root.rglob("*"):
+        parts = set(path.relative_to(root).parts)
+        if path.is_file() and not parts & {"__pycache__", ".pytest_cache", ".mypy_cache"}:
+            files[str(path.relative_to(root))] = path.stat().st_size
+    return files
+
+
+def test_a_user_script_passes_mypy_strict():
+    script = PEER / "tests" / "typing" / "user_script.py"
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-incremental", str(script)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, MYPYPATH=str(PEER)),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (PEER / "portablewire" / "py.typed").is_file()
+
+
+def test_wheel_and_sdist_build_in_a_clean_venv_without_writing_into_the_source_tree(tmp_path):
+    before = _tree(PEER)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    out = tmp_path / "dist"
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
+    for command in (
+        [*pip, "install", "--quiet", "hatchling>=1.18"],
+        # The sdist, then the wheel built from that sdist (not from the tree).
+        [str(python), "-m", "hatchling", "build", "--target", "sdist", "--directory", str(out)],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=PEER)
+        assert result.returncode == 0, result.stdout + result.stderr
+    (sdist,) = out.glob("portablewire-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = archive.getnames()
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    assert any(name.endswith("/LICENSE") for name in members) and any(name.endswith("/py.typed") for name in members)
+    (unpacked,) = (tmp_path / "unpacked").iterdir()
+    result = subprocess.run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(unpacked)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _tree(PEER) == before, "the build wrote into the source tree"
+
+    (wheel,) = out.glob("portablewire-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "portablewire/py.typed" in names and any(name.endswith("licenses/LICENSE") for name in names)
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "Requires-Python: >=" in metadata and "Classifier: Typing :: Typed" in metadata
+    entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "[kombu.serializers]" in entry_points and "portablewire = portablewire.kombu:register_args" in entry_points
+
+    result = subprocess.run([*pip, "install", "--quiet", str(wheel)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = "import portablewire, datetime; d = datetime.date(2024, 5, 1); "\
+            "print(portablewire.unpackb(portablewire.packb(d)) == d)"
+    result = subprocess.run([str(python), "-c", check], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.stdout.strip() == "True", result.stderr
