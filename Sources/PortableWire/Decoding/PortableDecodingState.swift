@@ -143,8 +143,12 @@ final class PortableDecodingState: _DecodingHook {
         let instance: any Portable
         switch entry.kind {
         case .codable:
-            let decodable = entry.type! as! any Decodable.Type
-            instance = try decodeOpened(decodable, impl) as! any Portable
+            if let decodeData = entry.decodeData {
+                instance = try decodeData(impl)  // a PortableCodable type's generated code
+            } else {
+                let decodable = entry.type! as! any Decodable.Type
+                instance = try decodeOpened(decodable, impl) as! any Portable
+            }
         case .custom:
             let data = try readValue(impl)
             instance = try (entry.type! as! any CustomPortable.Type).deserialize(data, globalData: gd)

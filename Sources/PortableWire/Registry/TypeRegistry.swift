@@ -30,6 +30,8 @@ public struct TypeRegistry: Sendable {
         /// For `.codable` types: writes an instance's data, specialised for the type at registration, so that
         /// encoding an object needs no cast to `any Encodable` (a conformance lookup per object).
         var encodeData: ((any Portable, _EncoderImpl) throws -> Void)? = nil
+        /// For ``PortableCodable`` types: reads an instance's data through its generated typed code.
+        var decodeData: ((_DecoderImpl) throws -> any Portable)? = nil
     }
 
     var byName: [String: Entry] = [:]
@@ -66,7 +68,11 @@ public struct TypeRegistry: Sendable {
         }
         var entry = Entry(name: name, type: T.self, kind: kind)
         entry.isValueType = !(T.self is AnyClass)
-        if case .codable = kind, let encodable = T.self as? any Encodable.Type {
+        if case .codable = kind, let typed = T.self as? any PortableCodable.Type {
+            // Generated typed code (`@Portable`): no Codable containers on either side.
+            entry.encodeData = Self.typedDataEncoder(for: typed)
+            entry.decodeData = Self.typedDataDecoder(for: typed)
+        } else if case .codable = kind, let encodable = T.self as? any Encodable.Type {
             entry.encodeData = Self.dataEncoder(for: encodable)
         }
         byName[name] = entry
