@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #if Macros
 import SwiftDiagnostics
+import SwiftParser
 import SwiftSyntax
 import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
@@ -124,8 +125,10 @@ struct CodingPlan {
                 for c in cases {
                     let caseKeys = CodingKeyTable(named: c.name.capitalizedFirst + "CodingKeys", in: members)
                     var parameters: [(String?, String, FieldType)] = []
-                    for (index, parameter) in (c.parameters.map(Array.init) ?? []).enumerated() {
-                        let label = parameter.firstName.map { $0.text == "_" ? nil : $0.text.trimmingBackticks } ?? nil
+                    let list: [EnumCaseParameterSyntax] = c.parameters.map { Array($0) } ?? []
+                    for (index, parameter) in list.enumerated() {
+                        var label: String? = nil
+                        if let first = parameter.firstName, first.text != "_" { label = first.text.trimmingBackticks }
                         let defaultKey = label ?? "_\(index)"
                         let key = caseKeys?.key(for: defaultKey) ?? defaultKey
                         parameters.append((label, key, FieldType(parameter.type)))

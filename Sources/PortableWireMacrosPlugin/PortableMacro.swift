@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #if Macros
 import SwiftDiagnostics
+import SwiftParser
 import SwiftSyntax
+import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
 
 /// `@Portable("app.Person")`: a portable type whose data the portable coders write and read through generated

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #if Macros
 import SwiftDiagnostics
+import SwiftParser
 import SwiftSyntax
+import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
 
 /// A diagnostic of the macros, placed at the attribute (or at the member it names).

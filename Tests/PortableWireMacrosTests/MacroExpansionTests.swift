@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #if Macros
 import PortableWireMacrosPlugin
+import SwiftSyntax
+import SwiftSyntaxMacroExpansion
 import SwiftSyntaxMacrosGenericTestSupport
 import SwiftSyntaxMacros
 import Testing
@@ -9,12 +11,15 @@ import Testing
 @Suite struct MacroExpansionTests {
     let specs: [String: MacroSpec] = [
         "MessagePackCodable": MacroSpec(
-            type: MessagePackCodableMacro.self, conformances: ["MessagePackEncodable", "MessagePackDecodable"])
+            type: MessagePackCodableMacro.self,
+            conformances: ["MessagePackEncodable", "MessagePackDecodable"].map {
+                TypeSyntax(IdentifierTypeSyntax(name: .identifier($0)))
+            })
     ]
 
     func expand(
         _ source: String, _ expected: String, diagnostics: [DiagnosticSpec] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         assertMacroExpansion(
             source, expandedSource: expected, diagnostics: diagnostics, macroSpecs: specs,

@@ -57,12 +57,10 @@ package protocol _DecodingHook: AnyObject {
 /// The one decoder object behind every container of one `decode` call.
 ///
 /// Its mutable state is `@exclusivity(unchecked)` for the reason given on `_EncoderImpl`.
-@usableFromInline
 package final class _DecoderImpl: Decoder {
     /// A defect found where it could not be thrown (`allKeys`); it is what the decode reports.
     @exclusivity(unchecked) package var deferredError: MessagePackError?
-    // `@usableFromInline`: generated portable code reads fields through it (PortableDataDecoder.reader).
-    @exclusivity(unchecked) @usableFromInline package var reader: MessagePackReader
+    @exclusivity(unchecked) package var reader: MessagePackReader
     let options: MessagePackDecoder.Options
     package let limits: MessagePackLimits
     package private(set) var userInfo: [CodingUserInfoKey: Any]

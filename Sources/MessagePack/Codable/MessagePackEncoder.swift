@@ -97,10 +97,8 @@ extension Dictionary: _DictionaryMarker {
 /// Its mutable state is `@exclusivity(unchecked)`: the encoder is used by one thread, its accesses never
 /// overlap (no state is passed `inout` while re-entering the encoder), and the dynamic checks Swift would
 /// otherwise run on every access to a class's stored property were a large part of the encode time.
-@usableFromInline
 package final class _EncoderImpl: Encoder {
-    // `@usableFromInline`: generated portable code writes fields through it (PortableDataEncoder.writer).
-    @exclusivity(unchecked) @usableFromInline package var writer = MessagePackWriter()
+    @exclusivity(unchecked) package var writer = MessagePackWriter()
     let options: MessagePackEncoder.Options
     package let userInfo: [CodingUserInfoKey: Any]
     @exclusivity(unchecked) package var codingPath: [any CodingKey] = []

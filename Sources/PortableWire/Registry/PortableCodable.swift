@@ -18,15 +18,15 @@ public protocol PortableCodable: Portable, Codable {
 
 /// The portable encoder as generated code sees it while writing one object's data.
 public struct PortableDataEncoder {
-    @usableFromInline let _impl: _EncoderImpl
+    let _impl: _EncoderImpl
 
     init(_ impl: _EncoderImpl) { _impl = impl }
 
     /// The message's writer, for fields written directly.
     ///
     /// Each use is one short access; do not hold it across a call to ``encode(_:key:)``, which writes to the
-    /// same writer.
-    @inlinable
+    /// same writer. (Not inlinable: the encoder's internals stay out of the module interface; the cost is a call
+    /// per access.)
     public var writer: MessagePackWriter {
         _read { yield _impl.writer }
         nonmutating _modify { yield &_impl.writer }
@@ -43,12 +43,11 @@ public struct PortableDataEncoder {
 
 /// The portable decoder as generated code sees it while reading one object's data.
 public struct PortableDataDecoder {
-    @usableFromInline let _impl: _DecoderImpl
+    let _impl: _DecoderImpl
 
     init(_ impl: _DecoderImpl) { _impl = impl }
 
     /// The message's reader, for fields read directly (positioned at the object's data).
-    @inlinable
     public var reader: MessagePackReader {
         _read { yield _impl.reader }
         nonmutating _modify { yield &_impl.reader }
