@@ -27,3 +27,14 @@ for workload in task records; do
         done
     done
 done
+for direction in encode decode; do
+    base=""
+    for route in plain portable macro; do
+        full=$(count portable-records "$direction" "$route" 10)
+        empty=$(count portable-records "$direction" "$route" 0)
+        per=$(( (full - empty) / 10 ))
+        [[ -z $base ]] && base=$per
+        ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
+        printf '| portable-records | %s | %s | %s | %s× plain |\n' "$direction" "$route" "$per" "$ratio"
+    done
+done

@@ -38,7 +38,60 @@ import Testing
             }
             """,
             """
-            EXPECTED
+            public struct Point {
+                public var x: Int
+                public var label: String?
+                public let kind: String = "p"
+                enum CodingKeys: String, CodingKey { case x = "X", label, kind 
+            }
+            }
+
+            extension Point: MessagePackEncodable, MessagePackDecodable {
+                @inlinable public func encode(to writer: inout MessagePackWriter) {
+                    var count = 2
+                    if self.label != nil {
+                        count &+= 1
+                    }
+                    writer.writeMapHeader(count: count)
+                    writer.writeKey("X")
+                    writer.write(self.x)
+                    if let value = self.label {
+                        writer.writeKey("label")
+                        writer.write(value)
+                    }
+                    writer.writeKey("kind")
+                    writer.write(self.kind)
+                }
+
+                @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
+                    var _x: (Int)? = nil
+                    var _label: (String)?? = nil
+                    for _ in 0 ..< (try reader.readMapHeader()) {
+                        guard let key = try reader.readFieldKey() else {
+                            try reader.skipValue();
+                            continue
+                        }
+                        switch key {
+                        case "X":
+                            if _x == nil {
+                                _x = try reader.decode((Int).self, key: "X")
+                            } else {
+                                try reader.skipValue()
+                            }
+                        case "label":
+                            if _label == nil {
+                                _label = try reader.readNilIfPresent() ? .some(nil) : .some(reader.decode((String).self, key: "label"))
+                            } else {
+                                try reader.skipValue()
+                            }
+                        default:
+                            try reader.skipValue()
+                        }
+                    }
+                    self.x = try reader.required(_x, "X", in: "Point")
+                    self.label = _label ?? nil
+                }
+            }
             """)
     }
 
@@ -52,7 +105,98 @@ import Testing
             }
             """,
             """
-            EXPECTED
+            enum Event {
+                case tick
+                case move(dx: Int, Double)
+            }
+
+            extension Event: MessagePackEncodable, MessagePackDecodable {
+                func encode(to writer: inout MessagePackWriter) {
+                    writer.writeMapHeader(count: 1)
+                    switch self {
+                    case .tick:
+                        writer.writeKey("tick")
+                        writer.writeMapHeader(count: 0)
+                    case .move(let _0, let _1):
+                        writer.writeKey("move")
+                        writer.writeMapHeader(count: 2)
+                        writer.writeKey("dx")
+                        writer.write(_0)
+                        writer.writeKey("_1")
+                        writer.write(_1)
+                    }
+                }
+
+                init(from reader: inout MessagePackReader) throws(MessagePackError) {
+                    let start = reader.offset
+                    var result: Self? = nil
+                    var found = 0
+                    for _ in 0 ..< (try reader.readMapHeader()) {
+                        guard let key = try reader.readFieldKey() else {
+                            try reader.skipValue();
+                            continue
+                        }
+                        switch key {
+                        case "tick":
+                            found &+= 1
+                            guard found == 1 else {
+                                try reader.skipValue();
+                                continue
+                            }
+                            result = try reader.decodeNested(key: "tick") { (reader: inout MessagePackReader) throws(MessagePackError) -> Event in
+                                for _ in 0 ..< (try reader.readMapHeader()) {
+                                    guard let key = try reader.readFieldKey() else {
+                                        try reader.skipValue();
+                                        continue
+                                    }
+                                    _ = key
+                                    try reader.skipValue()
+                                }
+                                return .tick
+                            }
+                        case "move":
+                            found &+= 1
+                            guard found == 1 else {
+                                try reader.skipValue();
+                                continue
+                            }
+                            result = try reader.decodeNested(key: "move") { (reader: inout MessagePackReader) throws(MessagePackError) -> Event in
+                                var _0: (Int)? = nil
+                                var _1: (Double)? = nil
+                                for _ in 0 ..< (try reader.readMapHeader()) {
+                                    guard let key = try reader.readFieldKey() else {
+                                        try reader.skipValue();
+                                        continue
+                                    }
+                                    switch key {
+                                    case "dx":
+                                        if _0 == nil {
+                                            _0 = try reader.decode((Int).self, key: "dx")
+                                        } else {
+                                            try reader.skipValue()
+                                        }
+                                    case "_1":
+                                        if _1 == nil {
+                                            _1 = try reader.decode((Double).self, key: "_1")
+                                        } else {
+                                            try reader.skipValue()
+                                        }
+                                    default:
+                                        try reader.skipValue()
+                                    }
+                                }
+                                return .move(dx: try reader.required(_0, "dx", in: "Event.move"), try reader.required(_1, "_1", in: "Event.move"))
+                            }
+                        default:
+                            try reader.skipValue()
+                        }
+                    }
+                    guard found == 1, let result else {
+                        throw MessagePackError.caseCount(found, of: "Event", at: start)
+                    }
+                    self = result
+                }
+            }
             """)
     }
 
@@ -70,7 +214,77 @@ import Testing
             }
             """,
             """
-            EXPECTED
+            enum Color: String { case red, green = "GREEN" 
+            }
+            class Node {
+                var value: [UInt8]
+                var next: Node?
+                var computed: Int { 1 }
+                static var shared = 0
+
+                func encode(to writer: inout MessagePackWriter) {
+                    var count = 1
+                    if self.next != nil {
+                        count &+= 1
+                    }
+                    writer.writeMapHeader(count: count)
+                    writer.writeKey("value")
+                    writer.writeBinary(self.value)
+                    if let value = self.next {
+                        writer.writeKey("next")
+                        writer.encode(value)
+                    }
+                }
+
+                required init(from reader: inout MessagePackReader) throws(MessagePackError) {
+                    var _value: ([UInt8])? = nil
+                    var _next: (Node)?? = nil
+                    for _ in 0 ..< (try reader.readMapHeader()) {
+                        guard let key = try reader.readFieldKey() else {
+                            try reader.skipValue();
+                            continue
+                        }
+                        switch key {
+                        case "value":
+                            if _value == nil {
+                                _value = try reader.decodeBinary(key: "value")
+                            } else {
+                                try reader.skipValue()
+                            }
+                        case "next":
+                            if _next == nil {
+                                _next = try reader.readNilIfPresent() ? .some(nil) : .some(reader.decode((Node).self, key: "next"))
+                            } else {
+                                try reader.skipValue()
+                            }
+                        default:
+                            try reader.skipValue()
+                        }
+                    }
+                    self.value = try reader.required(_value, "value", in: "Node")
+                    self.next = _next ?? nil
+                }
+            }
+
+            extension Color: MessagePackEncodable, MessagePackDecodable {
+                func encode(to writer: inout MessagePackWriter) {
+                    writer.write(self.rawValue)
+                }
+
+                init(from reader: inout MessagePackReader) throws(MessagePackError) {
+                    let start = reader.offset
+                    let raw = try reader.decode(String.self)
+                    guard let value = Self(rawValue: raw) else {
+                        reader.offset = start
+                        throw MessagePackError.unknownCase("\\(raw)", of: "Color", at: start)
+                    }
+                    self = value
+                }
+            }
+
+            extension Node: MessagePackEncodable, MessagePackDecodable {
+
+            }
             """)
     }
 
@@ -81,7 +295,8 @@ import Testing
             struct Box<T> { var value: T }
             """,
             """
-            struct Box<T> { var value: T }
+            struct Box<T> { var value: T 
+            }
             """,
             diagnostics: [
                 DiagnosticSpec(message: "@MessagePackCodable does not support generic types yet; write the conformance by hand", line: 1, column: 1)
@@ -127,7 +342,8 @@ import Testing
             """
             struct Model {
                 var a: Int
-                enum CodingKeys: String, CodingKey { case a, b }
+                enum CodingKeys: String, CodingKey { case a, b 
+            }
             }
             """,
             diagnostics: [

@@ -132,3 +132,57 @@ extension TypedMember {
     }
 }
 #endif
+
+#if Macros
+/// A row that sends its member once per message through global data, read back with the typed accessor.
+struct MemberRow: CustomPortable, Equatable {
+    static let portableName = "test.MemberRow"
+    var member: TypedMember
+
+    func serialize(globalData: GlobalData) throws -> PortableValue {
+        let key = "member:\(member.name)"
+        if try globalData.value(forKey: key) == nil { try globalData.set(.object(member), forKey: key) }
+        return .string(key)
+    }
+
+    static func deserialize(_ data: PortableValue, globalData: GlobalData) throws -> MemberRow {
+        MemberRow(member: try globalData.object(TypedMember.self, forKey: data.stringValue ?? ""))
+    }
+}
+
+@Suite struct GlobalDataAccessorTests {
+    @Test func rowsReadTheirMemberFromGlobalData() throws {
+        let registry = try TypeRegistry(registering: TypedMember.self, TypedTeam.self, MemberRow.self)
+        let ada = TypedMember(name: "ada", age: 36, tags: ["x"], avatar: [1], nickname: nil, team: nil, friends: [])
+        let rows = (0..<10).map { _ in MemberRow(member: ada) }
+        let bytes = try PortableEncoder(registry: registry).encode(any: rows)
+        let back = try PortableDecoder(registry: registry).decode(as: [MemberRow].self, from: bytes)
+        #expect(back == rows)
+        // The member travels once: its name appears once in the message.
+        let name: [UInt8] = [0xa3, 0x61, 0x64, 0x61]
+        let occurrences = (0...(bytes.count - name.count)).filter { Array(bytes[$0..<($0 + name.count)]) == name }
+        #expect(occurrences.count == 1)
+    }
+
+    @Test func aMissingOrMistypedEntryIsAnError() throws {
+        struct Probe: CustomPortable {
+            static let portableName = "test.Probe"
+            var key: String
+            func serialize(globalData: GlobalData) throws -> PortableValue {
+                try globalData.set(.string("not an object"), forKey: "text")
+                return .string(key)
+            }
+            static func deserialize(_ data: PortableValue, globalData: GlobalData) throws -> Probe {
+                _ = try globalData.object(TypedMember.self, forKey: data.stringValue ?? "")
+                return Probe(key: "")
+            }
+        }
+        let registry = try TypeRegistry(registering: Probe.self, TypedMember.self, TypedTeam.self)
+        for key in ["text", "absent"] {
+            let bytes = try PortableEncoder(registry: registry).encode(any: [Probe(key: key)])
+            let error = #expect(throws: (any Error).self) { try PortableDecoder(registry: registry).decode(as: [Probe].self, from: bytes) }
+            #expect("\(error!)".contains(key))
+        }
+    }
+}
+#endif

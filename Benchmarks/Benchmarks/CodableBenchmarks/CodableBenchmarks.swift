@@ -96,6 +96,14 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable, M: Codable & Equa
             blackHole(reused.byteCount)
         }
     }
+    var macroReused = MessagePackWriter(capacity: bytes.count)
+    Benchmark(benchmarkName(workload, "encode", .macroReused), configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            macroReused.removeAll()
+            macro.encode(to: &macroReused)
+            blackHole(macroReused.byteCount)
+        }
+    }
     add("encode", .dynamic) { blackHole(dynamic.encoded()) }
     add("encode", .codable) { blackHole(try encoder.encode(value)) }
     add("encode", .json) { blackHole(try json.encode(value)) }

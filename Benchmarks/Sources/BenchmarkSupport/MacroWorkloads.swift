@@ -62,7 +62,34 @@ public struct MacroQuantileInput: Codable, Equatable, Sendable {
     public var quantile: Double
 }
 
+/// The portable-records row with `@Portable`: sent under the same name as `PortablePerson`, so the bytes match.
+@Portable("bench.Person")
+public struct MacroPortablePerson: Codable, Hashable, Sendable {
+    public var id: Int
+    public var firstName: String
+    public var lastName: String
+    public var email: String
+    public var age: Int
+    public var score: Double
+    public var tags: [String]
+    public var active: Bool
+
+    public init(_ p: Person) {
+        id = p.id
+        firstName = p.firstName
+        lastName = p.lastName
+        email = p.email
+        age = p.age
+        score = p.score
+        tags = p.tags
+        active = p.active
+    }
+}
+
 extension Fixtures {
     public static let macroTask = MacroTaskCall(task)
     public static let macroRecords = records.map(MacroPerson.init)
+    public static let macroPortableRecords = records.map(MacroPortablePerson.init)
+    /// A registry whose "bench.Person" is the `@Portable` type.
+    public static let macroRegistry = try! TypeRegistry(registering: MacroPortablePerson.self)
 }

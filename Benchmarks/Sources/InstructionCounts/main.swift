@@ -68,6 +68,24 @@ case ("records", _):
     } else {
         run(Fixtures.records, bytes: Fixtures.recordsBytes, c: cRoutes)
     }
+case ("portable-records", _):
+    // Routes: "portable" (Codable data through the portable coders), "macro" (@Portable's generated data coding),
+    // "plain" (the same records as plain Codable, no portable objects).
+    let portableBytes = try! PortableEncoder(registry: Fixtures.registry).encode(Fixtures.portableRecords)
+    let registry = route == "macro" ? Fixtures.macroRegistry : Fixtures.registry
+    let encoder = PortableEncoder(registry: registry)
+    let decoder = PortableDecoder(registry: registry)
+    let plainBytes = try! MessagePackEncoder().encode(Fixtures.records)
+    for _ in 0..<iterations {
+        switch (direction, route) {
+        case ("encode", "plain"): consume(try! MessagePackEncoder().encode(Fixtures.records))
+        case ("decode", "plain"): consume(try! MessagePackDecoder().decode([Person].self, from: plainBytes))
+        case ("encode", "macro"): consume(try! encoder.encode(Fixtures.macroPortableRecords))
+        case ("decode", "macro"): consume(try! decoder.decode([MacroPortablePerson].self, from: portableBytes))
+        case ("encode", _): consume(try! encoder.encode(Fixtures.portableRecords))
+        default: consume(try! decoder.decode([PortablePerson].self, from: portableBytes))
+        }
+    }
 default:
     print("unknown workload \(workload)")
     exit(2)

@@ -88,3 +88,27 @@ extension TypeRegistry {
         { impl in try T(portableData: PortableDataDecoder(impl)) }
     }
 }
+
+extension GlobalData {
+    /// The portable object stored under `key`, as a `T`: the typed way to read a global-data entry.
+    ///
+    ///     static func deserialize(_ data: PortableValue, globalData: GlobalData) throws -> Row {
+    ///         Row(person: try globalData.object(Person.self, forKey: data.stringValue ?? ""))
+    ///     }
+    ///
+    /// - Throws: ``MessagePackError`` `.malformedPortable` when the key is missing or holds something else
+    ///   (naming the key and what it holds); `.globalDataUnavailable` as ``value(forKey:)`` does.
+    public func object<T>(_ type: T.Type, forKey key: String) throws -> T {
+        guard let value = try value(forKey: key) else {
+            throw MessagePackError(
+                .malformedPortable, at: -1, "global data has no entry '\(key)'",
+                hint: "the sender's serializer must store the entry it refers to")
+        }
+        guard let object = value.object as? T else {
+            throw MessagePackError(
+                .malformedPortable, at: -1, "global data entry '\(key)' is not a \(T.self): \(value)",
+                hint: "register the entry's type on both ends under the same name")
+        }
+        return object
+    }
+}
