@@ -1,5 +1,6 @@
 // swift-tools-version: 6.2
 // SPDX-License-Identifier: Apache-2.0
+import CompilerPluginSupport
 import PackageDescription
 
 let upcoming: [SwiftSetting] = [
@@ -21,6 +22,12 @@ let package = Package(
         .library(name: "PortableWireHummingbird", targets: ["PortableWireHummingbird"]),
         // The example task service (a NIO TCP server answering Celery-style task calls).
         .executable(name: "pwire-task-service", targets: ["TaskServiceExample"]),
+        // `@MessagePackCodable` and `@Portable("name")`: generated typed conformances. Needs the `Macros` trait,
+        // which is off by default, so that users of the core never build swift-syntax.
+        .library(name: "PortableWireMacros", targets: ["PortableWireMacros"]),
+    ],
+    traits: [
+        .trait(name: "Macros", description: "The PortableWireMacros product (builds swift-syntax)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Property tests only (Tests/PropertyTests).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The macro implementation only (trait `Macros`).
+        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.1"..<"604.0.0"),
     ],
     targets: [
         // The format itself: reader, writer, dynamic value, plain Codable coders. No Foundation.
@@ -120,6 +129,43 @@ let package = Package(
             name: "PropertyTests",
             dependencies: [
                 "PortableWire", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // The macros: an implementation on swift-syntax (a compiler plugin), declared by a thin library.
+        .macro(
+            name: "PortableWireMacrosPlugin",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftParser", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "PortableWireMacros",
+            dependencies: [
+                "PortableWire",
+                .target(name: "PortableWireMacrosPlugin", condition: .when(traits: ["Macros"])),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PortableWireMacrosTests",
+            dependencies: [
+                "PortableWire", "TestSupport",
+                .target(name: "PortableWireMacros", condition: .when(traits: ["Macros"])),
+                .target(name: "PortableWireMacrosPlugin", condition: .when(traits: ["Macros"])),
+                .product(
+                    name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax",
+                    condition: .when(traits: ["Macros"])),
+                .product(
+                    name: "SwiftSyntaxMacroExpansion", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Macros"])),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: upcoming

@@ -14,6 +14,7 @@ let suiteDependencies: [Target.Dependency] = [
     .product(name: "Benchmark", package: "benchmark"),
     .product(name: "PortableWire", package: rootPackage),
     .product(name: "PortableWireWorkloads", package: rootPackage),
+    .product(name: "PortableWireMacros", package: rootPackage),
     "MsgPackCBaseline",
     "BenchmarkSupport",
 ]
@@ -22,7 +23,8 @@ let package = Package(
     name: "PortableWireBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        // The `Macros` trait: the macro-route rows (`@MessagePackCodable` types in BenchmarkSupport).
+        .package(path: "..", traits: ["Macros"]),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -36,8 +38,14 @@ let package = Package(
             dependencies: [
                 .product(name: "PortableWire", package: rootPackage),
                 .product(name: "PortableWireWorkloads", package: rootPackage),
+                .product(name: "PortableWireMacros", package: rootPackage),
                 "MsgPackCBaseline",
             ]),
+        // Runs one route of one workload N times, for `valgrind --tool=callgrind` (Scripts/instructions.sh):
+        // instruction counts per operation do not move with the machine's load, unlike times.
+        .executableTarget(
+            name: "InstructionCounts", dependencies: suiteDependencies, path: "Sources/InstructionCounts",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "CoreBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/CoreBenchmarks",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],

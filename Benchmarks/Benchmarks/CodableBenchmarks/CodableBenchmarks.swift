@@ -14,7 +14,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(2), maxIterations: 1_000)
 
     let small = Benchmark.Configuration(scalingFactor: .kilo)
-    codableSuite(workload: "task", value: Fixtures.task, bytes: Fixtures.taskBytes, dynamic: Fixtures.taskValue, configuration: small) {
+    codableSuite(workload: "task", value: Fixtures.task, macro: Fixtures.macroTask, bytes: Fixtures.taskBytes, dynamic: Fixtures.taskValue, configuration: small) {
         let c = CTask(bytes: Fixtures.taskBytes)
         Fixtures.check(cPacked { pwb_pack_task(c.task, $0) } == Fixtures.taskBytes, "msgpack-c and PortableWire write the same task bytes")
         return (
@@ -23,7 +23,7 @@ let benchmarks: @Sendable () -> Void = {
         )
     }
 
-    codableSuite(workload: "records", value: Fixtures.records, bytes: Fixtures.recordsBytes, dynamic: Fixtures.recordsValue, configuration: .init()) {
+    codableSuite(workload: "records", value: Fixtures.records, macro: Fixtures.macroRecords, bytes: Fixtures.recordsBytes, dynamic: Fixtures.recordsValue, configuration: .init()) {
         let c = CRecords(bytes: Fixtures.recordsBytes, count: Fixtures.records.count)
         Fixtures.check(
             cPacked { pwb_pack_records(c.people, c.count, $0) } == Fixtures.recordsBytes,
@@ -50,8 +50,8 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// Registers encode and decode benchmarks for one Codable workload across every implementation.
-func codableSuite<T: Codable & Equatable & MessagePackCodable>(
-    workload: String, value: T, bytes: [UInt8], dynamic: MessagePackValue, configuration: Benchmark.Configuration,
+func codableSuite<T: Codable & Equatable & MessagePackCodable, M: Codable & Equatable & MessagePackCodable>(
+    workload: String, value: T, macro: M, bytes: [UInt8], dynamic: MessagePackValue, configuration: Benchmark.Configuration,
     c: () -> (encode: () -> Void, decode: () -> Void)
 ) {
     let encoder = MessagePackEncoder()
@@ -67,6 +67,8 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable>(
     Fixtures.check((try? T(messagePack: bytes)) == value, "\(workload): typed round trip")
     Fixtures.check((try? encoder.encode(value)) == bytes, "\(workload): Codable bytes equal typed bytes")
     Fixtures.check((try? decoder.decode(T.self, from: bytes)) == value, "\(workload): Codable round trip")
+    Fixtures.check(macro.messagePackBytes() == bytes, "\(workload): macro bytes equal typed bytes")
+    Fixtures.check((try? M(messagePack: bytes)) == macro, "\(workload): macro round trip")
     Fixtures.check(dynamic.encoded() == bytes, "\(workload): dynamic bytes equal typed bytes")
     Fixtures.check((try? MessagePackValue(decoding: bytes)) == dynamic, "\(workload): dynamic round trip")
     let jsonData = try! json.encode(value)
@@ -85,12 +87,21 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable>(
 
     add("encode", .msgpackC) { cEncode() }
     add("encode", .typed) { blackHole(value.messagePackBytes()) }
+    add("encode", .macro) { blackHole(macro.messagePackBytes()) }
     var reused = MessagePackWriter(capacity: bytes.count)
     Benchmark(benchmarkName(workload, "encode", .typedReused), configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
             reused.removeAll()
             value.encode(to: &reused)
             blackHole(reused.byteCount)
+        }
+    }
+    var macroReused = MessagePackWriter(capacity: bytes.count)
+    Benchmark(benchmarkName(workload, "encode", .macroReused), configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            macroReused.removeAll()
+            macro.encode(to: &macroReused)
+            blackHole(macroReused.byteCount)
         }
     }
     add("encode", .dynamic) { blackHole(dynamic.encoded()) }
@@ -101,6 +112,7 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable>(
 
     add("decode", .msgpackC) { cDecode() }
     add("decode", .typed) { blackHole(try T(messagePack: bytes)) }
+    add("decode", .macro) { blackHole(try M(messagePack: bytes)) }
     add("decode", .dynamic) { blackHole(try MessagePackValue(decoding: bytes)) }
     add("decode", .codable) { blackHole(try decoder.decode(T.self, from: bytes)) }
     add("decode", .json) { blackHole(try jsonDecoder.decode(T.self, from: jsonData)) }

@@ -38,6 +38,23 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try decoder.decode([PortablePerson].self, from: portableBytes)) }
     }
 
+    // The same records through `@Portable`'s generated data coding (same type name, so the same bytes).
+    let macroEncoder = PortableEncoder(registry: Fixtures.macroRegistry)
+    let macroDecoder = PortableDecoder(registry: Fixtures.macroRegistry)
+    let macroPortable = Fixtures.macroPortableRecords
+    Fixtures.check((try? macroEncoder.encode(macroPortable)) == portableBytes, "@Portable records write the Codable bytes")
+    Fixtures.check(
+        (try? macroDecoder.decode([MacroPortablePerson].self, from: portableBytes)) == macroPortable,
+        "@Portable records read the Codable bytes")
+    Benchmark("portable-records:encode:portable_macro") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try macroEncoder.encode(macroPortable)) }
+    }
+    Benchmark("portable-records:decode:portable_macro") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try macroDecoder.decode([MacroPortablePerson].self, from: portableBytes))
+        }
+    }
+
     // 1,000 references to 10 objects: sent as 10 objects and 990 back-references, decoded shared.
     let shared = Fixtures.sharedPersons
     let sharedBytes = try! encoder.encode(shared)

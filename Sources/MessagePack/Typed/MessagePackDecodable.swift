@@ -252,12 +252,14 @@ extension UInt64: MessagePackDecodable {
 
 extension Double: MessagePackDecodable {
     @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readDouble() }
+    /// Reads a float, or an integer that converts exactly (as ``MessagePackDecoder`` does).
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.decodeDouble() }
 }
 
 extension Float: MessagePackDecodable {
     @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readFloat() }
+    /// Reads a float32, or a float64 or an integer that converts exactly (as ``MessagePackDecoder`` does).
+    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.decodeFloat() }
 }
 
 extension String: MessagePackDecodable {

@@ -154,13 +154,15 @@ extension Array: MessagePackEncodable where Element: MessagePackEncodable {
 }
 
 extension Dictionary: MessagePackEncodable where Key == String, Value: MessagePackEncodable {
-    /// Writes a map with keys in sorted order, so the bytes do not depend on hashing (as ``MessagePackEncoder`` does).
+    /// Writes a map with keys sorted by their UTF-8 bytes, so the bytes do not depend on hashing (as
+    /// ``MessagePackEncoder`` does).
     @inlinable
     public func encode(to writer: inout MessagePackWriter) {
         guard writer._mayOpenContainer() else { return }
         writer._writeMapHeader(count: count)
         writer._depth &+= 1
-        for key in keys.sorted() {
+        // By UTF-8 bytes, not `String`'s `<` (which compares canonically equivalent strings as equal).
+        for key in keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             writer.write(key)
             self[key].unsafelyUnwrapped.encode(to: &writer)
         }

@@ -83,13 +83,19 @@ public struct TypeRegistry: Sendable {
         }
         var entry = Entry(name: name, type: T.self, kind: kind)
         entry.isValueType = !(T.self is AnyClass)
-        if case .codable = kind, let encodable = T.self as? any Encodable.Type {
+        let typed = T.self as? any PortableCodable.Type
+        if case .codable = kind, let typed {
+            // Generated typed code (`@Portable`): no Codable containers on either side.
+            entry.encodeData = Self.typedDataEncoder(for: typed)
+        } else if case .codable = kind, let encodable = T.self as? any Encodable.Type {
             entry.encodeData = Self.dataEncoder(for: encodable)
         }
         if let twoPhase = T.self as? any TwoPhasePortable.Type {
             entry.decode = .twoPhase(Self.blankMaker(for: twoPhase))
         } else if let custom = T.self as? any CustomPortable.Type {
             entry.decode = .custom(Self.deserializer(for: custom))
+        } else if let typed {
+            entry.decode = .codable(Self.typedDataDecoder(for: typed))
         } else if let decodable = T.self as? any (Decodable & Portable).Type {
             entry.decode = .codable(Self.dataDecoder(for: decodable))
         }
