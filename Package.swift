@@ -39,6 +39,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // `swift package generate-documentation` (the DocC step of .ci/run). A plugin no target uses: SwiftPM
+        // does not resolve it for packages that depend on this one (Tests/Scripts/check-lean-dependencies.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Property tests only (Tests/PropertyTests).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],

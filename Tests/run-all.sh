@@ -65,6 +65,6 @@ step "Conformance: Swift, the Python peer, the C checker"
 swift run pwire conformance --peers
 
 step "Lean dependencies for core-only consumers"
-Tests/Consumer/check-lean-dependencies.sh
+Tests/Scripts/check-lean-dependencies.sh
 
 step "All tests passed"

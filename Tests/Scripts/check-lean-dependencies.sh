@@ -35,11 +35,14 @@ struct Point: Codable { var x: Int; var y: Int }
 let bytes = try MessagePackEncoder().encode(Point(x: 1, y: 2))
 print(bytes.map { String($0, radix: 16) }.joined(separator: " "))'
 consumer MessagePackOnly MessagePack "" 'import MessagePack
-var writer = MessagePackWriter()
-writer.writeArrayHeader(count: 2)
-writer.write(1)
-writer.write("a")
-print(try MessagePackValue(decoding: writer.finish()))'
+func message() -> [UInt8] {
+    var writer = MessagePackWriter()
+    writer.writeArrayHeader(count: 2)
+    writer.write(1)
+    writer.write("a")
+    return writer.finish()
+}
+print(try MessagePackValue(decoding: message()))'
 consumer WithNIO PortableWireNIO ', traits: ["NIO"]' 'import PortableWireNIO'
 
 # The identities of every package a consumer resolved, one a line, without the consumer and this checkout.
