@@ -8,6 +8,13 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Integrations sit behind package traits, so a package that uses only `PortableWire` or `MessagePack` resolves and
+// builds none of their dependencies: a dependency used only under `.when(traits: [...])` is not resolved while the
+// trait is off. Turn one on where you add the package: `.package(url: …, from: …, traits: ["NIO"])`.
+// Inside this checkout, tests run with every trait: `swift test --enable-all-traits` (Tests/run-all.sh).
+let nio: TargetDependencyCondition? = .when(traits: ["NIO"])
+let hummingbird: TargetDependencyCondition? = .when(traits: ["Hummingbird"])
+
 let package = Package(
     name: "PortableWire",
     products: [
@@ -29,10 +36,19 @@ let package = Package(
     traits: [
         .trait(name: "Macros", description: "The PortableWireMacros product (builds swift-syntax)."),
     ],
+    traits: [
+        .trait(name: "NIO", description: "PortableWireNIO: SwiftNIO channel handlers, and the example task service."),
+        .trait(
+            name: "Hummingbird", description: "PortableWireHummingbird: request decoder and response encoder.",
+            enabledTraits: ["NIO"]),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // `swift package generate-documentation` (the DocC step of .ci/run). A plugin no target uses: SwiftPM
+        // does not resolve it for packages that depend on this one (Tests/Scripts/check-lean-dependencies.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Property tests only (Tests/PropertyTests).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // The macro implementation only (trait `Macros`).
@@ -50,15 +66,16 @@ let package = Package(
         .executableTarget(
             name: "pwire",
             dependencies: [
+                // No package dependencies: SwiftPM resolves those of every executable product for every user of
+                // the library (Sources/pwire/Arguments/ArgumentParsing.swift says more).
                 "PortableWire", "PortableWireConformance", "PortableWireWorkloads",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         // SwiftNIO: frame decoder and encoder handlers. The only library target that imports NIOCore.
         .target(
             name: "PortableWireNIO",
-            dependencies: ["PortableWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["PortableWire", .product(name: "NIOCore", package: "swift-nio", condition: nio)],
             swiftSettings: upcoming
         ),
         // Hummingbird: request decoder and response encoder for `application/x-portablewire`.
@@ -66,8 +83,8 @@ let package = Package(
             name: "PortableWireHummingbird",
             dependencies: [
                 "PortableWire",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "NIOCore", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),
@@ -76,8 +93,8 @@ let package = Package(
             name: "TaskServiceCore",
             dependencies: [
                 "PortableWire", "PortableWireNIO",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio", condition: nio),
+                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),
@@ -85,7 +102,7 @@ let package = Package(
             name: "TaskServiceExample",
             dependencies: [
                 "TaskServiceCore",
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),
@@ -98,9 +115,9 @@ let package = Package(
             name: "PortableWireNIOTests",
             dependencies: [
                 "PortableWireNIO", "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio", condition: nio),
+                .product(name: "NIOEmbedded", package: "swift-nio", condition: nio),
+                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),
@@ -108,9 +125,9 @@ let package = Package(
             name: "PortableWireHummingbirdTests",
             dependencies: [
                 "PortableWireHummingbird", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "NIOCore", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),
@@ -119,7 +136,7 @@ let package = Package(
             dependencies: [
                 // The executable too, so that `swift test` builds the binary that one test launches.
                 "TaskServiceCore", "TaskServiceExample", "TestSupport",
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
             ],
             swiftSettings: upcoming
         ),

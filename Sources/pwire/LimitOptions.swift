@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import ArgumentParser
 import PortableWire
 
 /// The decoding limits, as options; every one defaults to the Spec's value and is named after the Spec's limit

@@ -22,6 +22,7 @@ import TestSupport
         #expect(result.status == 3)
     }
 
+    /// The Spec's notation both ways (plain JSON both ways is in DecodeEncodeTests).
     @Test func decodeThenEncodeReproducesEveryCanonicalVector() throws {
         let pwire = try Self.pwire()
         // Vectors the Swift library is listed as failing (Spec/expected-failures/swift.txt) are left out.
@@ -29,9 +30,9 @@ import TestSupport
         let canonical = try Vectors.load().filter { $0.canonical && expectedFailures[$0.id] == nil }
         #expect(canonical.count > 200)
         for vector in canonical {
-            let json = try runCommand(pwire, ["decode", "--to-json", "-"], input: vector.bytes)
+            let json = try runCommand(pwire, ["decode", "--notation", "-"], input: vector.bytes)
             #expect(json.status == 0, "\(vector.id): \(json.stderr)")
-            let bytes = try runCommand(pwire, ["encode", "--from-json", "-"], input: json.stdout)
+            let bytes = try runCommand(pwire, ["encode", "--notation", "-"], input: json.stdout)
             #expect(bytes.status == 0, "\(vector.id): \(bytes.stderr)")
             #expect(bytes.stdout == vector.bytes, "\(vector.id)")
         }
@@ -101,13 +102,20 @@ import TestSupport
     }
 
     @Test func inspectAnnotatesNestedStructureAndPortableExts() throws {
-        let input = hex("82 a1 61 cd 01 00 a1 62 d4 52 00")
+        let input = hex("83 a1 61 cd 01 00 a1 6f c7 05 50 a3 61 2e 42 c0 a1 62 d4 52 00")
         let result = try runCommand(try Self.pwire(), ["inspect", "-"], input: input)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
-        #expect(lines[0].hasPrefix("00000000  82") && lines[0].hasSuffix("fixmap, 2 entries"))
+        #expect(lines[0].hasPrefix("00000000  83") && lines[0].hasSuffix("fixmap, 3 entries"))
         #expect(lines.contains { $0.hasPrefix("00000003  cd 01 00") && $0.hasSuffix("value uint16 256") })
-        #expect(lines.contains { $0.contains("back-reference") })
+        #expect(lines.contains { $0.hasPrefix("00000008  c7 05 50") && $0.hasSuffix("value ext8 type 80: portable object #0, 5 bytes") })
+        #expect(lines.contains { $0.hasSuffix("type-ref fixstr \"a.B\" (new type 0)") })
+        #expect(lines.contains { $0.hasPrefix("00000012  d4 52 00") && $0.hasSuffix("back-reference to object #0") })
+        // A defect: the lines before it, then the error.
+        let bad = try runCommand(try Self.pwire(), ["inspect", "-"], input: hex("92 a1 61 d4 52 07"))
+        #expect(bad.status == 1)
+        #expect(bad.stdoutText.split(separator: "\n").count == 2)
+        #expect(bad.stderr.hasPrefix("pwire: danglingReference at byte 3 ($[1])"), "\(bad.stderr)")
     }
 
     @Test func conformanceCommandPrintsATableAndSucceeds() throws {

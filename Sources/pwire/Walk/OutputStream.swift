@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
+/// Bytes on their way to a file descriptor, written in 64 KiB chunks: output is streamed, never built whole.
+struct OutputStream {
+    private var buffer: [UInt8] = []
+    private let fd: Int32
+    /// When false, writes are dropped (the walker's validating pass).
+    let isEnabled: Bool
+    private static let chunk = 1 << 16
+
+    init(fileDescriptor fd: Int32 = 1, enabled: Bool = true) {
+        self.fd = fd
+        self.isEnabled = enabled
+        if enabled { buffer.reserveCapacity(Self.chunk + 1024) }
+    }
+
+    @inline(__always)
+    mutating func write(_ text: StaticString) {
+        guard isEnabled else { return }
+        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    @inline(__always)
+    mutating func write(_ text: String) {
+        guard isEnabled else { return }
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    @inline(__always)
+    mutating func write(byte: UInt8) {
+        guard isEnabled else { return }
+        buffer.append(byte)
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard isEnabled else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    /// Writes `n` in decimal.
+    mutating func write<T: BinaryInteger>(decimal n: T) {
+        guard isEnabled else { return }
+        write(String(n))
+    }
+
+    /// Writes a JSON string from UTF-8 bytes already known to be valid: quotes, backslashes and control
+    /// characters escaped, everything else copied as it is.
+    mutating func writeJSONString(_ bytes: UnsafeRawBufferPointer) {
+        guard isEnabled else { return }
+        buffer.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<i]))
+            runStart = i + 1
+            switch b {
+            case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5c, 0x22])
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5c, 0x5c])
+            case 0x0a: buffer.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x0d: buffer.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x09: buffer.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            default:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                buffer.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xf)]])
+            }
+            if buffer.count >= Self.chunk { flush() }
+        }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        buffer.append(UInt8(ascii: "\""))
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    mutating func writeJSONString(_ text: String) {
+        var copy = text
+        copy.withUTF8 { writeJSONString(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Lowercase hex, no separators.
+    mutating func writeHex(_ bytes: UnsafeRawBufferPointer) {
+        guard isEnabled else { return }
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        for b in bytes {
+            buffer.append(digits[Int(b >> 4)])
+            buffer.append(digits[Int(b & 0xf)])
+            if buffer.count >= Self.chunk { flush() }
+        }
+    }
+
+    /// Standard base64 with padding (RFC 4648 section 4).
+    mutating func writeBase64(_ bytes: UnsafeRawBufferPointer) {
+        guard isEnabled else { return }
+        let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            buffer.append(alphabet[Int(n >> 18 & 63)])
+            buffer.append(alphabet[Int(n >> 12 & 63)])
+            buffer.append(alphabet[Int(n >> 6 & 63)])
+            buffer.append(alphabet[Int(n & 63)])
+            i += 3
+            if buffer.count >= Self.chunk { flush() }
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            buffer.append(alphabet[Int(n >> 18 & 63)])
+            buffer.append(alphabet[Int(n >> 12 & 63)])
+            buffer.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            buffer.append(UInt8(ascii: "="))
+        }
+    }
+
+    /// Hands the buffered bytes to the file descriptor.
+    mutating func flush() {
+        guard isEnabled, !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return  // The reader went away (EPIPE); there is no one left to tell.
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
