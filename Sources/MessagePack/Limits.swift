@@ -5,8 +5,29 @@
 /// Exceeding one throws ``MessagePackError`` with code `.limitExceeded` naming the limit.
 /// The defaults are normative: see Spec/format.md, "Limits"; peers enforce the same.
 public struct MessagePackLimits: Hashable, Sendable {
-    /// Containers (arrays, maps, portable objects) open at once. Default 512.
-    public var maxDepth: Int = 512
+    /// Containers (arrays, maps, portable objects) open at once. Default 512; at most ``maxSafeDepth``.
+    ///
+    /// Decoding, skipping, describing, converting and re-encoding recurse once per level on some routes, so
+    /// the depth is what bounds their stack. Setting a value above ``maxSafeDepth`` is a programmer error
+    /// and stops the program with a message saying so (tools that take the depth from a user check it
+    /// against ``maxSafeDepth`` first).
+    public var maxDepth: Int = 512 {
+        didSet {
+            precondition(
+                maxDepth <= Self.maxSafeDepth,
+                "MessagePackLimits.maxDepth = \(maxDepth) is above MessagePackLimits.maxSafeDepth = \(Self.maxSafeDepth), "
+                    + "the deepest nesting every route handles on a 512 KiB thread stack; keep it at or below that")
+        }
+    }
+
+    /// The largest ``maxDepth`` allowed: the deepest nesting that every route (one-shot, Codable and portable
+    /// decoding, skipping, descriptions, conversions, re-encoding) handles on a 512 KiB thread stack, the
+    /// smallest the library runs on (a secondary thread's; NIO event loops and Swift's cooperative threads
+    /// have more), in debug and release builds, with a quarter of the stack to spare.
+    ///
+    /// Measured by `Tests/PortableWireTests/Limits/StackDepthTests.swift`, which runs every route at this
+    /// depth on a 512 KiB thread (`PWIRE_STACK_REPORT=1` prints each route's stack use per level).
+    public static let maxSafeDepth = 1024
     /// Bytes in one message. Default 64 MiB.
     public var maxMessageByteCount: Int = 64 << 20
     /// Bytes in one str, bin or ext payload. Default 64 MiB.

@@ -240,6 +240,8 @@ final class PortableDecodingState: _DecodingHook {
                     "back-reference to object \(id), which is still being decoded: the message forms a reference cycle",
                     hint: "this decoder rejects cycles (PortableDecoder.cycles = .reject); set .allow to accept them")
             }
+            // An opaque object gets a weak back-edge, so that no input can make decoded objects leak (issue 13).
+            if let opaque = published as? OpaquePortable { return opaque.referenceWhileOpen() }
             return published
         case .open(nil):
             impl.reader.offset = start
