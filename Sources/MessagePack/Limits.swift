@@ -16,18 +16,23 @@ public struct MessagePackLimits: Hashable, Sendable {
             precondition(
                 maxDepth <= Self.maxSafeDepth,
                 "MessagePackLimits.maxDepth = \(maxDepth) is above MessagePackLimits.maxSafeDepth = \(Self.maxSafeDepth), "
-                    + "the deepest nesting every route handles on a 512 KiB thread stack; keep it at or below that")
+                    + "the deepest nesting every route handles within a thread's stack; keep it at or below that")
         }
     }
 
-    /// The largest ``maxDepth`` allowed: the deepest nesting that every route (one-shot, Codable and portable
-    /// decoding, skipping, descriptions, conversions, re-encoding) handles on a 512 KiB thread stack, the
-    /// smallest the library runs on (a secondary thread's; NIO event loops and Swift's cooperative threads
-    /// have more), in debug and release builds, with a quarter of the stack to spare.
+    /// The largest ``maxDepth`` allowed: the deepest nesting that every route (one-shot, streaming, Codable
+    /// and portable decoding, skipping, descriptions, conversions, equality, re-encoding) handles on the stack
+    /// the library's threads get on Linux (8 MiB: NIO's event loops, Dispatch's and Swift concurrency's
+    /// threads), in debug builds too, with a quarter of the stack to spare.
     ///
-    /// Measured by `Tests/PortableWireTests/Limits/StackDepthTests.swift`, which runs every route at this
-    /// depth on a 512 KiB thread (`PWIRE_STACK_REPORT=1` prints each route's stack use per level).
-    public static let maxSafeDepth = 1024
+    /// The recursive routes take up to 6.5 KiB of stack a level in a debug build (the one-shot decoder; the
+    /// portable decoder 4.5 KiB, the Codable decoder 3.6 KiB), so at 768 levels they use at most about 5 MiB.
+    /// On a 512 KiB thread (a secondary thread on Apple platforms) only the iterative routes (`skipValue`,
+    /// the frame scanner and the NIO frame decoder that uses it) are safe at this depth; decode there with a
+    /// lower ``maxDepth`` or on a thread with a larger stack. Measured by
+    /// `Tests/PortableWireTests/Limits/StackDepthTests.swift` (`PWIRE_STACK_REPORT=1` prints each route's stack
+    /// use per level), which runs every route at this depth.
+    public static let maxSafeDepth = 768
     /// Bytes in one message. Default 64 MiB.
     public var maxMessageByteCount: Int = 64 << 20
     /// Bytes in one str, bin or ext payload. Default 64 MiB.

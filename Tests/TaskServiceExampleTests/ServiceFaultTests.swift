@@ -253,7 +253,7 @@ func report(_ text: String) {
         // (connections, calls per connection, calls in flight per connection, largest payload)
         let levels: [(Int, Int, Int, Int)] =
             fullLoad
-            ? [(1, 2000, 8, 1 << 20), (100, 200, 4, 1 << 20), (500, 40, 2, 1 << 20)]
+            ? [(1, 1000, 8, 1 << 20), (100, 40, 4, 1 << 20), (500, 8, 2, 1 << 20)]
             : [(1, 100, 8, 1 << 20), (100, 8, 4, 100_000), (500, 2, 2, 10_000)]
         for (connections, calls, window, largest) in levels {
             let result = try await runLoad(

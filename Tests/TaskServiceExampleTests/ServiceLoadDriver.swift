@@ -19,7 +19,9 @@ final class ServiceProcess {
 
     /// Starts the built executable with `arguments` (a free port is chosen) and waits for its first line.
     init(_ arguments: [String] = []) throws {
-        guard let executable = TaskServiceTests.serviceExecutable() else {
+        // PWIRE_TASK_SERVICE names another build of it (the README's figures come from a release build).
+        let chosen = ProcessInfo.processInfo.environment["PWIRE_TASK_SERVICE"] ?? TaskServiceTests.serviceExecutable()
+        guard let executable = chosen else {
             throw DriverError("build the pwire-task-service product first")
         }
         process.executableURL = URL(fileURLWithPath: executable)
@@ -85,15 +87,27 @@ func callBytes(id: String, task: String = "app.tasks.echo", args: [MessagePackVa
     return writer.bytes
 }
 
-/// A payload of `size` bytes that differs per call: the call's number, then a pattern.
-func payload(size: Int, call: Int) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: size)
-    var state = UInt64(truncatingIfNeeded: call) &* 0x9e37_79b9_7f4a_7c15 | 1
-    for i in 0..<size {
+/// Random bytes to cut payloads from (made once: a debug build would spend seconds making each 1 MiB anew).
+let payloadPattern: [UInt8] = {
+    var bytes = [UInt8](repeating: 0, count: (1 << 20) + 64)
+    var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+    for i in bytes.indices {
         state ^= state << 13
         state ^= state >> 7
         state ^= state << 17
         bytes[i] = UInt8(truncatingIfNeeded: state)
+    }
+    return bytes
+}()
+
+/// A payload of `size` bytes that differs per call: the call's number, then the pattern from an offset that
+/// depends on it.
+func payload(size: Int, call: Int) -> [UInt8] {
+    precondition(size <= 1 << 20)
+    let start = call % 64
+    var bytes = Array(payloadPattern[start..<start + size])
+    withUnsafeBytes(of: UInt64(truncatingIfNeeded: call).bigEndian) { number in
+        for i in 0..<min(8, size) { bytes[i] = number[i] }
     }
     return bytes
 }
@@ -250,7 +264,8 @@ struct LoadReport: CustomStringConvertible {
 /// Payload sizes of the load levels: mostly small, some large, a few of 1 MiB.
 func payloadSize(call: Int, seed: Int, largest: Int) -> Int {
     let sizes = [100, 100, 1_000, 1_000, 10_000, 100_000, largest]
-    return sizes[(call &* 7 &+ seed &* 13) % sizes.count]
+    // 5 and 7 are coprime, so every connection goes through every size.
+    return sizes[(call &* 5 &+ seed &* 3) % sizes.count]
 }
 
 /// One client connection of a load level: keeps `window` echo calls in flight and checks each reply's id,
