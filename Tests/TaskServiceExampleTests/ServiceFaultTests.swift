@@ -176,7 +176,11 @@ func report(_ text: String) {
             "non-reading client: sent \(sentBytes >> 20) MiB of 1 MiB echo calls; server RSS grew by "
                 + "\(grown / 1024) KiB (high-water mark \(highWater >> 10) KiB, message \(message >> 10) KiB)")
         #expect(sentBytes < limit * call.count, "the server never stopped reading")
-        #expect(grown <= highWater + 2 * message + (2 << 20), "server RSS grew by \(grown) bytes")
+        // The server holds at most the high-water mark of replies plus the message in hand; that message exists
+        // a few times over while it is handled (the cumulation buffer, the decoded args, the encoded reply in
+        // an array and in a ByteBuffer), and malloc keeps what those copies freed on the pool thread that ran
+        // them. Measured: 2.3 MiB (debug), 5.3 MiB (release); without backpressure it grew with every MiB sent.
+        #expect(grown <= highWater + 4 * message + (1 << 20), "server RSS grew by \(grown) bytes")
         #expect(service.isRunning)
     }
 

@@ -79,6 +79,7 @@ package final class _DecoderImpl: Decoder {
         var tableStart: Int? = nil  // first slot in `keySlots` once a hash table was built over the indexed keys
         var tableMask = 0
         var positional = false
+        var isDictionary = false  // the container of a `Dictionary`, whose keys must stay distinct
     }
     @exclusivity(unchecked) var frames: [Frame] = []
     /// Where the value being decoded starts, and the frame mark of its level.
@@ -113,6 +114,7 @@ package final class _DecoderImpl: Decoder {
                 throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
             }
             let value = try decodeValue(type)
+            if let deferredError { throw deferredError }
             guard reader.isAtEnd else {
                 throw MessagePackError(
                     .trailingBytes, at: reader.offset, "\(reader.remainingByteCount) byte(s) follow the value",
@@ -332,6 +334,45 @@ package final class _DecoderImpl: Decoder {
         frames[index] = frame
     }
 
+    /// Two str keys of an indexed map whose bytes differ but which Swift's `String ==` calls equal (the same text
+    /// in NFC and NFD, say): a `Dictionary` would silently merge them, so decoding one is an error naming both.
+    func stringKeyCollision(frame index: Int) -> MessagePackError? {
+        let frame = frames[index]
+        guard let first = frame.indexStart, frame.count > 1 else { return nil }
+        // ASCII strings are equal exactly when their bytes are: only keys with other bytes can collide.
+        let hasNonASCIIKey = keyIndex[first..<(first + frame.count)].contains { entry in
+            entry.isString && reader.bytes[entry.keyStart..<(entry.keyStart + entry.keyCount)].contains { $0 >= 0x80 }
+        }
+        guard hasNonASCIIKey else { return nil }
+        var seen: [String: Int] = [:]
+        seen.reserveCapacity(frame.count)
+        for position in first..<(first + frame.count) where keyIndex[position].isString {
+            let entry = keyIndex[position]
+            let key = String(decoding: reader.bytes[entry.keyStart..<(entry.keyStart + entry.keyCount)], as: UTF8.self)
+            guard let earlier = seen.updateValue(position, forKey: key) else { continue }
+            if sameKey(earlier, position) { continue }  // the very same bytes: a plain duplicate key
+            return Self.collidingKeys(keyIndex[earlier], entry, bytes: reader.bytes)
+        }
+        return nil
+    }
+
+    @inline(never)
+    static func collidingKeys(
+        _ a: (keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int),
+        _ b: (keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int),
+        bytes: UnsafeRawBufferPointer
+    ) -> MessagePackError {
+        func shown(_ e: (keyStart: Int, keyCount: Int, isString: Bool, keyOffset: Int, valueOffset: Int)) -> String {
+            let payload = bytes[e.keyStart..<(e.keyStart + min(e.keyCount, 64))]
+            return "\"\(String(decoding: payload, as: UTF8.self))\" (bytes \(payload.map { hexByte($0) }.joined(separator: " ")))"
+        }
+        return MessagePackError(
+            .typeMismatch, at: b.keyOffset,
+            "the map keys \(shown(a)) at byte \(a.keyOffset) and \(shown(b)) differ in their bytes but are equal as Swift "
+                + "Strings (Unicode canonical equivalence), so a Dictionary would merge them",
+            hint: "keys compare by bytes on the wire; decode this map into MessagePackValue or PortableValue to keep both")
+    }
+
     /// The hash of a str key's UTF-8 bytes. `Hasher` is seeded per process, so a sender cannot choose keys that
     /// collide.
     static func keyHash(string bytes: UnsafeRawBufferPointer) -> Int {
@@ -419,7 +460,8 @@ package final class _DecoderImpl: Decoder {
         guard count <= limits.maxElementCount else {
             throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: valueStart)
         }
-        frames.append(Frame(start: valueStart, count: count, cursor: reader.offset, positional: positional))
+        frames.append(
+            Frame(start: valueStart, count: count, cursor: reader.offset, positional: positional, isDictionary: valueIsDictionary))
         return frames.count - 1
     }
 
@@ -495,6 +537,14 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
             }
         }
         guard let first = impl.frames[frame].indexStart else { return [] }
+        if impl.frames[frame].isDictionary, let collision = impl.stringKeyCollision(frame: frame) {
+            if impl.deferredError == nil {
+                var error = collision
+                error.path = MessagePackPath(codingPath.map { $0.intValue.map { .index($0) } ?? .key($0.stringValue) })
+                impl.deferredError = error
+            }
+            return []
+        }
         let bytes = impl.reader.bytes
         return impl.keyIndex[first..<(first + impl.frames[frame].count)].compactMap { entry in
             if entry.isString {

@@ -84,12 +84,72 @@ package struct _IndexKey: CodingKey {
 }
 
 /// Marks `Dictionary` so the encoder can sort its keys and write integer keys as integers.
-protocol _DictionaryMarker {
+package protocol _DictionaryMarker {
     /// Whether the keys are `Int`s. (A `String` key such as "1" also has an `intValue`, but stays a str.)
     static var _hasIntegerKeys: Bool { get }
+    /// Encodes the entries one at a time, in the order that sorting the finished map would give.
+    func _encodeInSortedOrder(to encoder: any Encoder) throws
 }
 extension Dictionary: _DictionaryMarker {
-    static var _hasIntegerKeys: Bool { Key.self == Int.self }
+    static package var _hasIntegerKeys: Bool { Key.self == Int.self }
+
+    /// Sorting a map after its entries were written moves their bytes; that is harmless for plain values, but
+    /// the portable layer numbers objects and type names in the order it writes them, which must be the order
+    /// they end up in on the wire. So its dictionaries are written in sorted order from the start: str keys by
+    /// their UTF-8 bytes, `Int` keys by their encoded bytes, as ``_EncoderImpl/sortEntries(_:)`` orders them.
+    package func _encodeInSortedOrder(to encoder: any Encoder) throws {
+        var entries: [(sortKey: [UInt8], key: _SortedDictionaryKey, value: Value)] = []
+        entries.reserveCapacity(count)
+        for (key, value) in self {
+            if let string = key as? String {
+                entries.append((Array(string.utf8), _SortedDictionaryKey(stringValue: string), value))
+            } else if let int = key as? Int {
+                var writer = MessagePackWriter(capacity: 9)
+                writer.write(int)
+                entries.append((writer.finish(), _SortedDictionaryKey(intValue: int), value))
+            }
+        }
+        entries.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+        var container = encoder.container(keyedBy: _SortedDictionaryKey.self)
+        for entry in entries {
+            guard let value = entry.value as? any Encodable else { continue }
+            try Self._encode(value, forKey: entry.key, in: &container)
+        }
+    }
+
+    private static func _encode<E: Encodable>(
+        _ value: E, forKey key: _SortedDictionaryKey, in container: inout KeyedEncodingContainer<_SortedDictionaryKey>
+    ) throws {
+        try container.encode(value, forKey: key)
+    }
+}
+
+extension _EncoderImpl {
+    /// Writes a `Dictionary` with its entries encoded in sorted order (see
+    /// ``_DictionaryMarker/_encodeInSortedOrder(to:)``).
+    package func encodeInSortedOrder(_ dictionary: any _DictionaryMarker) throws {
+        nextMapIsDictionary = true
+        nextMapHasIntegerKeys = type(of: dictionary)._hasIntegerKeys
+        try encodeWithContainers(_SortedDictionaryEncoding(dictionary: dictionary))
+    }
+}
+
+/// Runs ``_DictionaryMarker/_encodeInSortedOrder(to:)`` as an `Encodable`, so that its container is opened and
+/// closed like any value's.
+struct _SortedDictionaryEncoding: Encodable {
+    let dictionary: any _DictionaryMarker
+    func encode(to encoder: any Encoder) throws { try dictionary._encodeInSortedOrder(to: encoder) }
+}
+
+/// The coding key of a dictionary entry written by ``_DictionaryMarker/_encodeInSortedOrder(to:)``.
+package struct _SortedDictionaryKey: CodingKey {
+    package var stringValue: String
+    package var intValue: Int?
+    package init(stringValue: String) { self.stringValue = stringValue }
+    package init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
 }
 
 /// The one encoder object behind every container of one `encode` call.
@@ -135,7 +195,7 @@ package final class _EncoderImpl: Encoder {
     /// Start offsets of the entries of maps being sorted.
     @exclusivity(unchecked) var entryOffsets: [Int] = []
     /// Whether recently seen types are dictionaries (bit 0) with integer keys (bit 1).
-    @exclusivity(unchecked) var typeFacts = _TypeFactCache()
+    @exclusivity(unchecked) package var typeFacts = _TypeFactCache()
 
     package init(options: MessagePackEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable]) {
         self.options = options

@@ -64,6 +64,9 @@ public struct MessagePackError: Error, Hashable, Sendable, CustomStringConvertib
     @usableFromInline var _detail: _Detail
     /// What to do about it, when there is something to say.
     public var hint: String?
+    /// The error that caused this one, when it came from code outside the library (a deserializer the
+    /// application wrote, a sink that failed): `catch` it through here.
+    public var underlyingError: (any Error)?
 
     /// Creates an error; prefer the factories, which keep error paths out of hot code.
     public init(_ code: Code, at byteOffset: Int, path: MessagePackPath = .root, _ detail: String, hint: String? = nil) {

@@ -34,6 +34,13 @@ public struct MessagePackPath: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline mutating func _prepend(_ segment: Segment) { _reversed.append(segment) }
 
     /// Returns this path extended by one segment at the end.
+    /// This path followed by all of `other`'s segments.
+    public func appending(contentsOf other: MessagePackPath) -> MessagePackPath {
+        var copy = other
+        copy._reversed.append(contentsOf: _reversed)
+        return copy
+    }
+
     public func appending(_ segment: Segment) -> MessagePackPath {
         var copy = self
         copy._reversed.insert(segment, at: 0)

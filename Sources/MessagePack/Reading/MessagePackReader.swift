@@ -362,7 +362,7 @@ public struct MessagePackReader {
     ///
     /// - Complexity: O(n), eight ASCII bytes per step.
     @inlinable
-    static func _isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func _isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let n = bytes.count
         var i = 0
         while i < n {

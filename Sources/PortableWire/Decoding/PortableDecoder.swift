@@ -103,14 +103,22 @@ public struct PortableDecoder: Sendable {
         guard raw.count <= limits.maxMessageByteCount else {
             throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
         }
+        // One wire-order pass first: object ids, type names and every check the Spec makes of the bytes, whatever
+        // order the receiving types will read their fields in (Spec/portable-objects.md 5, 6, 11).
+        var scanner = PortableMessageScanner(
+            raw, limits: limits, types: extensionTypes, registry: registry, passthrough: unknownTypes == .passthrough,
+            rejectsCycles: cycles == .reject)
+        try scanner.scanMessage()
         let state = PortableDecodingState(
-            registry: registry, types: extensionTypes, passthrough: unknownTypes == .passthrough, limits: limits,
+            registry: registry, types: extensionTypes, limits: limits, index: scanner.index, message: raw,
             rejectsCycles: cycles == .reject)
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
         impl.hook = state
         let result: R
         do {
             result = try state.readMessage(impl) { try body(state, impl) }
+        } catch let located as _LocatedError {
+            throw located.error
         } catch let error as MessagePackError {
             throw impl.deferredError ?? error
         } catch let error as DecodingError {
@@ -118,6 +126,7 @@ public struct PortableDecoder: Sendable {
             // with the offset reached and the path, so callers see one error type (portable-objects.md 3.2).
             throw impl.deferredError ?? Self.typeMismatch(error, at: impl.reader.offset)
         }
+        if let deferredError = impl.deferredError { throw deferredError }
         guard impl.reader.isAtEnd else {
             throw MessagePackError(
                 .trailingBytes, at: impl.reader.offset, "\(impl.reader.remainingByteCount) byte(s) follow the message",

@@ -1,43 +1,50 @@
 // SPDX-License-Identifier: Apache-2.0
 import MessagePack
 
-/// Everything one message's decoding remembers: the type-name table, the objects by id (for
-/// back-references), which of them are still being decoded, and the global data.
+/// Everything one message's decoding remembers: the message's index (object ids, types and extents in wire
+/// order), the instances built so far, which objects are still being decoded, and the global data.
+///
+/// Objects are found by the offset of their header, so the order in which a receiving type asks for its fields
+/// never changes which object an id or a back-reference means (Spec/portable-objects.md sections 5 and 6). A
+/// back-reference to an object that the receiver has not built yet (it lies in a field the receiver skipped or
+/// reads later) builds it there and then from its recorded offset.
 final class PortableDecodingState: _DecodingHook {
     let registry: TypeRegistry
     let types: PortableExtensionTypes
-    let passthrough: Bool
     let limits: MessagePackLimits
+    let index: PortableMessageIndex
+    /// The whole message, for building objects away from the cursor.
+    let message: UnsafeRawBufferPointer
     var globalData = GlobalData(isAvailable: true)
     let unavailable = GlobalData(isAvailable: false)
     @exclusivity(unchecked) var insideGlobalData = false
 
-    @exclusivity(unchecked) var typeNames: [String] = []
-    @exclusivity(unchecked) var typeNameSet: Set<String> = []
     enum Slot {
-        /// Still being decoded; a two-phase object is already published.
+        /// Not built yet.
+        case pending
+        /// Being decoded; a two-phase object is already published.
         case open(published: (any Portable)?)
-        /// Decoded. `copyCost` is 0 for identity objects (classes, opaque objects), and for value-type objects
-        /// the bytes a copy of it stands for: its own wire size plus what references inside it were charged.
-        case done(any Portable, copyCost: Int)
+        /// Built.
+        case done(any Portable)
     }
-    @exclusivity(unchecked) var objects: [Slot] = []
-    @exclusivity(unchecked) var referenceCount = 0
-    /// Bytes charged so far for back-references that decode into copies (``MessagePackLimits/maxExpansion``).
-    @exclusivity(unchecked) var expansion = 0
+    @exclusivity(unchecked) var objects: [Slot]
+    /// The id of the object expected next in wire order (a lookup hint).
+    @exclusivity(unchecked) var nextID = 0
 
     /// Whether back-references to objects still being decoded are refused (``PortableDecoder/Cycles/reject``).
     let rejectsCycles: Bool
 
     init(
-        registry: TypeRegistry, types: PortableExtensionTypes, passthrough: Bool, limits: MessagePackLimits,
-        rejectsCycles: Bool = false
+        registry: TypeRegistry, types: PortableExtensionTypes, limits: MessagePackLimits, index: PortableMessageIndex,
+        message: UnsafeRawBufferPointer, rejectsCycles: Bool = false
     ) {
         self.rejectsCycles = rejectsCycles
         self.registry = registry
         self.types = types
-        self.passthrough = passthrough
         self.limits = limits
+        self.index = index
+        self.message = message
+        self.objects = Array(repeating: .pending, count: index.objects.count)
     }
 
     var currentGlobalData: GlobalData { insideGlobalData ? unavailable : globalData }
@@ -71,185 +78,174 @@ final class PortableDecodingState: _DecodingHook {
 
     // MARK: Objects
 
-    /// Reads a P, Q or R ext at the cursor and returns the instance.
+    /// Reads a P, Q or R ext at the cursor and returns the instance; the cursor ends after the ext.
+    ///
+    /// The message was scanned before decoding began, so the checks of Spec/portable-objects.md 11 have passed;
+    /// what is left to fail here is the receiver's own: its types, and its deserializers.
     func readObject(_ impl: _DecoderImpl) throws -> any Portable {
         let start = impl.reader.offset
         let (ext, byteCount) = try impl.reader.readExtensionHeader()
-        let payloadEnd = impl.reader.offset + byteCount
+        let payloadEnd = impl.reader.offset &+ byteCount
         if ext == types.reference {
-            return try withPayload(impl, start: start, end: payloadEnd) {
-                try readReference(impl, start: start, payloadEnd: payloadEnd)
-            }
+            let id = try Self.readReferencePayload(&impl.reader, start: start, payloadEnd: payloadEnd)
+            return try resolve(Int(id), impl, at: start)
         }
-        guard ext != types.globalData else {
+        guard let id = index.objectID(at: start, hint: nextID) else {
+            throw Self.malformed(at: start, "no portable object starts here (a G envelope below the top level?)")
+        }
+        nextID = id &+ 1
+        switch objects[id] {
+        case .done(let object):
+            // Built earlier, because a back-reference read first named it.
+            impl.reader.offset = index.objects[id].end
+            return object
+        case .open:
             impl.reader.offset = start
-            throw Self.malformed(at: start, "a global-data envelope (ext \(ext)) may only wrap a whole message")
-        }
-        guard objects.count < limits.maxObjectCount else {
-            impl.reader.offset = start
-            throw MessagePackError.limit("maxObjectCount", limits.maxObjectCount, at: start)
-        }
-        guard impl.depth < limits.maxDepth else {
-            impl.reader.offset = start
-            throw MessagePackError.limit("maxDepth", limits.maxDepth, at: start)
-        }
-        let wireTwoPhase = ext == types.twoPhaseObject
-        guard byteCount > 0 else { throw Self.malformed(at: start, "the portable object's payload is empty") }
-        return try withPayload(impl, start: start, end: payloadEnd) {
-            try readObjectPayload(impl, start: start, payloadEnd: payloadEnd, wireTwoPhase: wireTwoPhase)
+            throw Self.incomplete(id, rejectsCycles: rejectsCycles, at: start)
+        case .pending:
+            return try build(id, impl)
         }
     }
 
-    /// Runs `body` with the reader bounded to an ext payload, so nothing inside can read past it; running
-    /// out of payload bytes is a malformed payload, not a truncated message.
-    func withPayload<R>(_ impl: _DecoderImpl, start: Int, end: Int, _ body: () throws -> R) throws -> R {
-        let full = impl.reader
-        impl.reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: full.bytes[0..<end]), offset: full.offset, limits: limits)
-        defer {
-            let offset = impl.reader.offset
-            impl.reader = full
-            impl.reader.offset = offset
-        }
-        do {
-            return try body()
-        } catch let error as MessagePackError where error.code == .truncated {
-            var malformed = Self.malformed(at: error.byteOffset, "an ext payload ends inside a value: \(error.detail)")
-            malformed.path = error.path
-            throw malformed
-        }
-    }
-
-    func readObjectPayload(_ impl: _DecoderImpl, start: Int, payloadEnd: Int, wireTwoPhase: Bool) throws -> any Portable {
-        let name = try readTypeRef(impl, payloadEnd: payloadEnd)
-        guard impl.reader.offset < payloadEnd else {
-            throw Self.malformed(at: start, "the portable object '\(name)' has a type-ref but no data")
-        }
-        let entry: TypeRegistry.Entry
-        if let registered = registry.byName[name] {
-            entry = registered
-        } else if passthrough {
-            entry = TypeRegistry.Entry(name: name, type: nil, kind: .generic(twoPhase: wireTwoPhase))
-        } else {
-            throw MessagePackError(
-                .unknownType, at: start, "unknown portable type '\(name)'",
-                hint: "register it with registry.register(YourType.self, as: \"\(name)\"), or decode with unknownTypes: .passthrough")
-        }
-        let id = objects.count
-        objects.append(.open(published: nil))
-        let expansionBefore = expansion
-        impl.depth += 1
-        defer { impl.depth -= 1 }
-        let gd = currentGlobalData
+    /// Builds object `id` from its recorded data; the cursor ends after the object.
+    func build(_ id: Int, _ impl: _DecoderImpl) throws -> any Portable {
+        let object = index.objects[id]
+        let entry = index.entries[Int(object.nameIndex)]
+        let savedDepth = impl.depth
+        impl.depth = Int(object.depth)
+        defer { impl.depth = savedDepth }
+        impl.reader.offset = object.dataStart
+        objects[id] = .open(published: nil)
+        let globalData = currentGlobalData
         let instance: any Portable
-        switch entry.kind {
-        case .codable:
-            let decodable = entry.type! as! any Decodable.Type
-            instance = try decodeOpened(decodable, impl) as! any Portable
-        case .custom:
-            let data = try readValue(impl)
-            instance = try (entry.type! as! any CustomPortable.Type).deserialize(data, globalData: gd)
-        case .twoPhase:
-            let blank = (entry.type! as! any TwoPhasePortable.Type).init()
-            if wireTwoPhase { objects[id] = .open(published: blank) }
-            try blank.fill(from: try readValue(impl), globalData: gd)
-            instance = blank
-        case .generic(let twoPhase):
-            let opaque = OpaquePortable(name: name, data: .nil, isTwoPhase: wireTwoPhase)
-            if wireTwoPhase && twoPhase { objects[id] = .open(published: opaque) }
-            opaque.data = try readValue(impl)
-            instance = opaque
+        do {
+            switch entry?.decode ?? .generic {
+            case .codable(let decode):
+                instance = try decode(impl)
+            case .custom(let deserialize):
+                let data = try readValue(impl)
+                instance = try deserialize(data, globalData)
+            case .twoPhase(let makeBlank):
+                let blank = makeBlank()
+                if object.isPublishedEarly { objects[id] = .open(published: blank) }
+                try blank.fill(from: try readValue(impl), globalData: globalData)
+                instance = blank
+            case .generic:
+                let name = index.names[Int(object.nameIndex)]
+                let opaque = OpaquePortable(name: name, data: .nil, isTwoPhase: object.isTwoPhaseOnWire)
+                if object.isPublishedEarly { objects[id] = .open(published: opaque) }
+                opaque.data = try readValue(impl)
+                instance = opaque
+            }
+        } catch let error as MessagePackError {
+            throw error
+        } catch let error as DecodingError {
+            throw error
+        } catch let error as _LocatedError {
+            throw error
+        } catch {
+            // A deserializer the application wrote threw: say which object, where, and keep its error underneath.
+            throw _LocatedError(error: userError(error, object: object))
         }
-        guard impl.reader.offset == payloadEnd else {
-            throw Self.malformed(
-                at: start, "the payload of '\(name)' holds more than a type-ref and one data value")
-        }
-        objects[id] = .done(instance, copyCost: entry.isValueType ? (payloadEnd &- start) &+ (expansion &- expansionBefore) : 0)
+        impl.reader.offset = object.end
+        objects[id] = .done(instance)
         return instance
     }
 
-    private func decodeOpened<T: Decodable>(_ type: T.Type, _ impl: _DecoderImpl) throws -> Any {
-        try impl.decodeWithContainers(type)
-    }
-
-    func readTypeRef(_ impl: _DecoderImpl, payloadEnd: Int) throws -> String {
-        let at = impl.reader.offset
-        let b = try impl.reader.peekFormatByte()
-        switch b {
-        case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
-            let name = try impl.reader.readString()
-            if typeNameSet.insert(name).inserted {
-                guard typeNames.count < limits.maxTypeNameCount else {
-                    throw MessagePackError.limit("maxTypeNameCount", limits.maxTypeNameCount, at: at)
+    /// Resolves `R id` at `start`: the instance of object `id`, built now if the receiver has not reached it.
+    func resolve(_ id: Int, _ impl: _DecoderImpl, at start: Int) throws -> any Portable {
+        while true {
+            switch objects[id] {
+            case .done(let object):
+                return object
+            case .open(let published?) where !rejectsCycles:
+                // An opaque object gets a weak back-edge, so that no input can make decoded objects leak (issue 13).
+                if let opaque = published as? OpaquePortable { return opaque.referenceWhileOpen() }
+                return published
+            case .open:
+                throw Self.incomplete(id, rejectsCycles: rejectsCycles, at: start)
+            case .pending:
+                // Build the outermost enclosing object not built yet, so that every object built is either
+                // reached from its parent or has its parent open or done: "open" then always means "an ancestor
+                // in the bytes", as two-phase semantics need. Each turn builds one more object.
+                var target = id
+                var parent = Int(index.objects[id].parent)
+                while parent >= 0, case .pending = objects[parent] {
+                    target = parent
+                    parent = Int(index.objects[parent].parent)
                 }
-                typeNames.append(name)
+                try buildAway(target, impl)
             }
-            return name
-        case 0x00...0x7f, 0xcc...0xd3:  // positive fixint, uint8...int64 (a signed form must hold a value >= 0)
-            guard let index = try? impl.reader.readUnsignedInteger() else {
-                throw Self.malformed(at: at, "a type-ref index must not be negative")
-            }
-            guard index < UInt64(typeNames.count) else {
-                throw MessagePackError(
-                    .typeReferenceOutOfRange, at: at,
-                    "type-ref \(index) but the message has named only \(typeNames.count) type(s) so far",
-                    hint: "a type's name must be sent (as a string) before its index is used")
-            }
-            return typeNames[Int(index)]
-        default:
-            throw Self.malformed(at: at, "a type-ref must be a string or an unsigned integer, not \(FormatByte.familyName(b))")
         }
     }
 
-    func readReference(_ impl: _DecoderImpl, start: Int, payloadEnd: Int) throws -> any Portable {
-        referenceCount += 1
-        guard referenceCount <= limits.maxReferenceCount else {
-            throw MessagePackError.limit("maxReferenceCount", limits.maxReferenceCount, at: start)
+    /// Builds object `id` away from the cursor (for a back-reference read before the object), leaving the
+    /// decoder's cursor, path and depth as they were. Errors inside get the object's own path, not the
+    /// reference's.
+    func buildAway(_ id: Int, _ impl: _DecoderImpl) throws {
+        let savedReader = impl.reader
+        let savedPath = impl.codingPath
+        let savedInsideGlobalData = insideGlobalData
+        impl.reader = MessagePackReader(message, offset: index.objects[id].start, limits: limits)
+        impl.codingPath = []
+        insideGlobalData = index.envelope.map { index.objects[id].start < $0.end && index.objects[id].start < index.bodyStart } ?? false
+        defer {
+            impl.reader = savedReader
+            impl.codingPath = savedPath
+            insideGlobalData = savedInsideGlobalData
         }
-        let b = impl.reader.offset < payloadEnd ? impl.reader.bytes[impl.reader.offset] : 0xc1
-        guard b <= 0x7f || (0xcc...0xd3).contains(b), let id = try? impl.reader.readUnsignedInteger(),
-            impl.reader.offset == payloadEnd
+        do {
+            _ = try build(id, impl)
+        } catch var error as MessagePackError {
+            error.path = index.path(to: index.objects[id].start, in: message, limits: limits).appending(contentsOf: error.path)
+            throw _LocatedError(error: error)
+        } catch let error as DecodingError {
+            var located = PortableDecoder.typeMismatch(error, at: impl.reader.offset)
+            located.path = index.path(to: index.objects[id].start, in: message, limits: limits).appending(contentsOf: located.path)
+            throw _LocatedError(error: located)
+        }
+    }
+
+    @inline(never)
+    func userError(_ error: any Error, object: PortableMessageIndex.Object) -> MessagePackError {
+        let name = index.names[Int(object.nameIndex)]
+        var located = MessagePackError(
+            .typeMismatch, at: object.start, "the deserializer of '\(name)' threw: \(error)",
+            hint: "the error the deserializer threw is the error's `underlyingError`")
+        located.path = index.path(to: object.start, in: message, limits: limits)
+        located.underlyingError = error
+        return located
+    }
+
+    /// Reads an R payload: exactly one unsigned integer (Spec/portable-objects.md 7.3).
+    static func readReferencePayload(_ reader: inout MessagePackReader, start: Int, payloadEnd: Int) throws(MessagePackError) -> UInt64 {
+        let b = reader.offset < payloadEnd ? reader.bytes[reader.offset] : 0xc1
+        guard b <= 0x7f || (0xcc...0xd3).contains(b), let id = try? reader.readUnsignedInteger(), reader.offset == payloadEnd
         else {
-            impl.reader.offset = start
-            throw Self.malformed(at: start, "a back-reference's payload must be exactly one unsigned integer")
+            reader.offset = start
+            throw malformed(at: start, "a back-reference's payload must be exactly one unsigned integer")
         }
-        guard id < UInt64(objects.count) else {
-            impl.reader.offset = start
-            throw MessagePackError(
-                .danglingReference, at: start,
-                "back-reference to object \(id) but only \(objects.count) object(s) came before it",
-                hint: "a reference may only name an object that appears earlier in the message")
-        }
-        switch objects[Int(id)] {
-        case .done(let object, let copyCost):
-            if copyCost > 0 {
-                expansion &+= copyCost
-                guard expansion <= limits.maxExpansion else {
-                    impl.reader.offset = start
-                    var error = MessagePackError.limit("maxExpansion", limits.maxExpansion, at: start)
-                    error.detail += ": back-references to value-type objects (\(Swift.type(of: object))) decode into "
-                        + "copies, and this message's copies add up to more than \(limits.maxExpansion) bytes"
-                    throw error
-                }
-            }
-            return object
-        case .open(let published?):
-            guard !rejectsCycles else {
-                impl.reader.offset = start
-                throw MessagePackError(
-                    .incompleteReference, at: start,
-                    "back-reference to object \(id), which is still being decoded: the message forms a reference cycle",
-                    hint: "this decoder rejects cycles (PortableDecoder.cycles = .reject); set .allow to accept them")
-            }
-            // An opaque object gets a weak back-edge, so that no input can make decoded objects leak (issue 13).
-            if let opaque = published as? OpaquePortable { return opaque.referenceWhileOpen() }
-            return published
-        case .open(nil):
-            impl.reader.offset = start
-            throw MessagePackError(
+        return id
+    }
+
+    @inline(never)
+    static func dangling(_ id: UInt64, count: Int, at start: Int) -> MessagePackError {
+        MessagePackError(
+            .danglingReference, at: start, "back-reference to object \(id) but only \(count) object(s) came before it",
+            hint: "a reference may only name an object that appears earlier in the message")
+    }
+
+    @inline(never)
+    static func incomplete(_ id: Int, rejectsCycles: Bool, at start: Int) -> MessagePackError {
+        if rejectsCycles {
+            return MessagePackError(
                 .incompleteReference, at: start,
-                "back-reference to object \(id), which is still being decoded (a cycle)",
-                hint: "only types registered as TwoPhasePortable and sent as two-phase objects may form cycles")
+                "back-reference to object \(id), which is still being decoded: the message forms a reference cycle",
+                hint: "this decoder rejects cycles (PortableDecoder.cycles = .reject); set .allow to accept them")
         }
+        return MessagePackError(
+            .incompleteReference, at: start, "back-reference to object \(id), which is still being decoded (a cycle)",
+            hint: "only types registered as TwoPhasePortable and sent as two-phase objects may form cycles")
     }
 
     @inline(never)
@@ -326,38 +322,18 @@ final class PortableDecodingState: _DecodingHook {
 
     // MARK: Messages
 
-    /// Reads the global-data envelope if the message starts with one, then calls `body` for the body.
+    /// Reads the global-data table if the message has one (it was checked by the scan), then calls `body` for the
+    /// body.
     func readMessage<R>(_ impl: _DecoderImpl, body: () throws -> R) throws -> R {
-        guard impl.reader.peekExtensionType() == types.globalData else { return try body() }
-        let start = impl.reader.offset
-        let (_, byteCount) = try impl.reader.readExtensionHeader()
-        let payloadEnd = impl.reader.offset + byteCount
-        return try withPayload(impl, start: start, end: payloadEnd) {
-            try readEnvelope(impl, start: start, payloadEnd: payloadEnd, body: body)
-        }
-    }
-
-    func readEnvelope<R>(_ impl: _DecoderImpl, start: Int, payloadEnd: Int, body: () throws -> R) throws -> R {
-        guard impl.depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: start) }
+        guard let envelope = index.envelope else { return try body() }
+        impl.reader.offset = envelope.tableStart
         impl.depth += 1
         defer { impl.depth -= 1 }
-        let tableStart = impl.reader.offset
-        guard let b = try? impl.reader.peekFormatByte(), (0x80...0x8f).contains(b) || b == FormatByte.map16 || b == FormatByte.map32
-        else { throw Self.malformed(at: tableStart, "a global-data envelope must start with a map of string keys") }
         let count = try impl.reader.readMapHeader()
-        guard count <= limits.maxGlobalDataCount else {
-            throw MessagePackError.limit("maxGlobalDataCount", limits.maxGlobalDataCount, at: tableStart)
-        }
+        impl.depth += 1  // the table's values sit one level below the table
         insideGlobalData = true
         for _ in 0..<count {
-            let keyAt = impl.reader.offset
-            guard let b = try? impl.reader.peekFormatByte(), (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) else {
-                throw Self.malformed(at: keyAt, "global data keys must be strings")
-            }
             let key = try impl.reader.readString()
-            if globalData.index[key] != nil {
-                throw Self.malformed(at: keyAt, "global data key '\(key)' appears twice in the table")
-            }
             do {
                 try globalData.set(try readValue(impl), forKey: key)
             } catch let error as MessagePackError {
@@ -365,13 +341,15 @@ final class PortableDecodingState: _DecodingHook {
             }
         }
         insideGlobalData = false
-        guard impl.reader.offset < payloadEnd else {
-            throw Self.malformed(at: start, "the global-data envelope has a table but no body")
-        }
+        impl.depth -= 1
         let result = try body()
-        guard impl.reader.offset == payloadEnd else {
-            throw Self.malformed(at: start, "the global-data envelope holds more than a table and one body")
-        }
+        impl.reader.offset = envelope.end
         return result
     }
+}
+
+/// An error whose path is already complete (it was located from the message's index), which enclosing
+/// containers must not prefix again; ``PortableDecoder`` unwraps it.
+struct _LocatedError: Error {
+    var error: MessagePackError
 }

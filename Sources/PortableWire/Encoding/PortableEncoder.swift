@@ -56,6 +56,18 @@ public struct PortableEncoder: Sendable {
         initialGlobalData: [(key: String, value: PortableValue)] = [],
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws -> [UInt8] {
+        do {
+            return try encodeMessageLocated(initialGlobalData: initialGlobalData, body)
+        } catch let located as _LocatedError {
+            // Errors the portable layer built with their whole path, which the containers must not prefix again.
+            throw located.error
+        }
+    }
+
+    func encodeMessageLocated(
+        initialGlobalData: [(key: String, value: PortableValue)],
+        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+    ) throws -> [UInt8] {
         let globalData = GlobalData(isAvailable: true)
         let cache = SerializationCache()
         for entry in initialGlobalData { try globalData.set(entry.value, forKey: entry.key) }

@@ -14,7 +14,8 @@ final class PortableEncodingState: _EncodingHook {
     @exclusivity(unchecked) var insideGlobalData = false
 
     /// Type-name table: name to index, in order of first occurrence.
-    @exclusivity(unchecked) var typeIndex: [String: Int] = [:]
+    /// The type-name table; names are compared by their bytes (Spec/portable-objects.md 5).
+    @exclusivity(unchecked) var typeIndex: [ExactString: Int] = [:]
     /// Which static types cannot hold a portable object (no cast needed for their values).
     @exclusivity(unchecked) var facts = PortableTypeFacts()
     /// Registered types met in this message: their name and kind, found once instead of per object.
@@ -54,6 +55,14 @@ final class PortableEncodingState: _EncodingHook {
             try writeObject(object, impl)
             return true
         }
+        // Dictionaries are written in their final (sorted) order, so that objects inside get ids and type
+        // indices in wire order; sorting them afterwards would renumber nothing and make references wrong.
+        if sortsDictionaryKeys, impl.typeFacts.dictionaryKind(of: T.self) != _TypeFactCache.notDictionary,
+            let dictionary = value as? any _DictionaryMarker
+        {
+            try impl.encodeInSortedOrder(dictionary)
+            return true
+        }
         return try encodeFoundationValue(value, impl: impl)
     }
 
@@ -79,7 +88,7 @@ final class PortableEncodingState: _EncodingHook {
             if let id = written[oid] { return writeReference(id, impl) }
             if let open = inProgress[oid] {
                 if open.twoPhase { return writeReference(open.id, impl) }
-                throw cycleError(object, ancestorDepth: open.pathDepth, impl)
+                throw _LocatedError(error: cycleError(object, ancestorDepth: open.pathDepth, impl))
             }
             identity = oid
             retained.append(instance)
@@ -101,24 +110,20 @@ final class PortableEncodingState: _EncodingHook {
         impl.depth += 1
         defer { impl.depth -= 1 }
         let pending = impl.writer.beginExtension(type: twoPhase ? types.twoPhaseObject : types.object)
-        if let index = typeIndex[name] {
+        if let index = typeIndex[ExactString(name)] {
             impl.writer.write(UInt64(index))
         } else {
-            typeIndex[name] = typeIndex.count
+            typeIndex[ExactString(name)] = typeIndex.count
             impl.writer.write(name)
         }
         switch kind {
         case .codable:
-            if let encodeData = entry.encodeData {
-                try encodeData(object, impl)
-            } else {
-                let encodable = object as! any Encodable
-                try encodeOpened(encodable, impl)
-            }
+            // Registration gives every Codable entry its data encoder, specialised for the type.
+            try entry.encodeData!(object, impl)
         case .custom:
-            try write(serializeOnce(identity) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
+            try write(serializeOnce(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
         case .twoPhase:
-            try write(serializeOnce(identity) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
+            try write(serializeOnce(identity, object, impl) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
         case .generic:
             try write((object as! OpaquePortable).data, impl)
         }
@@ -132,17 +137,34 @@ final class PortableEncodingState: _EncodingHook {
     /// Runs a custom serializer, or reuses its result from the first pass for a class instance met in the
     /// body. Inside global data an object is always serialized afresh, without global data. Value types
     /// have no identity to key on: their serializers run again in the second pass and must be deterministic.
-    func serializeOnce(_ identity: ObjectIdentifier?, _ run: (GlobalData) throws -> PortableValue) throws -> PortableValue {
-        guard let identity, !insideGlobalData else { return try run(currentGlobalData) }
+    func serializeOnce(
+        _ identity: ObjectIdentifier?, _ object: any Portable, _ impl: _EncoderImpl, _ run: (GlobalData) throws -> PortableValue
+    ) throws -> PortableValue {
+        guard let identity, !insideGlobalData else { return try serialize(object, impl, run) }
         if let cached = serialized.values[identity] { return cached }
-        let value = try run(currentGlobalData)
+        let value = try serialize(object, impl, run)
         serialized.values[identity] = value
         return value
     }
 
-    private func encodeOpened<E: Encodable>(_ value: E, _ impl: _EncoderImpl) throws {
-        try impl.encodeWithContainers(value)
+    /// Runs an application's serializer; an error it throws is wrapped with the object's path, kept underneath.
+    func serialize(_ object: any Portable, _ impl: _EncoderImpl, _ run: (GlobalData) throws -> PortableValue) throws -> PortableValue {
+        do {
+            return try run(currentGlobalData)
+        } catch let error as MessagePackError {
+            throw error
+        } catch let error as _LocatedError {
+            throw error
+        } catch {
+            let here = Self.path(impl.codingPath)
+            var wrapped = MessagePackError(
+                .cannotSerialize, at: -1, path: here, "the serializer of \(type(of: object)) at \(here) threw: \(error)",
+                hint: "the error the serializer threw is the error's `underlyingError`")
+            wrapped.underlyingError = error
+            throw _LocatedError(error: wrapped)
+        }
     }
+
 
     func writeReference(_ id: Int, _ impl: _EncoderImpl) {
         let pending = impl.writer.beginExtension(type: types.reference)
@@ -157,15 +179,15 @@ final class PortableEncodingState: _EncodingHook {
         }
         let id = ObjectIdentifier(dynamicType)
         if let known = entries[id] { return known }
-        if let name = registry.nameByType[id], let entry = registry.byName[name] {
+        if let name = registry.nameByType[id], let entry = registry.entry(named: name) {
             entries[id] = entry
             return entry
         }
         let typeName = "\(type(of: object))"
-        throw MessagePackError(
+        throw _LocatedError(error: MessagePackError(
             .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
             "cannot serialize \(typeName) at \(Self.path(impl.codingPath)): the type is Portable but not registered",
-            hint: "call registry.register(\(typeName).self) on the encoder's registry")
+            hint: "call registry.register(\(typeName).self) on the encoder's registry"))
     }
 
     func cycleError(_ object: any Portable, ancestorDepth: Int, _ impl: _EncoderImpl) -> MessagePackError {
@@ -207,10 +229,10 @@ final class PortableEncodingState: _EncodingHook {
         case .extension(let t, let d):
             guard t != types.object && t != types.twoPhaseObject && t != types.reference && t != types.globalData else {
                 let here = Self.path(impl.codingPath)
-                throw MessagePackError(
+                throw _LocatedError(error: MessagePackError(
                     .cannotSerialize, at: -1, path: here,
                     "a plain ext value at \(here) uses ext type \(t), which the portable layer reserves",
-                    hint: "send the object itself, or reassign PortableExtensionTypes on both ends")
+                    hint: "send the object itself, or reassign PortableExtensionTypes on both ends"))
             }
             impl.writer.writeExtension(type: t, payload: d)
         case .timestamp(let t): impl.writer.write(t)
@@ -286,10 +308,10 @@ final class PortableEncodingState: _EncodingHook {
         default:
             let typeName = "\(type(of: value))"
             let here = Self.path(impl.codingPath)
-            throw MessagePackError(
+            throw _LocatedError(error: MessagePackError(
                 .cannotSerialize, at: -1, path: here,
                 "cannot serialize \(typeName) at \(here): it is neither a plain value, Codable, nor Portable",
-                hint: "conform \(typeName) to Portable & Codable and register it, or convert it to plain values")
+                hint: "conform \(typeName) to Portable & Codable and register it, or convert it to plain values"))
         }
     }
 }

@@ -19,7 +19,8 @@ public struct TypeRegistry: Sendable {
     }
 
     struct Entry: @unchecked Sendable {
-        // Safe: metatypes are immutable, and the registry never mutates an entry after insertion.
+        // Safe: metatypes are immutable; the closures capture nothing but metatypes, and the registry never
+        // mutates an entry after insertion.
         let name: String
         let type: (any Portable.Type)?
         let kind: Kind
@@ -30,9 +31,25 @@ public struct TypeRegistry: Sendable {
         /// For `.codable` types: writes an instance's data, specialised for the type at registration, so that
         /// encoding an object needs no cast to `any Encodable` (a conformance lookup per object).
         var encodeData: ((any Portable, _EncoderImpl) throws -> Void)? = nil
+        /// How the receiver builds an instance, chosen once at registration so that decoding an object is
+        /// "look up the entry, call its closure", with no casts.
+        var decode: Decode = .generic
     }
 
-    var byName: [String: Entry] = [:]
+    /// The decoding closure of an entry, by kind.
+    enum Decode {
+        /// `init(from:)` over the object's data, through the Codable decoder.
+        case codable((_DecoderImpl) throws -> any Portable)
+        /// `deserialize(_:globalData:)` of a ``CustomPortable`` type.
+        case custom((PortableValue, GlobalData) throws -> any Portable)
+        /// `init()` then `fill(from:globalData:)` of a ``TwoPhasePortable`` class.
+        case twoPhase(() -> any TwoPhasePortable)
+        /// An ``OpaquePortable`` holding the data.
+        case generic
+    }
+
+    /// Entries by name; names are compared by their bytes, never normalized (Spec/portable-objects.md 3.1).
+    var byName: [ExactString: Entry] = [:]
     var nameByType: [ObjectIdentifier: String] = [:]
 
     /// An empty registry.
@@ -57,7 +74,7 @@ public struct TypeRegistry: Sendable {
                 .cannotSerialize, at: -1, "\(T.self) is Portable but neither Codable nor CustomPortable",
                 hint: "conform \(T.self) to Codable, CustomPortable or TwoPhasePortable")
         }
-        if let existing = byName[name] {
+        if let existing = byName[ExactString(name)] {
             if let existingType = existing.type, existingType == T.self { return }
             throw MessagePackError(
                 .duplicateTypeName, at: -1,
@@ -69,9 +86,26 @@ public struct TypeRegistry: Sendable {
         if case .codable = kind, let encodable = T.self as? any Encodable.Type {
             entry.encodeData = Self.dataEncoder(for: encodable)
         }
-        byName[name] = entry
+        if let twoPhase = T.self as? any TwoPhasePortable.Type {
+            entry.decode = .twoPhase(Self.blankMaker(for: twoPhase))
+        } else if let custom = T.self as? any CustomPortable.Type {
+            entry.decode = .custom(Self.deserializer(for: custom))
+        } else if let decodable = T.self as? any (Decodable & Portable).Type {
+            entry.decode = .codable(Self.dataDecoder(for: decodable))
+        }
+        byName[ExactString(name)] = entry
         nameByType[ObjectIdentifier(T.self)] = name
     }
+
+    private static func dataDecoder<D: Decodable & Portable>(for _: D.Type) -> (_DecoderImpl) throws -> any Portable {
+        { impl in try impl.decodeWithContainers(D.self) }
+    }
+
+    private static func deserializer<C: CustomPortable>(for _: C.Type) -> (PortableValue, GlobalData) throws -> any Portable {
+        { data, globalData in try C.deserialize(data, globalData: globalData) }
+    }
+
+    private static func blankMaker<C: TwoPhasePortable>(for _: C.Type) -> () -> any TwoPhasePortable { { C() } }
 
     private static func dataEncoder<E: Encodable>(for _: E.Type) -> (any Portable, _EncoderImpl) throws -> Void {
         { object, impl in
@@ -83,17 +117,20 @@ public struct TypeRegistry: Sendable {
     /// Registers a name with no Swift type: its objects decode into ``OpaquePortable`` values.
     /// Used by conformance runs and relays that must accept some names without knowing their types.
     public mutating func registerOpaque(_ name: String, twoPhase: Bool = false) throws {
-        if byName[name] != nil {
+        if byName[ExactString(name)] != nil {
             throw MessagePackError(.duplicateTypeName, at: -1, "'\(name)' is already registered")
         }
-        byName[name] = Entry(name: name, type: nil, kind: .generic(twoPhase: twoPhase))
+        byName[ExactString(name)] = Entry(name: name, type: nil, kind: .generic(twoPhase: twoPhase))
     }
 
     /// Whether `name` is registered.
-    public func contains(_ name: String) -> Bool { byName[name] != nil }
+    public func contains(_ name: String) -> Bool { byName[ExactString(name)] != nil }
+
+    /// The entry registered under exactly these bytes.
+    func entry(named name: String) -> Entry? { byName[ExactString(name)] }
 
     /// The names registered, sorted.
-    public var names: [String] { byName.keys.sorted() }
+    public var names: [String] { byName.keys.map(\.string).sorted() }
 
     /// The name `type` is registered under.
     public func name(for type: any Portable.Type) -> String? { nameByType[ObjectIdentifier(type)] }

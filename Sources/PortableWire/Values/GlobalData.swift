@@ -10,7 +10,8 @@ public final class GlobalData {
     /// Whether this object may read and write global data here.
     public let isAvailable: Bool
     var entries: [(key: String, value: PortableValue)] = []
-    var index: [String: Int] = [:]
+    /// Positions by key; keys are compared by their bytes, never normalized.
+    var index: [ExactString: Int] = [:]
     /// During the second encoding pass the table is final: writes must repeat what the first pass wrote.
     var isFrozen = false
 
@@ -27,20 +28,20 @@ public final class GlobalData {
     ///   differently on the second pass (serializers must be deterministic).
     public func set(_ value: PortableValue, forKey key: String) throws {
         try checkAvailable(key)
-        if let i = index[key] {
+        if let i = index[ExactString(key)] {
             if isFrozen && entries[i].value != value { throw Self.nondeterministic(key) }
             entries[i].value = value
             return
         }
         if isFrozen { throw Self.nondeterministic(key) }
-        index[key] = entries.count
+        index[ExactString(key)] = entries.count
         entries.append((key, value))
     }
 
     /// The value stored under `key`, if any.
     public func value(forKey key: String) throws -> PortableValue? {
         try checkAvailable(key)
-        return index[key].map { entries[$0].value }
+        return index[ExactString(key)].map { entries[$0].value }
     }
 
     func checkAvailable(_ key: String) throws {
