@@ -5,8 +5,34 @@
 /// Exceeding one throws ``MessagePackError`` with code `.limitExceeded` naming the limit.
 /// The defaults are normative: see Spec/format.md, "Limits"; peers enforce the same.
 public struct MessagePackLimits: Hashable, Sendable {
-    /// Containers (arrays, maps, portable objects) open at once. Default 512.
-    public var maxDepth: Int = 512
+    /// Containers (arrays, maps, portable objects) open at once. Default 512; at most ``maxSafeDepth``.
+    ///
+    /// Decoding, skipping, describing, converting and re-encoding recurse once per level on some routes, so
+    /// the depth is what bounds their stack. Setting a value above ``maxSafeDepth`` is a programmer error
+    /// and stops the program with a message saying so (tools that take the depth from a user check it
+    /// against ``maxSafeDepth`` first).
+    public var maxDepth: Int = 512 {
+        didSet {
+            precondition(
+                maxDepth <= Self.maxSafeDepth,
+                "MessagePackLimits.maxDepth = \(maxDepth) is above MessagePackLimits.maxSafeDepth = \(Self.maxSafeDepth), "
+                    + "the deepest nesting every route handles within a thread's stack; keep it at or below that")
+        }
+    }
+
+    /// The largest ``maxDepth`` allowed: the deepest nesting that every route (one-shot, streaming, Codable
+    /// and portable decoding, skipping, descriptions, conversions, equality, re-encoding) handles on the stack
+    /// the library's threads get on Linux (8 MiB: NIO's event loops, Dispatch's and Swift concurrency's
+    /// threads), in debug builds too, with a quarter of the stack to spare.
+    ///
+    /// The recursive routes take up to 6.5 KiB of stack a level in a debug build (the one-shot decoder; the
+    /// portable decoder 4.5 KiB, the Codable decoder 3.6 KiB), so at 768 levels they use at most about 5 MiB.
+    /// On a 512 KiB thread (a secondary thread on Apple platforms) only the iterative routes (`skipValue`,
+    /// the frame scanner and the NIO frame decoder that uses it) are safe at this depth; decode there with a
+    /// lower ``maxDepth`` or on a thread with a larger stack. Measured by
+    /// `Tests/PortableWireTests/Limits/StackDepthTests.swift` (`PWIRE_STACK_REPORT=1` prints each route's stack
+    /// use per level), which runs every route at this depth.
+    public static let maxSafeDepth = 768
     /// Bytes in one message. Default 64 MiB.
     public var maxMessageByteCount: Int = 64 << 20
     /// Bytes in one str, bin or ext payload. Default 64 MiB.

@@ -57,7 +57,7 @@ public enum Notation {
             guard let opaque = object as? OpaquePortable else {
                 throw Error("only opaque objects can be written as notation, not \(type(of: object))")
             }
-            let oid = ObjectIdentifier(opaque)
+            let oid = portableIdentity(opaque)
             if let id = ids[oid] { return tagged("ref", .number(String(id))) }
             let id = next
             next += 1

@@ -59,13 +59,21 @@ public struct PortableRequestDecoder: RequestDecoder, Sendable {
             !mediaType.isType(.applicationPortableWire)
         {
             throw HTTPError(
-                .unsupportedMediaType, message: "expected a body of type \(MediaType.applicationPortableWire), not \(contentType)")
+                .unsupportedMediaType,
+                message: ErrorTextBounds.elidingMiddle(
+                    "expected a body of type \(MediaType.applicationPortableWire), not \(contentType)",
+                    maxByteCount: ErrorTextBounds.maxDescriptionByteCount))
         }
         let buffer = try await request.body.collect(upTo: min(context.maxUploadSize, decoder.limits.maxMessageByteCount))
         do {
             return try buffer.withUnsafeReadableBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
         } catch let error as MessagePackError {
-            throw HTTPError(.badRequest, message: "the body is not a valid PortableWire message: \(error)")
+            // The description is at most 1 KiB whatever the body; the whole message is held to the same.
+            throw HTTPError(
+                .badRequest,
+                message: ErrorTextBounds.elidingMiddle(
+                    "the body is not a valid PortableWire message: \(error)",
+                    maxByteCount: ErrorTextBounds.maxDescriptionByteCount))
         }
     }
 }

@@ -26,7 +26,10 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
     var scanner: MessagePackFrameScanner
     /// Readable bytes, counted from the reader index, that the scanner has already looked at.
     var scanned = 0
-    let decodeMessage: (UnsafeRawBufferPointer) throws -> Message
+    /// Decodes a complete message from the buffer's memory (nil in frame mode).
+    let decodeMessage: ((UnsafeRawBufferPointer) throws -> Message)?
+    /// Hands on a complete message's bytes as a slice of the buffer (frame mode; nil otherwise).
+    let frameMessage: ((ByteBuffer) -> Message)?
     /// The longest a message may take to arrive once its first byte is in (nil: no limit), against peers
     /// that drip a message slowly to hold the connection and its buffer.
     public var messageTimeout: TimeAmount?
@@ -40,6 +43,23 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
         self.limits = limits
         self.scanner = MessagePackFrameScanner(limits: limits)
         self.decodeMessage = decode
+        self.frameMessage = nil
+    }
+
+    /// Creates a decoder that only finds where each message ends and passes its bytes on undecoded, as a
+    /// `ByteBuffer` slice (no copy), checked against what the scanner checks (``MessagePack/MessagePackFrameScanner``:
+    /// `0xc1`, depth, declared lengths and counts, message size).
+    ///
+    /// For services that decide per message where to decode it: a large message can go to a thread pool
+    /// (`NIOThreadPool`) so that it does not hold the event loop, and so the other connections on it.
+    ///
+    ///     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessagePackFrameDecoder(frameLimits: limits)))
+    ///     // the next handler's InboundIn is ByteBuffer: one whole message per read
+    public init(frameLimits limits: MessagePackLimits) where Message == ByteBuffer {
+        self.limits = limits
+        self.scanner = MessagePackFrameScanner(limits: limits)
+        self.decodeMessage = nil
+        self.frameMessage = { $0 }
     }
 
     /// Creates a decoder of typed messages, decoded with `decoder` (and its limits).
@@ -165,7 +185,13 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
             return nil
         }
         let end = from &+ length
-        let decode = decodeMessage
+        if let frameMessage {
+            // Safe: the scanner found a complete message in the first `end` readable bytes.
+            let frame = buffer.readSlice(length: end)!
+            self.scanned = 0
+            return frameMessage(frame)
+        }
+        let decode = decodeMessage!  // Safe: exactly one of the two is set by every initializer.
         let decoded: Result<Message, any Error> = buffer.withUnsafeReadableBytes { raw in
             Result { try decode(UnsafeRawBufferPointer(rebasing: raw[..<end])) }
         }

@@ -94,6 +94,15 @@ public struct TaskReply {
         self.error = error
     }
 
+    /// `text` cut to at most ``MessagePack/ErrorTextBounds/maxDescriptionByteCount`` (1 KiB) of UTF-8, its
+    /// middle elided: error texts sent to a peer never grow with the input.
+    public static func bounded(_ text: String) -> String {
+        ErrorTextBounds.elidingMiddle(text, maxByteCount: ErrorTextBounds.maxDescriptionByteCount)
+    }
+
+    /// The description of `error`, bounded as ``bounded(_:)`` does.
+    public static func boundedText(_ error: any Error) -> String { bounded("\(error)") }
+
     /// A successful reply.
     public static func success(id: String, result: Any?) -> TaskReply {
         TaskReply(id: id, status: .success, result: result, error: nil)

@@ -33,9 +33,9 @@ public struct TaskRunner: Sendable {
         do {
             return .success(id: call.id, result: try result(of: call))
         } catch let error as TaskError {
-            return .failure(id: call.id, error: error.message)
+            return .failure(id: call.id, error: TaskReply.bounded(error.message))
         } catch {
-            return .failure(id: call.id, error: "\(error)")
+            return .failure(id: call.id, error: TaskReply.boundedText(error))
         }
     }
 

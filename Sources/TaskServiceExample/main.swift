@@ -1,36 +1,71 @@
 // SPDX-License-Identifier: Apache-2.0
-// pwire-task-service: the example task service. Usage: pwire-task-service [--host 127.0.0.1] [--port 0]
+// pwire-task-service: the example task service. See `pwire-task-service --help`.
 // Prints "listening on HOST:PORT" once it accepts connections, then serves until killed.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MessagePack
+import NIOCore
 import TaskServiceCore
 
-var host = "127.0.0.1"
-var port = 7700
+var configuration = TaskServer.Configuration()
+let defaults = TaskServer.Configuration()
+
+let usage = """
+    usage: pwire-task-service [options]
+
+      --host ADDRESS             address to listen on (default \(defaults.host))
+      --port N                   port, 0 for any free one (default \(defaults.port))
+      --threads N                event-loop threads (default: the number of cores, \(defaults.threads) here)
+      --idle-timeout SECONDS     close a connection idle this long with no call in flight (default \(defaults.idleTimeout.nanoseconds / 1_000_000_000))
+      --message-timeout SECONDS  longest a message may take to arrive once begun (default \(defaults.messageTimeout.nanoseconds / 1_000_000_000))
+      --max-in-flight N          calls per connection awaiting replies before reading pauses (default \(defaults.maxCallsInFlight))
+      --offload-bytes N          messages larger than this run on the thread pool, off the event loop (default \(defaults.offloadByteCount))
+      --high-water-bytes N       unsent reply bytes per connection above which reading pauses (default \(defaults.writeBufferHighWaterMark))
+      --low-water-bytes N        unsent reply bytes below which reading resumes (default \(defaults.writeBufferLowWaterMark))
+      --max-message-bytes N      largest message accepted (default \(defaults.limits.maxMessageByteCount))
+      --max-depth N              deepest nesting accepted (default \(defaults.limits.maxDepth), at most \(MessagePackLimits.maxSafeDepth))
+    """
+
+func fail(_ message: String) -> Never {
+    print("pwire-task-service: \(message); see --help")
+    exit(2)
+}
+
 var arguments = CommandLine.arguments.dropFirst()
+@MainActor func number(_ name: String, in range: ClosedRange<Int>) -> Int {
+    guard let text = arguments.popFirst(), let value = Int(text), range.contains(value) else {
+        fail("\(name) needs a number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return value
+}
+
 while let argument = arguments.popFirst() {
     switch argument {
-    case "--host":
-        host = arguments.popFirst() ?? host
-    case "--port":
-        guard let text = arguments.popFirst(), let value = Int(text), (0...65535).contains(value) else {
-            print("pwire-task-service: --port needs a number in 0...65535")
-            exit(2)
-        }
-        port = value
+    case "--host": configuration.host = arguments.popFirst() ?? configuration.host
+    case "--port": configuration.port = number("--port", in: 0...65535)
+    case "--threads": configuration.threads = number("--threads", in: 1...1024)
+    case "--idle-timeout": configuration.idleTimeout = .seconds(Int64(number("--idle-timeout", in: 1...86_400)))
+    case "--message-timeout":
+        configuration.messageTimeout = .seconds(Int64(number("--message-timeout", in: 1...86_400)))
+    case "--max-in-flight": configuration.maxCallsInFlight = number("--max-in-flight", in: 1...1_000_000)
+    case "--offload-bytes": configuration.offloadByteCount = number("--offload-bytes", in: 0...Int.max)
+    case "--high-water-bytes": configuration.writeBufferHighWaterMark = number("--high-water-bytes", in: 1...Int.max)
+    case "--low-water-bytes": configuration.writeBufferLowWaterMark = number("--low-water-bytes", in: 0...Int.max)
+    case "--max-message-bytes": configuration.limits.maxMessageByteCount = number("--max-message-bytes", in: 1...Int.max)
+    case "--max-depth":
+        configuration.limits.maxDepth = number("--max-depth", in: 1...MessagePackLimits.maxSafeDepth)
     case "-h", "--help":
-        print("usage: pwire-task-service [--host 127.0.0.1] [--port 7700]   (--port 0: any free port)")
+        print(usage)
         exit(0)
     default:
-        print("pwire-task-service: unknown argument \(argument); see --help")
-        exit(2)
+        fail("unknown argument \(argument)")
     }
 }
 
-let server = try await TaskServer.start(host: host, port: port)
-print("listening on \(host):\(server.port)")
+let server = try await TaskServer.start(configuration: configuration)
+print("listening on \(configuration.host):\(server.port)")
 fflush(nil)  // flushes every output stream, stdout included (so a parent reading a pipe sees the port)
 try await server.waitUntilClosed()

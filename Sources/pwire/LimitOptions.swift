@@ -23,6 +23,15 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Expansion budget: bytes that back-references to value-type objects may add as copies.")
     var maxExpansion = MessagePackLimits.default.maxExpansion
 
+    /// Depths above the library's stack-safe cap are refused here, with a message, instead of trapping.
+    func validate() throws {
+        guard (1...MessagePackLimits.maxSafeDepth).contains(maxDepth) else {
+            throw ValidationError(
+                "--max-depth \(maxDepth) is outside 1...\(MessagePackLimits.maxSafeDepth); deeper nesting is not "
+                    + "stack-safe on every thread (MessagePackLimits.maxSafeDepth)")
+        }
+    }
+
     var limits: MessagePackLimits {
         var limits = MessagePackLimits()
         limits.maxDepth = maxDepth

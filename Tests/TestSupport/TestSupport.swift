@@ -46,8 +46,8 @@ public func runCommand(
     let out = Box()
     let err = Box()
     let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { out.data = stdout.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { err.data = stderr.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { out.data = readToEnd(stdout.fileHandleForReading) }
+    DispatchQueue.global().async(group: group) { err.data = readToEnd(stderr.fileHandleForReading) }
     // A child that exits before reading all of its input closes the pipe: writing then fails with EPIPE, which
     // is the child's business (its status and output say what happened), not a reason to stop the test process.
     // (SIGPIPE would kill the process, and `write(_:)` traps on that error; `write(contentsOf:)` throws it.)
@@ -58,6 +58,26 @@ public func runCommand(
     group.wait()
     return CommandResult(
         status: process.terminationStatus, stdout: [UInt8](out.data), stderr: String(decoding: err.data, as: UTF8.self))
+}
+
+/// Everything until end of file. Unlike `readDataToEndOfFile()`, which traps when a read is interrupted
+/// (EINTR, seen when other tests start and stop child processes at the same time), it retries.
+func readToEnd(_ handle: FileHandle) -> Data {
+    var data = Data()
+    while true {
+        do {
+            guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { return data }
+            data += chunk
+        } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(EINTR) {
+            continue
+        } catch let error as NSError
+            where (error.userInfo[NSUnderlyingErrorKey] as? NSError).map({ $0.domain == NSPOSIXErrorDomain && $0.code == Int(EINTR) }) == true
+        {
+            continue
+        } catch {
+            return data
+        }
+    }
 }
 
 /// The path of an executable on PATH, or nil.

@@ -80,12 +80,18 @@ public struct MessagePackError: Error, Hashable, Sendable, CustomStringConvertib
     public static func == (lhs: MessagePackError, rhs: MessagePackError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// The error as one line: code, offset, path, detail and hint.
+    ///
+    /// At most ``ErrorTextBounds/maxDescriptionByteCount`` (1 KiB) of UTF-8 whatever the input: a long path
+    /// keeps its outermost and innermost segments, and a long detail or hint its start and end, with the
+    /// middle elided (`…(N bytes elided)…`). The code and the offset are never cut.
     public var description: String {
         var text = "\(code.name)"
         if byteOffset >= 0 { text += " at byte \(byteOffset)" }
-        text += " (\(path)): \(detail)"
-        if let hint { text += "; \(hint)" }
-        return text
+        text += " (\(path.boundedDescription(maxByteCount: ErrorTextBounds.maxPathByteCount))): "
+        text += ErrorTextBounds.elidingMiddle(detail, maxByteCount: ErrorTextBounds.maxDetailByteCount)
+        if let hint { text += "; " + ErrorTextBounds.elidingMiddle(hint, maxByteCount: ErrorTextBounds.maxHintByteCount) }
+        return ErrorTextBounds.elidingMiddle(text, maxByteCount: ErrorTextBounds.maxDescriptionByteCount)
     }
 
     /// Returns the error with `segment` put in front of its path (used while unwinding).

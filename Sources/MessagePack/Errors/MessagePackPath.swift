@@ -47,18 +47,60 @@ public struct MessagePackPath: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The path in JSONPath-like notation, `$.kwargs.input[2]`, in full.
     public var description: String {
         var text = "$"
-        for segment in _reversed.reversed() {
-            switch segment {
-            case .globalData: text += "globalData"
-            case .index(let i): text += "[\(i)]"
-            case .otherKey(let k): text += "[\(k)]"
-            case .key(let k):
-                if Self.isIdentifier(k) { text += ".\(k)" } else { text += "[\(Self.quoted(k))]" }
-            }
-        }
+        for segment in _reversed.reversed() { Self.append(segment, to: &text) }
         return text
+    }
+
+    /// The path as ``description`` writes it, but at most about `maxByteCount` UTF-8 bytes: past that it
+    /// keeps the outermost and the innermost segments and says how many levels it left out between them,
+    /// `$.a.b[0]…(9,990 levels)…[7].name`; a long key keeps its start and end.
+    ///
+    /// - Complexity: O(`maxByteCount`), whatever the depth.
+    public func boundedDescription(maxByteCount: Int) -> String {
+        let keyBudget = max(16, maxByteCount / 5)
+        func piece(_ segment: Segment) -> String {
+            var text = ""
+            Self.append(segment, to: &text)
+            return ErrorTextBounds.elidingMiddle(text, maxByteCount: keyBudget)
+        }
+        var head = "$"
+        var tail: [String] = []
+        var tailByteCount = 0
+        let half = maxByteCount / 2
+        // Innermost segments first (the storage order), until half the budget is used.
+        var inner = 0
+        while inner < _reversed.count {
+            let text = piece(_reversed[inner])
+            if tailByteCount + text.utf8.count > half { break }
+            tail.append(text)
+            tailByteCount += text.utf8.count
+            inner += 1
+        }
+        // Then outermost segments, up to the rest of the budget, never overlapping the inner ones.
+        var outer = _reversed.count - 1
+        while outer >= inner {
+            let text = piece(_reversed[outer])
+            if head.utf8.count + text.utf8.count + tailByteCount > maxByteCount - 32 { break }
+            head += text
+            outer -= 1
+        }
+        let skipped = outer - inner + 1
+        if skipped > 0 { head += "…(\(ErrorTextBounds.grouped(skipped)) level\(skipped == 1 ? "" : "s"))…" }
+        for text in tail.reversed() { head += text }
+        return head
+    }
+
+    static func append(_ segment: Segment, to text: inout String) {
+        switch segment {
+        case .globalData: text += "globalData"
+        case .index(let i): text += "[\(i)]"
+        case .otherKey(let k): text += "[\(k)]"
+        case .key(let k):
+            if Self.isIdentifier(k) { text += ".\(k)" } else { text += "[\(Self.quoted(k))]" }
+        }
     }
 
     static func isIdentifier(_ key: String) -> Bool {

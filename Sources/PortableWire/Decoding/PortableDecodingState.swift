@@ -159,6 +159,8 @@ final class PortableDecodingState: _DecodingHook {
             case .done(let object):
                 return object
             case .open(let published?) where !rejectsCycles:
+                // An opaque object gets a weak back-edge, so that no input can make decoded objects leak (issue 13).
+                if let opaque = published as? OpaquePortable { return opaque.referenceWhileOpen() }
                 return published
             case .open:
                 throw Self.incomplete(id, rejectsCycles: rejectsCycles, at: start)

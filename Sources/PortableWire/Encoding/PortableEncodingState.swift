@@ -69,6 +69,17 @@ final class PortableEncodingState: _EncodingHook {
     // MARK: Objects
 
     func writeObject(_ object: any Portable, _ impl: _EncoderImpl) throws {
+        var object = object
+        // A back-edge (the weak stand-in that closed a decoded cycle) is written as the object it stands for.
+        if let opaque = object as? OpaquePortable, opaque.isBackEdge {
+            guard let target = opaque.cycleTarget else {
+                throw MessagePackError(
+                    .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
+                    "a back-edge to '\(opaque.name)' whose object was freed",
+                    hint: "keep the outermost object of a decoded cycle alive while its parts are used")
+            }
+            object = target
+        }
         let isClass = type(of: object) is AnyClass
         var identity: ObjectIdentifier?
         if isClass {

@@ -166,7 +166,8 @@ extension PortableValue: Equatable {
     static func objectsEqual(_ a: any Portable, _ b: any Portable) -> Bool {
         if type(of: a) is AnyClass || type(of: b) is AnyClass {
             guard type(of: a) is AnyClass, type(of: b) is AnyClass else { return false }
-            return (a as AnyObject) === (b as AnyObject)
+            // A back-edge (OpaquePortable) is the object it stands for.
+            return portableIdentity(a as AnyObject) == portableIdentity(b as AnyObject)
         }
         guard let ea = a as? any Equatable else { return false }
         return equals(ea, b)
@@ -227,7 +228,7 @@ extension PortableValue: CustomStringConvertible {
             out += "}"
         case .object(let o):
             if let opaque = o as? OpaquePortable {
-                if !seen.insert(ObjectIdentifier(opaque)).inserted {
+                if !seen.insert(portableIdentity(opaque)).inserted {
                     out += "^\(opaque.name)"
                     return
                 }
