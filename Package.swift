@@ -34,13 +34,11 @@ let package = Package(
         .library(name: "PortableWireMacros", targets: ["PortableWireMacros"]),
     ],
     traits: [
-        .trait(name: "Macros", description: "The PortableWireMacros product (builds swift-syntax)."),
-    ],
-    traits: [
         .trait(name: "NIO", description: "PortableWireNIO: SwiftNIO channel handlers, and the example task service."),
         .trait(
             name: "Hummingbird", description: "PortableWireHummingbird: request decoder and response encoder.",
             enabledTraits: ["NIO"]),
+        .trait(name: "Macros", description: "The PortableWireMacros product (builds swift-syntax)."),
         .default(enabledTraits: []),
     ],
     dependencies: [
