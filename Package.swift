@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "PortableWireTests", dependencies: ["PortableWire", "TestSupport"], swiftSettings: upcoming),
         .testTarget(
-            name: "ConformanceTests", dependencies: ["PortableWireConformance", "TestSupport"], swiftSettings: upcoming),
+            name: "ConformanceTests", dependencies: ["PortableWireConformance", "TestSupport"], exclude: ["Scripts"],
+            swiftSettings: upcoming),
         .testTarget(
             name: "PortableWireNIOTests",
             dependencies: [
