@@ -23,6 +23,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let bytes = try readInput(file)
+            try limitOptions.validate()
             let limits = limitOptions.limits
             if !stream { try checkMessageSize(bytes.count, limits) }
             var failure: (any Error)?

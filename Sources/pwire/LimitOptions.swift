@@ -26,7 +26,7 @@ struct LimitOptions: ParsableArguments {
     /// Depths above the library's stack-safe cap are refused here, with a message, instead of trapping.
     func validate() throws {
         guard (1...MessagePackLimits.maxSafeDepth).contains(maxDepth) else {
-            throw ValidationError(
+            throw UsageError(description:
                 "--max-depth \(maxDepth) is outside 1...\(MessagePackLimits.maxSafeDepth); deeper nesting is not "
                     + "stack-safe on every thread (MessagePackLimits.maxSafeDepth)")
         }

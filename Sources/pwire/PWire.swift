@@ -103,6 +103,7 @@ struct Decode: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let bytes = try readInput(file)
+            try limitOptions.validate()
             let limits = limitOptions.limits
             if !stream { try checkMessageSize(bytes.count, limits) }
             let style: WalkStyle = notation ? .notation : .plain(hexBytes: hex)

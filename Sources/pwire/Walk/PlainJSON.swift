@@ -140,6 +140,8 @@ enum PlainJSON {
         case .null: return .nil
         case .bool(let b): return .bool(b)
         case .string(let s): return .string(s)
+        case .invalidString:
+            throw Error("\(path): the string holds an unpaired surrogate escape, which is not Unicode text")
         case .number(let n): return try number(n, at: path)
         case .array(let a):
             var out: [PortableValue] = []
