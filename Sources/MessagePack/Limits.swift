@@ -5,22 +5,15 @@
 /// Exceeding one throws ``MessagePackError`` with code `.limitExceeded` naming the limit.
 /// The defaults are normative: see Spec/format.md, "Limits"; peers enforce the same.
 public struct MessagePackLimits: Hashable, Sendable {
-    /// Containers (arrays, maps, portable objects) open at once. Default 512; at most ``maxSafeDepth``.
+    /// Containers (arrays, maps, portable objects) open at once. Default 512; keep it at most ``maxSafeDepth``.
     ///
     /// Decoding, skipping, describing, converting and re-encoding recurse once per level on some routes, so
-    /// the depth is what bounds their stack. Setting a value above ``maxSafeDepth`` is a programmer error
-    /// and stops the program with a message saying so (tools that take the depth from a user check it
-    /// against ``maxSafeDepth`` first).
-    public var maxDepth: Int = 512 {
-        didSet {
-            precondition(
-                maxDepth <= Self.maxSafeDepth,
-                "MessagePackLimits.maxDepth = \(maxDepth) is above MessagePackLimits.maxSafeDepth = \(Self.maxSafeDepth), "
-                    + "the deepest nesting every route handles within a thread's stack; keep it at or below that")
-        }
-    }
+    /// the depth is what bounds their stack. A value above ``maxSafeDepth`` is accepted for trusted input on
+    /// threads with stacks larger than 8 MiB; the tools that take the depth from a user (`pwire`, the example
+    /// service) refuse it as a usage error.
+    public var maxDepth: Int = 512
 
-    /// The largest ``maxDepth`` allowed: the deepest nesting that every route (one-shot, streaming, Codable
+    /// The largest ``maxDepth`` that is stack-safe everywhere: the deepest nesting that every route (one-shot, streaming, Codable
     /// and portable decoding, skipping, descriptions, conversions, equality, re-encoding) handles on the stack
     /// the library's threads get on Linux (8 MiB: NIO's event loops, Dispatch's and Swift concurrency's
     /// threads), in debug builds too, with a quarter of the stack to spare.

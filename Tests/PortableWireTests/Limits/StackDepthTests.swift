@@ -226,11 +226,9 @@ enum DepthRoutes {
         print("[stack] \(route): \(low) bytes at depth 100, \(high) at 300, \((high - low) / 200) bytes a level")
     }
 
-    @Test func depthsAboveTheCapAreRefused() async {
-        await #expect(processExitsWith: .failure) {
-            var limits = MessagePackLimits()
-            limits.maxDepth = MessagePackLimits.maxSafeDepth + 1
-        }
+    // Setting maxDepth above the cap is allowed (trusted input on large stacks); pwire and the example service
+    // refuse it as a usage error (their tests).
+    @Test func theCapIsASettableDepth() {
         var limits = MessagePackLimits()
         limits.maxDepth = MessagePackLimits.maxSafeDepth
         #expect(limits.maxDepth == MessagePackLimits.maxSafeDepth)
