@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if Hummingbird
 import Hummingbird
 import MessagePack
 import NIOCore
@@ -91,3 +92,4 @@ extension Request {
         try await PortableRequestDecoder(registry: registry).decodeValue(from: self, context: context)
     }
 }
+#endif  // Hummingbird

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if Hummingbird
 import Hummingbird
 import MessagePack
 import NIOCore
@@ -71,3 +72,4 @@ public struct PortableResponse: ResponseGenerator, Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
+#endif  // Hummingbird

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import PortableWire
@@ -47,3 +48,4 @@ extension AsyncSequence where Element == ByteBuffer {
         map { $0.readableBytesView }.messagePackValues(limits: limits)
     }
 }
+#endif  // NIO

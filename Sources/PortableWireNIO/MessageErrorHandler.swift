@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import NIOCore
 
 /// Decides what a connection does when decoding fails: close it (the default), or only pass the error on;
@@ -98,3 +99,4 @@ extension ChannelPipeline.SynchronousOperations {
         try addHandler(MessageErrorHandler(policy: policy))
     }
 }
+#endif  // NIO

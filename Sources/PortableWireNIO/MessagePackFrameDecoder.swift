@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import PortableWire
@@ -214,3 +215,4 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
 final class TimeoutFlag {
     var fired = false
 }
+#endif  // NIO

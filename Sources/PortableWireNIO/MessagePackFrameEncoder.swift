@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import PortableWire
@@ -51,3 +52,4 @@ public struct MessagePackFrameEncoder<Message>: MessageToByteEncoder {
         try encodeMessage(data, &out)
     }
 }
+#endif  // NIO

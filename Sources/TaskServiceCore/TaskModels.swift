@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import PortableWire
 
 /// The statistic a ``CustomVariable`` asks for.
@@ -125,3 +126,4 @@ public struct TaskReply {
         self.init(id: value["id"]?.stringValue, status: status, result: result, error: value["error"]?.stringValue)
     }
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import PortableWire
 
 /// Runs the demo tasks of the example service.
@@ -113,3 +114,4 @@ public struct TaskRunner: Sendable {
         }
     }
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import NIOPosix
@@ -403,3 +404,4 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension TaskConnectionHandler: Sendable {}
+#endif  // NIO

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // pwire-task-service: the example task service. See `pwire-task-service --help`.
 // Prints "listening on HOST:PORT" once it accepts connections, then serves until killed.
+#if NIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,3 +70,4 @@ let server = try await TaskServer.start(configuration: configuration)
 print("listening on \(configuration.host):\(server.port)")
 fflush(nil)  // flushes every output stream, stdout included (so a parent reading a pipe sees the port)
 try await server.waitUntilClosed()
+#endif  // NIO

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The README's Hummingbird example, verbatim except the last line: instead of `app.runService()` on port 8080,
 // the test runs the application on a free port of 127.0.0.1 and calls it over real HTTP.
+#if Hummingbird
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -60,3 +61,4 @@ struct AppContext: RequestContext {
         }
     }
 }
+#endif  // Hummingbird

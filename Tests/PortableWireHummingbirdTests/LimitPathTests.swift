@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if Hummingbird
 import Hummingbird
 import HummingbirdTesting
 import MessagePack
@@ -45,3 +46,4 @@ struct TightContext: RequestContext {
         }
     }
 }
+#endif  // Hummingbird

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if Hummingbird
 import Hummingbird
 import HummingbirdTesting
 import MessagePack
@@ -140,3 +141,4 @@ let portableHeaders: HTTPFields = [.contentType: "application/x-portablewire"]
         #expect(MediaType(from: "application/x-portablewire")?.isType(.applicationPortableWire) == true)
     }
 }
+#endif  // Hummingbird

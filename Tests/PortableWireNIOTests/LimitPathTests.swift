@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import NIOEmbedded
@@ -45,3 +46,4 @@ import Testing
         _ = try? past.finish()
     }
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import MessagePack
 import NIOCore
 import NIOEmbedded
@@ -200,3 +201,4 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
 extension EmbeddedChannel.LeftOverState {
     var isClean: Bool { if case .clean = self { return true } else { return false } }
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import NIOCore
 import PortableWire
 
@@ -52,3 +53,4 @@ func sampleOrders(_ count: Int) -> [Order] {
 extension ByteBuffer {
     var bytes: [UInt8] { Array(readableBytesView) }
 }
+#endif  // NIO

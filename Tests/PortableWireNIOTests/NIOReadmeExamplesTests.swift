@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The README's SwiftNIO example, verbatim (the port is 0 here so the test never collides), then a client.
+#if NIO
 import NIOCore
 import NIOPosix
 import PortableWire
@@ -66,3 +67,4 @@ final class TaskHandler: ChannelInboundHandler {
         try await server.close()
     }
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import Dispatch
 import MessagePack
 import NIOCore
@@ -230,3 +231,4 @@ final class ErrorLog: @unchecked Sendable {
     func append(_ error: any Error) { queue.sync { stored.append(error) } }
     var errors: [any Error] { queue.sync { stored } }
 }
+#endif  // NIO

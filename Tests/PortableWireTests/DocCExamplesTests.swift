@@ -181,13 +181,16 @@ import TestSupport
         var decoder = PortableDecoder(registry: TypeRegistry())
         decoder.limits.maxDepth = 64  // tighter than the default for this endpoint
         decoder.cycles = .reject      // refuse reference cycles from untrusted peers
-        var caught: MessagePackError?
+        let hostile = [UInt8](repeating: 0x91, count: 65) + [0x90]  // 66 nested arrays
         do {
-            _ = try decoder.decode(from: [UInt8](repeating: 0x91, count: 65) + [0x90])
+            _ = try decoder.decode(from: hostile)
         } catch let error as MessagePackError where error.code == .limitExceeded {
             print(error)  // limitExceeded at byte 64 ($[0][0]…): the input exceeds the limit maxDepth = 64; …
-            caught = error
         }
+        // What the block prints: the same decode, caught here to check it.
+        var caught: MessagePackError?
+        do { _ = try decoder.decode(from: hostile) } catch let error as MessagePackError { caught = error }
+        #expect(caught?.code == .limitExceeded)
         #expect(caught?.byteOffset == 64)
         #expect(caught.map { "\($0)" }?.contains("maxDepth = 64") == true)
     }

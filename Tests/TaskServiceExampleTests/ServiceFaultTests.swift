@@ -2,6 +2,7 @@
 // Issue 13: the example service under load and faults, on 127.0.0.1, against the built executable.
 // The quick form runs in the test command. `PWIRE_LOAD=full` runs the full form (the README's figures),
 // printing each measurement.
+#if NIO
 import Dispatch
 import Foundation
 import MessagePack
@@ -270,3 +271,4 @@ func report(_ text: String) {
         try await group.shutdownGracefully()
     }
 }
+#endif  // NIO

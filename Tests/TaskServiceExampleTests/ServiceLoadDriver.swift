@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The load and fault driver of issue 13: drives a `pwire-task-service` process on 127.0.0.1 from this process,
 // with NIO clients for load and blocking sockets for the fault cases, and checks every reply.
+#if NIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -382,3 +383,4 @@ func runLoad(
     report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     return report
 }
+#endif  // NIO

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#if NIO
 import Foundation
 import MessagePack
 import NIOCore
@@ -211,3 +212,4 @@ func connect(port: Int, group: any EventLoopGroup) async throws -> NIOAsyncChann
         #expect((back.result as? OptimisationResult)?.variable.type == .mean)
     }
 }
+#endif  // NIO

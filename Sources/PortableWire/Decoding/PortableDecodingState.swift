@@ -220,11 +220,33 @@ final class PortableDecodingState: _DecodingHook {
 
     /// Reads an R payload: exactly one unsigned integer (Spec/portable-objects.md 7.3).
     static func readReferencePayload(_ reader: inout MessagePackReader, start: Int, payloadEnd: Int) throws(MessagePackError) -> UInt64 {
-        let b = reader.offset < payloadEnd ? reader.bytes[reader.offset] : 0xc1
-        guard b <= 0x7f || (0xcc...0xd3).contains(b), let id = try? reader.readUnsignedInteger(), reader.offset == payloadEnd
-        else {
+        // Offsets as Spec/portable-objects.md 14 recommends: the payload value at fault, the field that runs past
+        // the payload, the value after the id, or the R itself when its payload is empty.
+        let at = reader.offset
+        guard at < payloadEnd else {
             reader.offset = start
-            throw malformed(at: start, "a back-reference's payload must be exactly one unsigned integer")
+            throw malformed(at: start, "the back-reference's payload is empty; it must hold one object id, an integer >= 0")
+        }
+        let b = reader.bytes[at]
+        guard b <= 0x7f || (0xcc...0xd3).contains(b) else {
+            reader.offset = start
+            throw malformed(
+                at: at, "a back-reference holds a \(FormatByte.familyName(b)); it must hold one object id, an integer >= 0")
+        }
+        let id: UInt64
+        do throws(MessagePackError) {
+            id = try reader.readUnsignedInteger()
+        } catch {
+            reader.offset = start
+            if error.code == .typeMismatch {
+                throw malformed(at: at, "the back-reference's object id is negative; ids are integers >= 0")
+            }
+            throw malformed(at: error.byteOffset, "the back-reference's object id runs past the end of its payload")
+        }
+        guard reader.offset == payloadEnd else {
+            let extra = reader.offset
+            reader.offset = start
+            throw malformed(at: extra, "the back-reference's payload holds more than one object id")
         }
         return id
     }

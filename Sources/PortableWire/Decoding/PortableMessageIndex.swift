@@ -259,7 +259,8 @@ struct PortableMessageScanner {
         current = parent
         guard reader.offset == payloadEnd else {
             throw PortableDecodingState.malformed(
-                at: start, "the payload of '\(index.names[Int(nameIndex)])' holds more than a type-ref and one data value")
+                at: reader.offset,
+                "the payload of '\(index.names[Int(nameIndex)])' holds more than a type-ref and one data value")
         }
         let isValueType = entry?.isValueType ?? false
         state[id] = 1 &+ (isValueType ? (payloadEnd &- start) &+ (expansion &- expansionBefore) : 0)
@@ -349,6 +350,9 @@ struct PortableMessageScanner {
         depth &+= 1
         defer { depth &-= 1 }
         let tableStart = reader.offset
+        guard tableStart < payloadEnd else {
+            throw PortableDecodingState.malformed(at: start, "the global-data envelope is empty; it holds a table and one body")
+        }
         guard let b = try? reader.peekFormatByte(), (0x80...0x8f).contains(b) || b == FormatByte.map16 || b == FormatByte.map32
         else { throw PortableDecodingState.malformed(at: tableStart, "a global-data envelope must start with a map of string keys") }
         let count = try reader.readMapHeader()
@@ -364,11 +368,13 @@ struct PortableMessageScanner {
             let keyAt = reader.offset
             guard let b = try? reader.peekFormatByte(), (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) else {
                 throw PortableDecodingState.malformed(at: keyAt, "global data keys must be strings")
+                    .prefixed(with: .globalData)
             }
             let key = try reader.readString()
             // Keys are compared by their bytes: "café" in NFC and in NFD are two keys (Spec/format.md, strings).
             guard keys.insert(ExactString(key)).inserted else {
                 throw PortableDecodingState.malformed(at: keyAt, "global data key '\(key)' appears twice in the table")
+                    .prefixed(with: .globalData)
             }
             do throws(MessagePackError) { try scanValue() } catch {
                 throw error.prefixed(with: .key(key)).prefixed(with: .globalData)
@@ -382,7 +388,7 @@ struct PortableMessageScanner {
         index.bodyStart = reader.offset
         try scanValue()
         guard reader.offset == payloadEnd else {
-            throw PortableDecodingState.malformed(at: start, "the global-data envelope holds more than a table and one body")
+            throw PortableDecodingState.malformed(at: reader.offset, "the global-data envelope holds more than a table and one body")
         }
     }
 }

@@ -35,12 +35,13 @@ struct MessageWalker {
     private var currentEnd: Int
     private var sealCount = 0
     private var typeNames: [String] = []
-    private var typeIndex: [String: Int] = [:]
+    /// Names compare by their bytes, as the library's (NFC and NFD spellings are two names; Spec/format.md).
+    private var typeIndex: [ExactString: Int] = [:]
     private var objectCount = 0
     private var referenceCount = 0
     /// Per object id: 0 closed, 1 an open P, 2 an open Q (its data is still being read).
     private var openObjects: [UInt8] = []
-    private var globalKeys: Set<String> = []
+    private var globalKeys: Set<ExactString> = []
     /// Start offsets of maps written as `{"$map": [[k, v], …]}` in plain JSON (a key that is not a str, or a str
     /// that starts with "$"), found by the validating pass; read back in order by the writing pass.
     private var taggedMaps: [Int] = []
@@ -178,6 +179,8 @@ struct MessageWalker {
             switch top.kind {
             case .object where top.index == 0: return try readTypeRef()
             case .globalTable where top.index % 2 == 0: return try readGlobalKey()
+            case .globalData where top.index == 1 && reader.offset == currentEnd:
+                throw MessagePackError(.malformedPortable, at: sides[sides.count - 1].start, "the global-data envelope has a table but no body")
             default: break
             }
         }
@@ -440,14 +443,17 @@ struct MessageWalker {
             let (s, n) = try reader.readStringHeader()
             let payload = UnsafeRawBufferPointer(rebasing: whole[s..<(s + n)])
             try checkUTF8(payload, start: s, headerStart: start)
+            guard n > 0 else {
+                throw MessagePackError(.malformedPortable, at: start, "the type-ref is the empty str; type names are non-empty (Spec/portable-objects.md 3.1)")
+            }
             name = String(decoding: payload, as: UTF8.self)
-            if let index = typeIndex[name] {
+            if let index = typeIndex[ExactString(name)] {
                 what = "type \(index)"
             } else {
                 guard typeNames.count < limits.maxTypeNameCount else {
                     throw limit("maxTypeNameCount", limits.maxTypeNameCount, at: start, "--max-type-names")
                 }
-                typeIndex[name] = typeNames.count
+                typeIndex[ExactString(name)] = typeNames.count
                 typeNames.append(name)
                 what = "new type \(typeNames.count - 1)"
             }
@@ -474,7 +480,8 @@ struct MessageWalker {
                 "the type-ref is a \(FormatByte.familyName(b)); it must be a str or a non-negative integer")
         }
         guard reader.offset < currentEnd else {
-            throw MessagePackError(.malformedPortable, at: reader.offset, "the portable object's payload ends after its type-ref; the data is missing")
+            // Nothing to point at: the offset is the object's format byte (Spec/portable-objects.md 14).
+            throw MessagePackError(.malformedPortable, at: sides[sides.count - 1].start, "the portable object's payload ends after its type-ref; the data is missing")
         }
         let top = sides[sides.count - 1]
         switch style {
@@ -498,6 +505,9 @@ struct MessageWalker {
     }
 
     private mutating func readReference(start: Int, byteCount: Int, b: UInt8, label: String) throws(MessagePackError) {
+        guard byteCount > 0 else {
+            throw MessagePackError(.malformedPortable, at: start, "the back-reference's payload is empty; it must hold one object id, an integer >= 0")
+        }
         let end = reader.offset + byteCount
         let outer = seal(end: end)
         let id: UInt64
@@ -559,6 +569,9 @@ struct MessageWalker {
                 hint: "Spec/portable-objects.md section 9.2")
         }
         try checkDepth(at: start)
+        guard byteCount > 0 else {
+            throw MessagePackError(.malformedPortable, at: start, "the global-data envelope is empty; it holds a table and one body")
+        }
         var frame = Frame(kind: .globalData, count: 2)
         var side = Side(start: start)
         side.outerEnd = seal(end: reader.offset + byteCount)
@@ -604,7 +617,7 @@ struct MessageWalker {
         try checkUTF8(payload, start: s, headerStart: start)
         if isValidating || style.isInspect {
             let key = String(decoding: payload, as: UTF8.self)
-            guard globalKeys.insert(key).inserted else {
+            guard globalKeys.insert(ExactString(key)).inserted else {
                 throw MessagePackError(.malformedPortable, at: start, "the global-data key \(MessagePackPath.quoted(key)) appears twice")
             }
         }
@@ -751,8 +764,8 @@ struct MessageWalker {
                         segments.append(.key(String(decoding: key, as: UTF8.self)))
                     } else {
                         var keyReader = MessagePackReader(whole, offset: side.keyStart, limits: limits)
-                        let text = (try? keyReader.readValue()).map { "\($0)" } ?? "?"
-                        segments.append(.otherKey(text))
+                        // The library's segment for a key that is not a str (compact notation: `[null]`, `[1]`).
+                        segments.append((try? keyReader.readValue()).map { MessagePackReader._segment(for: $0, index: 0) } ?? .otherKey("?"))
                     }
                 }
             case .globalData: if frame.index == 0 { segments.append(.globalData) }

@@ -166,7 +166,10 @@ func reachableObjects(from roots: [AnyObject]) -> [AnyObject] {
     var seen = Set<ObjectIdentifier>()
     var order: [AnyObject] = []
     var stack = roots
-    while let next = stack.popLast() {
+    while var next = stack.popLast() {
+        // A back-edge (what a reference from inside an opaque two-phase object's own data decodes to, so that
+        // the cycle holds no strong reference) is the object it stands for.
+        if let opaque = next as? OpaquePortable, let target = opaque.resolved { next = target }
         guard seen.insert(ObjectIdentifier(next)).inserted else { continue }
         order.append(next)
         stack.append(contentsOf: references(of: next))
