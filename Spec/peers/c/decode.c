@@ -18,14 +18,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wellknown.h"
+
 typedef struct {
     const uint8_t *name;
     size_t len;
 } TypeEnt;
 
 typedef struct {
-    unsigned char in_progress, is_q;
+    unsigned char in_progress, is_q, well_known;
     size_t type_index;
+    uint64_t expanded; /* well-known objects: expanded size (portable-objects.md 7.4) */
 } ObjEnt;
 
 typedef struct {
@@ -34,8 +37,10 @@ typedef struct {
     TypeEnt *types;
     size_t ntypes, captypes;
     ObjEnt *objs;
+    const Value **vals; /* object id -> its decoded node, NULL while its data is decoded */
     size_t nobjs, capobjs;
     size_t nrefs;
+    uint64_t expansion; /* sum of the charges so far */
     const char *err;
     char msg[512];
     Value *global;
@@ -83,6 +88,7 @@ void pw_default_limits(PwLimits *l)
     l->maxReferenceCount = PW_MAX_REFS;
     l->maxTypeNameCount = PW_MAX_TYPES;
     l->maxGlobalDataCount = PW_MAX_GLOBALS;
+    l->maxExpansion = PW_MAX_EXPANSION;
 }
 
 static int prescan_stack(DCtx *c, const uint8_t *b, size_t len, size_t *pos, int base, int *maxrel,
@@ -384,11 +390,16 @@ static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value *
     if (c->nobjs == c->capobjs) {
         c->capobjs = c->capobjs ? c->capobjs * 2 : 16;
         c->objs = xrealloc(c->objs, c->capobjs * sizeof *c->objs);
+        c->vals = xrealloc(c->vals, c->capobjs * sizeof *c->vals);
     }
     size_t id = c->nobjs++;
+    c->vals[id] = NULL;
     c->objs[id].in_progress = 1;
     c->objs[id].is_q = (unsigned char)is_q;
     c->objs[id].type_index = 0;
+    c->objs[id].well_known = 0;
+    c->objs[id].expanded = 0;
+    uint64_t charged_before = c->expansion;
 
     const uint8_t *pl = (const uint8_t *)o->via.ext.ptr;
     size_t plen = o->via.ext.size, off = 0;
@@ -449,7 +460,16 @@ static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value *
     }
     c->objs[id].type_index = ti;
     const TypeEnt *te = &c->types[ti];
-    if (!c->opt->passthrough &&
+    /* well-known-types.md 3: a well-known name is mapped natively whatever `registered` and
+     * `passthrough` say, and is a value: a Q of it is taken as a P (rule 3), so nothing inside
+     * its data can refer to it. */
+    WkKind wk = wk_kind(te->name, te->len);
+    if (wk != WK_NONE) {
+        c->objs[id].is_q = 0;
+        c->objs[id].well_known = 1;
+        is_q = 0;
+    }
+    if (wk == WK_NONE && !c->opt->passthrough &&
         !is_listed(c->opt->registered, c->opt->reglen, c->opt->nreg, te->name, te->len)) {
         fail(c, "unknownType", "%s id %zu: type \"%.*s\" is not registered", tag, id, (int)te->len,
              (const char *)te->name);
@@ -465,13 +485,31 @@ static int convert_portable(DCtx *c, const msgpack_object *o, int depth, Value *
         fail(c, "malformedPortable", "%s id %zu: %zu bytes after the two payload values", tag, id, plen - off);
         goto done;
     }
+    if (wk != WK_NONE) {
+        /* well-known-types.md 3 rule 7: data of the wrong shape or out of range */
+        char why[256];
+        WkObjects wo = {c->vals, c->nobjs, NULL};
+        if (wk_check(wk, data, &wo, why, sizeof why)) {
+            fail(c, "typeMismatch", "%s id %zu: %s", tag, id, why);
+            goto done;
+        }
+    }
     c->objs[id].in_progress = 0;
+    if (wk != WK_NONE) {
+        /* the byte length of its ext value, with the canonical header for its payload size
+         * (msgpack-c does not say which header the input used), plus what R values charged
+         * while its data was read */
+        uint64_t header = plen == 1 || plen == 2 || plen == 4 || plen == 8 || plen == 16 ? 2
+                          : plen <= 0xff ? 3 : plen <= 0xffff ? 4 : 6;
+        c->objs[id].expanded = header + plen + (c->expansion - charged_before);
+    }
     Value *v = newv(c, V_PORT);
     v->u = id;
     v->p = te->name;
     v->len = te->len;
     v->two_phase = is_q;
     v->data = data;
+    c->vals[id] = v;
     *out = v;
     rc = 0;
 done:
@@ -521,6 +559,12 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
         if (c->opt->passthrough &&
             !is_listed(c->opt->registered, c->opt->reglen, c->opt->nreg, te->name, te->len))
             two = oe->is_q;
+        if (wk_kind(te->name, te->len) != WK_NONE) {
+            fail(c, "incompleteReference",
+                 "back-reference to object id %" PRIu64 " (\"%.*s\") whose data is still being decoded (a well-known "
+                 "value is never two-phase)", id, (int)te->len, (const char *)te->name);
+            goto done;
+        }
         if (!oe->is_q || !two) {
             fail(c, "incompleteReference",
                  "back-reference to object id %" PRIu64 " (\"%.*s\") whose data is still being decoded (%s)", id,
@@ -528,6 +572,17 @@ static int convert_ref(DCtx *c, const msgpack_object *o, int depth, Value **out)
                  !oe->is_q ? "written as P, not Q" : "type not registered as two-phase");
             goto done;
         }
+    }
+    if (oe->well_known) {
+        /* portable-objects.md 7.4: this R is a copy of a well-known value */
+        if (oe->expanded > c->opt->limits.maxExpansion - c->expansion ||
+            c->expansion > c->opt->limits.maxExpansion) {
+            fail(c, "limitExceeded",
+                 "back-reference to the well-known object id %" PRIu64 " would expand the message past maxExpansion %" PRIu64
+                 " (%" PRIu64 " + %" PRIu64 " bytes)", id, c->opt->limits.maxExpansion, c->expansion, oe->expanded);
+            goto done;
+        }
+        c->expansion += oe->expanded;
     }
     c->nrefs++;
     Value *v = newv(c, V_REF);
@@ -746,5 +801,6 @@ done:
     }
     free(c.types);
     free(c.objs);
+    free(c.vals);
     return rc;
 }

@@ -17,6 +17,7 @@
 #define PW_MAX_REFS 1048576u
 #define PW_MAX_TYPES 65536u
 #define PW_MAX_GLOBALS 65536u
+#define PW_MAX_EXPANSION 67108864u
 
 /* Portable ext types (defaults). */
 #define PW_EXT_P 80
@@ -28,8 +29,10 @@
 typedef struct {
     uint64_t maxDepth, maxMessageByteCount, maxPayloadByteCount, maxElementCount;
     uint64_t maxObjectCount, maxReferenceCount, maxTypeNameCount, maxGlobalDataCount;
-    /* maxExpansion charges copies of value-type objects (portable-objects.md 7.4); this
-     * checker's objects are identities, so nothing is ever charged and it needs no field. */
+    /* portable-objects.md 7.4: charged only by an R naming a well-known object, which decodes as
+     * that value (well-known-types.md 3 rule 3) and is walked as one (set elements are compared
+     * by value); other objects are identities and charge nothing. */
+    uint64_t maxExpansion;
 } PwLimits;
 
 void pw_default_limits(PwLimits *l);

@@ -24,7 +24,7 @@
 #include "util.h"
 #include "value.h"
 
-#define PWCHECK_VERSION "0.2.0"
+#define PWCHECK_VERSION "0.3.0"
 #define SPEC_VERSION "1.1"
 
 /* ---- JSON output ---- */
@@ -125,7 +125,7 @@ static const struct {
     {"maxReferenceCount", offsetof(PwLimits, maxReferenceCount)},
     {"maxTypeNameCount", offsetof(PwLimits, maxTypeNameCount)},
     {"maxGlobalDataCount", offsetof(PwLimits, maxGlobalDataCount)},
-    {"maxExpansion", (size_t)-1}, /* accepted; this checker's objects are identities and never charged */
+    {"maxExpansion", offsetof(PwLimits, maxExpansion)},
 };
 
 /* registered, twoPhase, passthrough and limits of a decode or stream request */
