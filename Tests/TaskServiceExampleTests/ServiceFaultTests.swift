@@ -180,8 +180,10 @@ func report(_ text: String) {
         // The server holds at most the high-water mark of replies plus the message in hand; that message exists
         // a few times over while it is handled (the cumulation buffer, the decoded args, the encoded reply in
         // an array and in a ByteBuffer), and malloc keeps what those copies freed on the pool thread that ran
-        // them. Measured: 2.3 MiB (debug), 5.3 MiB (release); without backpressure it grew with every MiB sent.
-        #expect(grown <= highWater + 4 * message + (1 << 20), "server RSS grew by \(grown) bytes")
+        // them. Measured: 2.3 MiB (debug), 5.3 MiB (release), and up to 9.3 MiB on a loaded 2-core machine, where
+        // more event-loop and pool threads each keep a malloc arena; without backpressure it grew with every MiB
+        // sent (48 MiB here). The bound separates those two cases; it is not the 2 MiB goal of issue 13.
+        #expect(grown <= highWater + 12 * message, "server RSS grew by \(grown) bytes")
         #expect(service.isRunning)
     }
 
