@@ -14,9 +14,9 @@ extension MediaType {
 /// A Hummingbird `RequestDecoder` for bodies of type `application/x-portablewire`.
 ///
 /// The body must be exactly one message; it is collected (up to the smaller of the context's
-/// `maxUploadSize` and `limits.maxMessageByteCount`) and decoded with ``PortableWire/PortableDecoder``
+/// `maxUploadSize` and `limits.maxMessageByteCount`) and decoded with `PortableDecoder`
 /// straight from the `ByteBuffer`. A request with another `Content-Type` is rejected with 415; a body
-/// that does not decode with 400 and the ``MessagePack/MessagePackError``'s description (code, offset,
+/// that does not decode with 400 and the `MessagePackError`'s description (code, offset,
 /// path); a body too large with 413.
 ///
 ///     struct AppContext: RequestContext {

@@ -27,7 +27,7 @@ public struct PortableResponseEncoder: ResponseEncoder, Sendable {
 }
 
 /// A response whose body is one PortableWire message, built from a value of any kind: an `Encodable`,
-/// a ``PortableWire/PortableValue``, or a value known only at run time (`[String: Any]`, `[any Shape]`).
+/// a `PortableValue`, or a value known only at run time (`[String: Any]`, `[any Shape]`).
 ///
 ///     router.post("/tasks") { request, context -> PortableResponse in
 ///         let call = try await request.decodePortable(as: TaskCall.self, registry: registry, context: context)
@@ -55,7 +55,7 @@ public struct PortableResponse: ResponseGenerator, Sendable {
         self.init(bytes: try PortableEncoder(registry: registry).encode(value), status: status)
     }
 
-    /// A response carrying a value known only at run time (see ``PortableWire/PortableEncoder/encode(any:)``).
+    /// A response carrying a value known only at run time (see `PortableEncoder/encode(any:)`).
     public init(any value: Any, registry: TypeRegistry, status: HTTPResponse.Status = .ok) throws {
         self.init(bytes: try PortableEncoder(registry: registry).encode(any: value), status: status)
     }

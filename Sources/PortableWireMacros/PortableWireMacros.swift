@@ -2,9 +2,9 @@
 @_exported import PortableWire
 
 #if Macros
-/// Generates ``MessagePackEncodable`` and ``MessagePackDecodable`` for a struct, class or enum, writing and
-/// reading exactly what its synthesized `Codable` conformance writes and reads through ``MessagePackEncoder`` and
-/// ``MessagePackDecoder``, without Codable's containers.
+/// Generates `MessagePackEncodable` and `MessagePackDecodable` for a struct, class or enum, writing and
+/// reading exactly what its synthesized `Codable` conformance writes and reads through `MessagePackEncoder` and
+/// `MessagePackDecoder`, without Codable's containers.
 ///
 ///     @MessagePackCodable
 ///     struct Point: Codable { var x: Int; var y: Int }

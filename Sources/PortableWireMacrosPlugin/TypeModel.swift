@@ -19,7 +19,7 @@ struct ExpansionStopped: Error {}
 
 /// How one Swift type is written and read by the generated code.
 ///
-/// The choices follow what ``MessagePackEncoder`` does for the same type, so the bytes match: `[UInt8]` is bin,
+/// The choices follow what `MessagePackEncoder` does for the same type, so the bytes match: `[UInt8]` is bin,
 /// scalars are written directly, anything else goes through its `MessagePackEncodable` conformance.
 struct FieldType {
     /// The type as written in the source, without the outer optional.

@@ -4,8 +4,8 @@ import MessagePack
 import NIOCore
 import PortableWire
 
-/// A sink that appends to a NIO `ByteBuffer`, for ``MessagePack/MessagePackStreamWriter`` and
-/// ``PortableWire/PortableStreamEncoder``.
+/// A sink that appends to a NIO `ByteBuffer`, for `MessagePackStreamWriter` and
+/// `PortableStreamEncoder`.
 ///
 ///     var writer = MessagePackStreamWriter(sink: ByteBufferSink(channel.allocator.buffer(capacity: 4096)))
 ///     try writer.beginArray(count: rows.count)

@@ -5,16 +5,16 @@ import NIOCore
 import PortableWire
 
 /// A `ByteToMessageDecoder` that splits a byte stream into messages and decodes each one: typed
-/// `Decodable` values with portable objects, dynamic ``PortableWire/PortableValue``s, or plain
-/// ``MessagePack/MessagePackValue``s.
+/// `Decodable` values with portable objects, dynamic `PortableValue`s, or plain
+/// `MessagePackValue`s.
 ///
 ///     try channel.pipeline.syncOperations.addHandler(
 ///         ByteToMessageHandler(MessagePackFrameDecoder(TaskCall.self, registry: registry)))
 ///
-/// It runs ``MessagePack/MessagePackFrameScanner`` over the cumulation buffer's readable bytes, remembering
+/// It runs `MessagePackFrameScanner` over the cumulation buffer's readable bytes, remembering
 /// where it stopped, so each byte is scanned once however the reads are cut; a complete message is decoded
 /// straight from the `ByteBuffer`'s memory, without copying it into an array. Faults are thrown as
-/// ``MessagePack/MessagePackError`` (offsets count from the connection's first byte) or as the decoder's
+/// `MessagePackError` (offsets count from the connection's first byte) or as the decoder's
 /// `DecodingError`; `ByteToMessageHandler` fires them through `errorCaught` and ignores later data. Add a
 /// ``MessageErrorHandler`` (or use ``NIOCore/ChannelPipeline/SynchronousOperations/addPortableWireCodec(decoder:encoder:onError:)``)
 /// to close the connection. At end of stream an unfinished message is `.truncated`. Against a peer that drips
@@ -48,7 +48,7 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
     }
 
     /// Creates a decoder that only finds where each message ends and passes its bytes on undecoded, as a
-    /// `ByteBuffer` slice (no copy), checked against what the scanner checks (``MessagePack/MessagePackFrameScanner``:
+    /// `ByteBuffer` slice (no copy), checked against what the scanner checks (`MessagePackFrameScanner`:
     /// `0xc1`, depth, declared lengths and counts, message size).
     ///
     /// For services that decide per message where to decode it: a large message can go to a thread pool
@@ -89,7 +89,7 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
     }
 
     /// Returns the decoder with a ``messageTimeout``: when a message has not arrived completely `timeout`
-    /// after its first byte, the decoder fires ``MessagePack/MessagePackError`` `.limitExceeded` (naming
+    /// after its first byte, the decoder fires `MessagePackError` `.limitExceeded` (naming
     /// `messageTimeout`) through `errorCaught`, so a ``MessageErrorHandler`` closes the connection.
     public func withMessageTimeout(_ timeout: TimeAmount) -> Self {
         var copy = self

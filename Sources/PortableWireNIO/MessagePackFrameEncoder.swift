@@ -5,7 +5,7 @@ import NIOCore
 import PortableWire
 
 /// A `MessageToByteEncoder` that writes each outbound value as one message: typed `Encodable` values with
-/// portable objects, dynamic ``PortableWire/PortableValue``s, or plain ``MessagePack/MessagePackValue``s.
+/// portable objects, dynamic `PortableValue`s, or plain `MessagePackValue`s.
 ///
 ///     try channel.pipeline.syncOperations.addHandler(
 ///         MessageToByteHandler(MessagePackFrameEncoder(TaskResult.self, registry: registry)))

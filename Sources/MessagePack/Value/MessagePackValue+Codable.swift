@@ -16,7 +16,7 @@ extension MessagePackValue: Codable {
                 debugDescription: "MessagePackValue can only be encoded by MessagePackEncoder or PortableEncoder"))
     }
 
-    /// Throws: see ``encode(to:)``.
+    /// Throws: see ``encode(to:)-(Encoder)``.
     public init(from decoder: any Decoder) throws {
         throw DecodingError.dataCorrupted(
             DecodingError.Context(

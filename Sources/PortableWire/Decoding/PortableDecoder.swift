@@ -10,7 +10,7 @@ import MessagePack
 ///     let people = try PortableDecoder(registry: registry).decode([Person].self, from: bytes)
 ///     let shapes = try PortableDecoder(registry: registry).decode(as: [any Shape].self, from: bytes)
 ///
-/// - Throws: ``MessagePackError`` with byte offset and value path (`.unknownType`, `.danglingReference`,
+/// - Throws: `MessagePackError` with byte offset and value path (`.unknownType`, `.danglingReference`,
 ///   `.incompleteReference`, `.typeReferenceOutOfRange`, `.malformedPortable`, `.truncated`, …);
 ///   Codable's own `DecodingError`s (a missing key, a value of the wrong kind) become `.typeMismatch` with
 ///   the offset and path, as Spec/portable-objects.md 3.2 says; other errors your types throw pass through.

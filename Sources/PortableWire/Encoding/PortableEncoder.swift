@@ -3,7 +3,7 @@ import MessagePack
 
 /// Encodes messages that may contain portable objects, shared references and global data.
 ///
-/// Plain values come out as canonical MessagePack, exactly as ``MessagePackEncoder`` writes them. A
+/// Plain values come out as canonical MessagePack, exactly as `MessagePackEncoder` writes them. A
 /// ``Portable`` value becomes one ext value carrying its registered name (sent once per message, then by
 /// index); a class instance met again becomes a back-reference, so it arrives as the same instance; a
 /// cycle among non-two-phase classes fails with both paths. See Spec/portable-objects.md.
@@ -12,7 +12,7 @@ import MessagePack
 ///     try registry.register(Person.self)
 ///     let bytes = try PortableEncoder(registry: registry).encode([alice, alice, bob])
 ///
-/// - Throws: ``MessagePackError`` (`.cannotSerialize`, `.cycleDetected`, `.limitExceeded`, …) with the value
+/// - Throws: `MessagePackError` (`.cannotSerialize`, `.cycleDetected`, `.limitExceeded`, …) with the value
 ///   path; errors thrown by your own `encode(to:)` or `serialize(globalData:)` pass through unchanged.
 public struct PortableEncoder: Sendable {
     /// The types that may be sent.

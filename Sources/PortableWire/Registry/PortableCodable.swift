@@ -71,7 +71,7 @@ extension TypeRegistry {
     ///
     ///     let registry = try TypeRegistry(registering: Person.self, Order.self, Node.self)
     ///
-    /// - Throws: ``MessagePackError`` as ``register(_:as:)`` does.
+    /// - Throws: `MessagePackError` as ``register(_:as:)`` does.
     public init<each T: Portable>(registering types: repeat (each T).Type) throws {
         self.init()
         repeat try register(each types)
@@ -96,7 +96,7 @@ extension GlobalData {
     ///         Row(person: try globalData.object(Person.self, forKey: data.stringValue ?? ""))
     ///     }
     ///
-    /// - Throws: ``MessagePackError`` `.malformedPortable` when the key is missing or holds something else
+    /// - Throws: `MessagePackError` `.malformedPortable` when the key is missing or holds something else
     ///   (naming the key and what it holds); `.globalDataUnavailable` as ``value(forKey:)`` does.
     public func object<T>(_ type: T.Type, forKey key: String) throws -> T {
         guard let value = try value(forKey: key) else {

@@ -58,7 +58,7 @@ public struct TypeRegistry: Sendable {
     /// Registers `type` under `name` (default `T.portableName`).
     ///
     /// The type must be `Codable` (default serialization), ``CustomPortable`` or ``TwoPhasePortable``.
-    /// - Throws: ``MessagePackError`` `.duplicateTypeName` when another type has that name, `.cannotSerialize`
+    /// - Throws: `MessagePackError` `.duplicateTypeName` when another type has that name, `.cannotSerialize`
     ///   when the type has no way to be serialized.
     public mutating func register<T: Portable>(_ type: T.Type, as name: String? = nil) throws {
         let name = name ?? T.portableName

@@ -7,7 +7,7 @@ extension AsyncSequence where Element: Collection<UInt8> {
     ///     for try await call in chunks.portableMessages(of: TaskCall.self, registry: registry) { … }
     ///
     /// Chunks may be cut anywhere; the messages are the same for every chunking. The sequence ends when the
-    /// chunks end between two messages, and throws ``MessagePackError`` `.truncated` when they end inside
+    /// chunks end between two messages, and throws `MessagePackError` `.truncated` when they end inside
     /// one; any decoding error ends it too.
     public func portableMessages<T: Decodable>(
         of type: T.Type, registry: TypeRegistry, limits: MessagePackLimits = .default

@@ -3,7 +3,7 @@ import MessagePack
 
 /// Decodes a stream of portable messages (objects, back-references, global data) arriving in chunks.
 ///
-/// The portable counterpart of ``MessagePackStreamDecoder``: each complete message is found by the frame
+/// The portable counterpart of `MessagePackStreamDecoder`: each complete message is found by the frame
 /// scanner (a global-data envelope is one top-level ext value, so it needs no special case) and decoded in
 /// one piece with ``PortableDecoder``, straight from the decoder's buffer. Every chunking of a stream gives
 /// the same messages and the same errors.
@@ -16,8 +16,8 @@ import MessagePack
 ///     try stream.finish()   // .truncated if the stream stopped inside a message
 ///
 /// **After an error the decoder is poisoned**: every later `next…` call rethrows the same error (a
-/// ``MessagePackError``, or an error of your own from your types), and `finish()` throws it as a
-/// ``MessagePackError``. ``MessagePackError`` offsets count from the first byte fed.
+/// `MessagePackError`, or an error of your own from your types), and `finish()` throws it as a
+/// `MessagePackError`. `MessagePackError` offsets count from the first byte fed.
 public struct PortableStreamDecoder: Sendable {
     /// The one-shot decoder run over each message: registry, options, unknown-type policy, user info.
     public var decoder: PortableDecoder
@@ -39,7 +39,7 @@ public struct PortableStreamDecoder: Sendable {
     /// Bytes fed and not yet taken out as messages.
     public var bufferedByteCount: Int { _frames.bufferedByteCount }
 
-    /// Appends bytes received from the stream; see ``MessagePackStreamDecoder/feed(_:)-(UnsafeRawBufferPointer)``.
+    /// Appends bytes received from the stream; see `MessagePackStreamDecoder/feed(_:)-(UnsafeRawBufferPointer)`.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) { _frames.feed(bytes) }
     /// Appends bytes received from the stream (adopting the array when the decoder holds nothing).
     public mutating func feed(_ bytes: [UInt8]) { _frames.feed(bytes) }

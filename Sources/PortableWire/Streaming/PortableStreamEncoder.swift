@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import MessagePack
 
-/// Writes a sequence of portable messages to a ``MessageSink``, one complete message at a time.
+/// Writes a sequence of portable messages to a `MessageSink`, one complete message at a time.
 ///
 /// Each message is encoded on its own with ``PortableEncoder`` (its own type-name table, object ids and
 /// global data, as the format requires) and handed to the sink; nothing else is built or kept. Messages
@@ -12,7 +12,7 @@ import MessagePack
 ///     try stream.write(call2)
 ///     let bytes = stream.sink.bytes
 ///
-/// For a single very large plain message written element by element, use ``MessagePackStreamWriter``.
+/// For a single very large plain message written element by element, use `MessagePackStreamWriter`.
 public struct PortableStreamEncoder<Sink: MessageSink> {
     /// The encoder used for each message.
     public var encoder: PortableEncoder

@@ -3,7 +3,7 @@
 /// A dynamic value that may hold portable objects: what custom serializers return, what global data holds,
 /// and what a message decodes to when its shape is not known at compile time.
 ///
-/// It is ``MessagePackValue`` plus ``object(_:)``. Objects keep their identity: a class instance referenced
+/// It is `MessagePackValue` plus ``object(_:)``. Objects keep their identity: a class instance referenced
 /// twice in a message decodes into one instance held by two `.object` cases.
 ///
 ///     let call: PortableValue = ["task": "app.tasks.optimise", "kwargs": ["input": .object(variable)]]
@@ -149,7 +149,7 @@ extension PortableValue {
 // MARK: Equality
 
 extension PortableValue: Equatable {
-    /// Structural equality; floats by bit pattern (as ``MessagePackValue``); class objects by identity
+    /// Structural equality; floats by bit pattern (as `MessagePackValue`); class objects by identity
     /// (`===`), value-type objects with their own `==` when they are `Equatable`.
     public static func == (lhs: PortableValue, rhs: PortableValue) -> Bool {
         switch (lhs, rhs) {
@@ -199,7 +199,7 @@ extension PortableValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, E
 // MARK: Description
 
 extension PortableValue: CustomStringConvertible {
-    /// The diagnostic notation of ``MessagePackValue``, with objects as `Name{…}`; an object met again
+    /// The diagnostic notation of `MessagePackValue`, with objects as `Name{…}`; an object met again
     /// (shared or cyclic) is shown as `^Name`, so the output stays linear in the graph's size.
     public var description: String {
         var out = ""
