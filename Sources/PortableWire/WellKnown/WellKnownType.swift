@@ -277,9 +277,9 @@ struct DecimalText: Equatable {
         }
         isNegative = decimal.sign == .minus && !decimal.isZero
         // Foundation's significand is the integer coefficient with exponent 0; its description is its digits.
-        digits = Array(decimal.significand.description.utf8).map { $0 &- 0x30 }
+        digits = Array(decimal.significand.description.utf8).filter { (0x30...0x39).contains($0) }.map { $0 &- 0x30 }
         while digits.first == 0 { digits.removeFirst() }
-        exponent = decimal.isZero ? decimal.exponent : decimal.exponent
+        exponent = decimal.exponent
     }
 
     /// The canonical text (Spec/well-known-types.md 6, "Canonical text").
