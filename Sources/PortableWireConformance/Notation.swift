@@ -54,14 +54,21 @@ public enum Notation {
                 "timestamp",
                 .object([("seconds", .string(String(t.seconds))), ("nanoseconds", .number(String(t.nanoseconds)))]))
         case .object(let object):
-            guard let opaque = object as? OpaquePortable else {
-                throw Error("only opaque objects can be written as notation, not \(type(of: object))")
+            // A native well-known value (a date, a UUID, …) is written as its pw. name and data.
+            guard let opaque = object as? OpaquePortable ?? OpaquePortable(wellKnown: object) else {
+                throw Error("only opaque objects and well-known values can be written as notation, not \(type(of: object))")
             }
-            let oid = portableIdentity(opaque)
-            if let id = ids[oid] { return tagged("ref", .number(String(id))) }
             let id = next
             next += 1
-            ids[oid] = id
+            // Well-known values are values: every occurrence is written in full (Spec/well-known-types.md 3).
+            if !opaque.isWellKnown {
+                let oid = portableIdentity(opaque)
+                if let earlier = ids[oid] {
+                    next -= 1
+                    return tagged("ref", .number(String(earlier)))
+                }
+                ids[oid] = id
+            }
             var fields: [(key: String, value: JSON)] = [
                 ("id", .number(String(id))), ("type", .string(opaque.name)),
                 ("data", try json(opaque.data, ids: &ids, next: &next)),

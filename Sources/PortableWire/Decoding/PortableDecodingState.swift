@@ -51,25 +51,119 @@ final class PortableDecodingState: _DecodingHook {
 
     /// Which static types are `Polymorphic` wrappers (decoded by the wrapper, not as an object here).
     @exclusivity(unchecked) var facts = PortableTypeFacts()
+    /// Which static types are `Set`s, read as `pw.set` objects.
+    @exclusivity(unchecked) var setFacts = PortableTypeFacts()
 
     // MARK: Hook
 
     func decode<T: Decodable>(_ type: T.Type, impl: _DecoderImpl) throws -> T? {
         if T.self == PortableValue.self { return _identityCast(try readValue(impl), to: T.self) }
-        if let ext = impl.reader.peekExtensionType(), isPortable(ext),
-            !facts.remembered(T.self, { $0 is any _PolymorphicMarker.Type })
-        {
-            let start = impl.reader.offset
-            let object = try readObject(impl)
-            guard let typed = object as? T else {
-                throw MessagePackError(
-                    .typeMismatch, at: start,
-                    "expected \(T.self) but the message holds a \(Swift.type(of: object)) here",
-                    hint: "decode into a protocol or PortableValue when several types may arrive")
+        if let ext = impl.reader.peekExtensionType(), isPortable(ext) {
+            // Only reached at a portable ext, so these per-type facts cost nothing on plain values.
+            if setFacts.remembered(T.self, { $0 is any _WellKnownDecodableSet.Type }) {
+                return try Self.readSet(T.self as! any _WellKnownDecodableSet.Type, self, impl) as? T
             }
-            return typed
+            if !facts.remembered(T.self, { $0 is any _PolymorphicMarker.Type }) {
+                let start = impl.reader.offset
+                let object = try readObject(impl)
+                if let typed = object as? T { return typed }
+                // A well-known value kept generic in the message's objects may still have an equal `T` (a decimal
+                // whose trailing zeros Foundation's Decimal drops).
+                if let opaque = object as? OpaquePortable, opaque.isWellKnown,
+                    let native = T.self as? any _WellKnownNative.Type, native._wellKnownType.name == opaque.name,
+                    let typed = native._typedValue(from: opaque.data) as? T
+                {
+                    return typed
+                }
+                throw mismatch(object, expected: T.self, at: start)
+            }
         }
         return try decodeFoundationValue(type, impl: impl)
+    }
+
+    static func readSet(_ type: any _WellKnownDecodableSet.Type, _ state: PortableDecodingState, _ impl: _DecoderImpl) throws -> Any {
+        try type._readWellKnownSet(state, impl)
+    }
+
+    /// The error for an object that is not the `T` asked for; a well-known value that `T` cannot hold exactly
+    /// (a decimal beyond Foundation's `Decimal`) says so.
+    @inline(never)
+    func mismatch<T>(_ object: any Portable, expected _: T.Type, at start: Int) -> any Error {
+        if let opaque = object as? OpaquePortable, opaque.isWellKnown {
+            if let native = T.self as? any _WellKnownNative.Type, native._wellKnownType.name == opaque.name {
+                return MessagePackError(
+                    .typeMismatch, at: start, "\(opaque.name) \(opaque.data) has no exact \(T.self)",
+                    hint: "decode into PortableValue to keep the value as it came (Spec/well-known-types.md 3, rule 6)")
+            }
+            return MessagePackError(
+                .typeMismatch, at: start, "expected \(T.self) but the message holds a \(opaque.name) here",
+                hint: "see Spec/well-known-types.md 10 for the Swift type of each well-known type")
+        }
+        return MessagePackError(
+            .typeMismatch, at: start,
+            "expected \(T.self) but the message holds a \(Swift.type(of: object)) here",
+            hint: "decode into a protocol or PortableValue when several types may arrive")
+    }
+
+    /// Reads a well-known object of `type` at the cursor (a P, a Q, or an R naming one) with `body`, which gets
+    /// the offset of the object's header and the reader at its data; the cursor ends after the value at the cursor.
+    func readWellKnown<R>(_ type: WellKnownType, _ impl: _DecoderImpl, body: (Int) throws -> R) throws -> R {
+        let start = impl.reader.offset
+        let (ext, byteCount) = try impl.reader.readExtensionHeader()
+        let payloadEnd = impl.reader.offset &+ byteCount
+        var objectStart = start
+        if ext == types.reference {
+            // The scan checked that the id names an object before it; a well-known value is read again as a value.
+            let id = try Self.readReferencePayload(&impl.reader, start: start, payloadEnd: payloadEnd)
+            objectStart = index.objects[Int(id)].start
+        }
+        guard let id = index.objectID(at: objectStart, hint: nextID) else {
+            throw Self.malformed(at: start, "no portable object starts here (a G envelope below the top level?)")
+        }
+        if ext != types.reference { nextID = id &+ 1 }
+        let object = index.objects[id]
+        let name = index.names[Int(object.nameIndex)]
+        guard WellKnownType(name: name) == type else {
+            throw MessagePackError(
+                .typeMismatch, at: start, "expected a \(type.name) but the message holds a '\(name)' here",
+                hint: "see Spec/well-known-types.md 10 for the Swift type of each well-known type")
+        }
+        let savedDepth = impl.depth
+        impl.depth = Int(object.depth)
+        impl.reader.offset = object.dataStart
+        defer { impl.depth = savedDepth }
+        let result = try body(object.start)
+        impl.reader.offset = ext == types.reference ? payloadEnd : object.end
+        return result
+    }
+
+    /// Checks that a generic set's elements are distinct: by their standalone encodings, as the Spec orders them.
+    /// Elements holding objects with an identity are distinct from everything.
+    func checkDistinct(_ data: PortableValue, at start: Int) throws {
+        guard case .array(let elements) = data, elements.count > 1 else { return }
+        var encoder = PortableEncoder(registry: registry)
+        encoder.extensionTypes = types
+        var seen = Set<[UInt8]>()
+        for (i, element) in elements.enumerated() where !Self.holdsIdentity(element) {
+            guard let bytes = try? encoder.encode(element) else { continue }
+            guard seen.insert(bytes).inserted else {
+                throw MessagePackError(
+                    .typeMismatch, at: start, "pw.set element \(i) repeats an earlier element",
+                    hint: "a set's elements are distinct (Spec/well-known-types.md 8.1)")
+            }
+        }
+    }
+
+    /// Whether `value` holds an object with an identity (not a well-known value, not an enum member).
+    static func holdsIdentity(_ value: PortableValue) -> Bool {
+        switch value {
+        case .array(let a): return a.contains(where: holdsIdentity)
+        case .map(let m): return m.contains { holdsIdentity($0.key) || holdsIdentity($0.value) }
+        case .object(let o):
+            if let opaque = o as? OpaquePortable { return !opaque.isWellKnown || holdsIdentity(opaque.data) }
+            return !(o is any _WellKnownNative) && !PortableTypeFacts.isEnum(type(of: o))
+        default: return false
+        }
     }
 
     func isPortable(_ ext: Int8) -> Bool {
@@ -130,6 +224,18 @@ final class PortableDecodingState: _DecodingHook {
                 if object.isPublishedEarly { objects[id] = .open(published: blank) }
                 try blank.fill(from: try readValue(impl), globalData: globalData)
                 instance = blank
+            case .wellKnown(let type):
+                let data = try readValue(impl)
+                let native: (any Portable)?
+                do { native = try type.native(from: data) } catch {
+                    throw MessagePackError(
+                        .typeMismatch, at: object.start, error.detail,
+                        hint: "see Spec/well-known-types.md for the data of each well-known type")
+                }
+                if type == .set { try checkDistinct(data, at: object.start) }
+                // Valid data without a native value that holds it exactly stays a generic object (rule 6); it is a
+                // value, written back as a P in full wherever it occurs.
+                instance = native ?? OpaquePortable(name: type.name, data: data)
             case .generic:
                 let name = index.names[Int(object.nameIndex)]
                 let opaque = OpaquePortable(name: name, data: .nil, isTwoPhase: object.isTwoPhaseOnWire)
@@ -143,6 +249,10 @@ final class PortableDecodingState: _DecodingHook {
             throw error
         } catch let error as _LocatedError {
             throw error
+        } catch let error as WellKnownMismatch {
+            // A registered enum's raw value that names no member (Spec/well-known-types.md 9).
+            throw MessagePackError(
+                .typeMismatch, at: object.start, error.detail, hint: "the sender and the receiver disagree about the enum's members")
         } catch {
             // A deserializer the application wrote threw: say which object, where, and keep its error underneath.
             throw _LocatedError(error: userError(error, object: object))

@@ -50,6 +50,16 @@ public struct PortableEncoder: Sendable {
         try encodeMessage(initialGlobalData: globalData) { state, impl in try state.write(value, impl) }
     }
 
+    /// Encodes `value` as one message and says whether it wrote class instances (objects with an identity).
+    func encodeStandalone<T: Encodable>(_ value: T) throws -> (bytes: [UInt8], hasIdentityObjects: Bool) {
+        var hasIdentityObjects = false
+        let bytes = try encodeMessage { state, impl in
+            try impl.encodeValue(value)
+            hasIdentityObjects = hasIdentityObjects || !state.retained.isEmpty
+        }
+        return (bytes, hasIdentityObjects)
+    }
+
     /// Runs `body` once to collect global data; when there is some, runs it again after the table so that
     /// type-name indices and object ids follow wire order (table first, then body).
     func encodeMessage(

@@ -51,7 +51,24 @@ final class PortableEncodingState: _EncodingHook {
             try write(_identityCast(value, to: PortableValue.self), impl)
             return true
         }
-        if facts.mayBePortable(T.self), let object = value as? any Portable {
+        if PortableTypeFacts.isStructOrEnum(T.self) {
+            // One cached lookup per value for structs and enums, however many facts: no casts for plain types.
+            let flags = facts.encodingFlags(T.self)
+            if flags != 0 {
+                if flags & PortableTypeFacts.wellKnownNative != 0, let native = value as? any _WellKnownNative {
+                    try writeWellKnown(type(of: native)._wellKnownType, impl) { try native._writeWellKnownData(impl) }
+                    return true
+                }
+                if flags & PortableTypeFacts.wellKnownSet != 0, let set = value as? any _WellKnownEncodableSet {
+                    try set._writeWellKnownSet(self, impl)
+                    return true
+                }
+                if flags & PortableTypeFacts.portable != 0, let object = value as? any Portable {
+                    try writeObject(object, impl)
+                    return true
+                }
+            }
+        } else if let object = value as? any Portable {
             try writeObject(object, impl)
             return true
         }
@@ -80,7 +97,9 @@ final class PortableEncodingState: _EncodingHook {
             }
             object = target
         }
-        let isClass = type(of: object) is AnyClass
+        // Well-known values kept generic are values: written in full every time, never back-referenced
+        // (Spec/well-known-types.md 3, rule 3).
+        let isClass = type(of: object) is AnyClass && !((object as? OpaquePortable)?.isWellKnown ?? false)
         var identity: ObjectIdentifier?
         if isClass {
             let instance = object as AnyObject
@@ -166,6 +185,34 @@ final class PortableEncodingState: _EncodingHook {
     }
 
 
+    /// Writes a well-known value as a P under its reserved name; `data` writes the data.
+    func writeWellKnown(_ type: WellKnownType, _ impl: _EncoderImpl, data: () throws -> Void) throws {
+        // The object is a container (Spec/portable-objects.md 2), like any P.
+        guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+        impl.depth += 1
+        defer { impl.depth -= 1 }
+        nextObjectID += 1
+        let pending = impl.writer.beginExtension(type: types.object)
+        let name = type.name
+        if let index = typeIndex[ExactString(name)] {
+            impl.writer.write(UInt64(index))
+        } else {
+            typeIndex[ExactString(name)] = typeIndex.count
+            impl.writer.write(name)
+        }
+        try data()
+        impl.writer.endExtension(pending)
+    }
+
+    /// `value` encoded as a message of its own (fresh tables and ids), and whether it holds class instances:
+    /// the key a set's elements are sorted by (Spec/well-known-types.md 8.1).
+    func standaloneEncoding<T: Encodable>(_ value: T) throws -> (bytes: [UInt8], hasIdentityObjects: Bool) {
+        var encoder = PortableEncoder(registry: registry)
+        encoder.extensionTypes = types
+        encoder.options.sortsDictionaryKeys = sortsDictionaryKeys
+        return try encoder.encodeStandalone(value)
+    }
+
     func writeReference(_ id: Int, _ impl: _EncoderImpl) {
         let pending = impl.writer.beginExtension(type: types.reference)
         impl.writer.write(UInt64(id))
@@ -175,7 +222,8 @@ final class PortableEncodingState: _EncodingHook {
     func entry(for object: any Portable, _ impl: _EncoderImpl) throws -> TypeRegistry.Entry {
         let dynamicType = type(of: object)
         if dynamicType == OpaquePortable.self, let opaque = object as? OpaquePortable {
-            return TypeRegistry.Entry(name: opaque.name, type: nil, kind: .generic(twoPhase: opaque.isTwoPhase))
+            return TypeRegistry.Entry(
+                name: opaque.name, type: nil, kind: .generic(twoPhase: opaque.isTwoPhase && !opaque.isWellKnown))
         }
         let id = ObjectIdentifier(dynamicType)
         if let known = entries[id] { return known }
@@ -183,6 +231,7 @@ final class PortableEncodingState: _EncodingHook {
             entries[id] = entry
             return entry
         }
+        if let native = WellKnownType.nativeEntries[id] { return native }
         let typeName = "\(type(of: object))"
         throw _LocatedError(error: MessagePackError(
             .cannotSerialize, at: -1, path: Self.path(impl.codingPath),

@@ -96,4 +96,7 @@ extension MessagePackError.Code {
     public static let globalDataUnavailable = Self("globalDataUnavailable")
     /// Two types registered under one name.
     public static let duplicateTypeName = Self("duplicateTypeName")
+    /// A type registered under a name that starts with `pw.`, reserved for the well-known types
+    /// (Spec/well-known-types.md 3, rule 1).
+    public static let reservedTypeName = Self("reservedTypeName")
 }

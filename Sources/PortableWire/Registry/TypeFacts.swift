@@ -30,6 +30,28 @@ struct PortableTypeFacts {
         return answer
     }
 
+    /// Flags about a struct or enum type worked out once: bit 0 `Portable`, bit 1 a well-known native type
+    /// (`UUID`, `Decimal`, `Duration`, the library's date types), bit 2 a `Set` the portable encoder can write.
+    @inline(__always)
+    mutating func encodingFlags(_ type: Any.Type) -> UInt8 {
+        let id = ObjectIdentifier(type)
+        for i in flagIDs.indices where flagIDs[i] == id { return flags[i] }
+        var answer: UInt8 = 0
+        if type is any Portable.Type { answer |= Self.portable }
+        if type is any _WellKnownNative.Type { answer |= Self.wellKnownNative }
+        if type is any _WellKnownEncodableSet.Type { answer |= Self.wellKnownSet }
+        if flagIDs.count < 32 {
+            flagIDs.append(id)
+            flags.append(answer)
+        }
+        return answer
+    }
+    private var flagIDs: [ObjectIdentifier] = []
+    private var flags: [UInt8] = []
+    static let portable: UInt8 = 1
+    static let wellKnownNative: UInt8 = 2
+    static let wellKnownSet: UInt8 = 4
+
     /// Whether `type`'s metadata is a struct's or an enum's (not an optional's).
     ///
     /// Reads the metadata kind, the first word of every type's metadata in Swift's stable ABI: 0x200 for
@@ -38,5 +60,10 @@ struct PortableTypeFacts {
     static func isStructOrEnum(_ type: Any.Type) -> Bool {
         let kind = unsafeBitCast(type, to: UnsafeRawPointer.self).load(as: UInt.self)
         return kind == 0x200 || kind == 0x201
+    }
+
+    /// Whether `type`'s metadata is an enum's (not an optional's); see ``isStructOrEnum(_:)``.
+    static func isEnum(_ type: Any.Type) -> Bool {
+        unsafeBitCast(type, to: UnsafeRawPointer.self).load(as: UInt.self) == 0x201
     }
 }

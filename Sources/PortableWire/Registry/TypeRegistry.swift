@@ -46,6 +46,8 @@ public struct TypeRegistry: Sendable {
         case twoPhase(() -> any TwoPhasePortable)
         /// An ``OpaquePortable`` holding the data.
         case generic
+        /// A well-known type (Spec/well-known-types.md): its native value, or a generic object when there is none.
+        case wellKnown(WellKnownType)
     }
 
     /// Entries by name; names are compared by their bytes, never normalized (Spec/portable-objects.md 3.1).
@@ -62,6 +64,20 @@ public struct TypeRegistry: Sendable {
     ///   when the type has no way to be serialized.
     public mutating func register<T: Portable>(_ type: T.Type, as name: String? = nil) throws {
         let name = name ?? T.portableName
+        try Self.checkNotReserved(name, T.self)
+        if PortableTypeFacts.isEnum(T.self), let rawRepresentable = T.self as? any RawRepresentable.Type,
+            let coders = Self.enumCoders(rawRepresentable)
+        {
+            // An enum with a raw value: a member's data is its raw value (Spec/well-known-types.md 9).
+            try checkNotTaken(name, T.self)
+            var entry = Entry(name: name, type: T.self, kind: .codable)
+            entry.isValueType = true
+            entry.encodeData = coders.encode
+            entry.decode = .codable(coders.decode)
+            byName[ExactString(name)] = entry
+            nameByType[ObjectIdentifier(T.self)] = name
+            return
+        }
         let kind: Kind
         if T.self is any TwoPhasePortable.Type {
             kind = .twoPhase
@@ -103,6 +119,53 @@ public struct TypeRegistry: Sendable {
         nameByType[ObjectIdentifier(T.self)] = name
     }
 
+    /// Refuses the names Spec/well-known-types.md reserves (a programmer error, reported when registering).
+    static func checkNotReserved(_ name: String, _ type: Any.Type?) throws {
+        guard WellKnownType.isReserved(name) else { return }
+        throw MessagePackError(
+            .reservedTypeName, at: -1,
+            "'\(name)' starts with 'pw.', which is reserved for the well-known types\(type.map { " (registering \($0))" } ?? "")",
+            hint: "register the type under a name of your own, such as \"app.\(type.map { "\($0)" } ?? "Name")\"")
+    }
+
+    /// Throws when `name` is registered for another type; returns normally when free or taken by `type` itself.
+    func checkNotTaken(_ name: String, _ type: any Portable.Type) throws {
+        guard let existing = byName[ExactString(name)] else { return }
+        if let existingType = existing.type, existingType == type { return }
+        throw MessagePackError(
+            .duplicateTypeName, at: -1,
+            "'\(name)' is already registered for \(existing.type.map { String(reflecting: $0) } ?? "a generic type")",
+            hint: "give one of the types another name with register(\(type).self, as: \"…\")")
+    }
+
+    /// The data coders of an enum with a raw value whose raw value is `Codable`.
+    static func enumCoders<E: RawRepresentable>(_: E.Type) -> (
+        encode: (any Portable, _EncoderImpl) throws -> Void, decode: (_DecoderImpl) throws -> any Portable
+    )? {
+        guard let raw = E.RawValue.self as? any Codable.Type else { return nil }
+        return enumCoders(E.self, raw)
+    }
+
+    static func enumCoders<E: RawRepresentable, R: Codable>(_: E.Type, _: R.Type) -> (
+        encode: (any Portable, _EncoderImpl) throws -> Void, decode: (_DecoderImpl) throws -> any Portable
+    ) {
+        (
+            { object, impl in
+                // The registry looked this entry up by the object's dynamic type, so it is an `E`, whose raw
+                // value is an `R` (the same type, opened).
+                try impl.encodeValue((object as! E).rawValue as! R)
+            },
+            { impl in
+                let raw = try impl.decodeValue(R.self)
+                // E is Portable: it was registered through register<T: Portable>.
+                guard let member = E(rawValue: raw as! E.RawValue) else {
+                    throw WellKnownMismatch("\(raw) is the raw value of no member of \(E.self)")
+                }
+                return member as! any Portable
+            }
+        )
+    }
+
     private static func dataDecoder<D: Decodable & Portable>(for _: D.Type) -> (_DecoderImpl) throws -> any Portable {
         { impl in try impl.decodeWithContainers(D.self) }
     }
@@ -123,17 +186,22 @@ public struct TypeRegistry: Sendable {
     /// Registers a name with no Swift type: its objects decode into ``OpaquePortable`` values.
     /// Used by conformance runs and relays that must accept some names without knowing their types.
     public mutating func registerOpaque(_ name: String, twoPhase: Bool = false) throws {
+        try Self.checkNotReserved(name, nil)
         if byName[ExactString(name)] != nil {
             throw MessagePackError(.duplicateTypeName, at: -1, "'\(name)' is already registered")
         }
         byName[ExactString(name)] = Entry(name: name, type: nil, kind: .generic(twoPhase: twoPhase))
     }
 
-    /// Whether `name` is registered.
-    public func contains(_ name: String) -> Bool { byName[ExactString(name)] != nil }
+    /// Whether `name` is registered (the well-known `pw.` names always are).
+    public func contains(_ name: String) -> Bool { entry(named: name) != nil }
 
     /// The entry registered under exactly these bytes.
-    func entry(named name: String) -> Entry? { byName[ExactString(name)] }
+    /// The well-known types are known to every registry (their names are reserved, so nothing overrides them).
+    func entry(named name: String) -> Entry? {
+        let key = ExactString(name)
+        return byName[key] ?? WellKnownType.entries[key]
+    }
 
     /// The names registered, sorted.
     public var names: [String] { byName.keys.map(\.string).sorted() }
