@@ -129,8 +129,33 @@ struct MessageWalker {
         try walkMessage()
         taggedMaps.sort()
         let end = reader.offset
+        if typeNames.contains(where: { $0.utf8.starts(with: "pw.".utf8) }) { try checkWellKnown(start: start, end: end) }
         reader.offset = start
         return end
+    }
+
+    /// Well-known values (Spec/well-known-types.md: dates, decimals, UUIDs, sets…) have rules for their data that
+    /// the library knows and this walker does not repeat: a message that names a `pw.` type is also decoded by
+    /// `PortableDecoder`, as a receiver with no registered types and passthrough on, and its error is the answer.
+    private func checkWellKnown(start: Int, end: Int) throws(MessagePackError) {
+        guard limits.maxDepth <= MessagePackLimits.maxSafeDepth else {
+            throw MessagePackError(
+                .limitExceeded, at: start,
+                "the message holds well-known values (pw. types), which are checked by the library's decoder; it is "
+                    + "stack-safe to a depth of \(MessagePackLimits.maxSafeDepth), not --max-depth \(limits.maxDepth)",
+                hint: "use --max-depth \(MessagePackLimits.maxSafeDepth) or less for this message")
+        }
+        var decoder = PortableDecoder(registry: TypeRegistry())
+        decoder.unknownTypes = .passthrough
+        decoder.limits = limits
+        do {
+            _ = try decoder.decodeMessage(from: UnsafeRawBufferPointer(rebasing: whole[start..<end]))
+        } catch var error as MessagePackError {
+            error.byteOffset += start  // offsets count from the first byte of the input, as the walker's do
+            throw error
+        } catch {
+            throw MessagePackError(.typeMismatch, at: start, "\(error)")
+        }
     }
 
     /// Writes the message at the cursor (checked by ``validate()`` first for the JSON styles).
