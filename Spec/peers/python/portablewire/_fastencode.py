@@ -28,6 +28,7 @@ from enum import Enum
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
 
+from ._extwatch import made_codes as _made_ext_codes
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits
 from .registry import Registry
@@ -132,6 +133,10 @@ class _FastEncoder:
 
     def encode(self, obj: object, initial: object) -> bytes:
         """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results."""
+        if _made_ext_codes and not self.reserved.isdisjoint(_made_ext_codes):
+            # msgpack's C packer writes an ExtType without asking: once one with a portable (or
+            # the timestamp's) code exists, only the exact encoder can refuse it (see _extwatch).
+            raise Fallback
         self.object_ids = None  # the message's tables, made when the first object needs them
         self.level = 0
         self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
