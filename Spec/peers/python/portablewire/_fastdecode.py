@@ -63,6 +63,7 @@ class _FastDecoder:
         self.limits = limits
         self.max_message_byte_count = limits.max_message_byte_count
         self.max_object_count = limits.max_object_count
+        self.max_reference_count = limits.max_reference_count
         self.last_key_types: set[type] | frozenset[type] = _NO_TYPES
         self.max_depth = limits.max_depth
         self.code_object = ext_types.object
@@ -144,7 +145,10 @@ class _FastDecoder:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
-            value = unpackb(data, **options)
+            if options is self.small_options:
+                value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            else:
+                value = unpackb(data, **options)
             self.finish(value, data, records)
             return value, {}
         except Fallback:
@@ -178,13 +182,31 @@ class _FastDecoder:
             raise Fallback  # each level is a C unpack context (tens of KB of stack): the exact decoder goes on
         stack.append(records)
         try:
-            value = unpackb(data, **self.unpack_options)
+            options = self.unpack_options
+            if options is self.small_options:
+                # Spelled-out keywords: msgpack parses them much faster than a ** mapping.
+                value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            else:
+                value = unpackb(data, **options)
         finally:
             stack.pop()
         height = 0
-        for record in records:
-            if record[3] > height:
-                height = record[3]
+        if records:
+            for record in records:
+                if record[3] > height:
+                    height = record[3]
+        if type(value) is dict:
+            # The usual object data: a map of scalars (see _flat), checked here without a call.
+            b = data[0]
+            if 0x80 <= b <= 0x8F and b & 0x0F == len(value):
+                types = set(map(type, value.values()))
+                key_types = self.last_key_types = set(map(type, value))
+                if (
+                    list not in types
+                    and dict not in types
+                    and ((float not in types and float not in key_types) or 0xCA not in data)
+                ):
+                    return value, height
         if not self._flat(value, data):
             self._verify(value, data, records)
         return value, height
@@ -323,10 +345,23 @@ class _FastDecoder:
     # MARK: The ext hook
 
     def _hook(self, code: int, payload: bytes) -> object:
-        if code == self.code_object or code == self.code_two_phase:
-            value, height = self._object(code == self.code_two_phase, payload)
+        if code == self.code_object:
+            value, height = self._object(False, payload)
         elif code == self.code_reference:
-            value, height = self._reference(payload), 1
+            # The common back-reference (ids 0..127, canonical d4 52 nn), inlined; _reference does the rest.
+            if len(payload) == 1 and payload[0] < 0x80:
+                references = self.references = self.references + 1
+                object_id = payload[0]
+                if references > self.max_reference_count or object_id >= len(self.objects):
+                    raise Fallback
+                value = self.objects[object_id]
+                if value is _INCOMPLETE:
+                    raise Fallback
+            else:
+                value = self._reference(payload)
+            height = 1
+        elif code == self.code_two_phase:
+            value, height = self._object(True, payload)
         elif code == self.code_global:
             raise Fallback  # an envelope below the top level
         else:
@@ -392,7 +427,7 @@ class _FastDecoder:
             entry.deserialize(obj, data, self.global_data)
         else:
             # Default serialization: a str-keyed map (the flat check below made sure of the keys).
-            if type(data) is not dict or self.last_key_types - _STR_ONLY:
+            if type(data) is not dict or not self.last_key_types <= _STR_ONLY:
                 raise Fallback
             obj = cls.__new__(cls)
             obj.__dict__.update(data)

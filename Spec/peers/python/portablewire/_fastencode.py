@@ -114,6 +114,9 @@ class _FastEncoder:
         self.ext_types = ext_types
         self.by_class = registry._by_class
         self.limits = limits
+        self.max_object_count = limits.max_object_count
+        self.max_reference_count = limits.max_reference_count
+        self.small_references = [_new_ext(ExtType, (ext_types.reference, _SMALL_INTS[i])) for i in range(128)]
         self.code_object = ext_types.object
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
@@ -123,7 +126,8 @@ class _FastEncoder:
         self.heights = [0]
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
-        self.guess = [0, 0]  # the wrap of the last message's body and table
+        self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
+        self.last_was_envelope = False
         self.top: list[tuple[object, object]] = []
         self.put_back_index = 0
         self.busy = False
@@ -142,12 +146,18 @@ class _FastEncoder:
         self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
         self.results = None
         try:
-            body = self._pack_top(obj)
+            # When the last message became an envelope, this one likely does too: its body is then
+            # proven for one level less from the start (inside G), so it is never packed twice.
+            in_envelope = self.last_was_envelope
+            body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
             table = self.table
             if table is not None and table._entries:
-                return self._envelope(body, obj)
+                self.last_was_envelope = True
+                return self._envelope(body, obj, in_envelope)
+            self.last_was_envelope = False
             return body
         except Exception as error:
+            self.last_was_envelope = False
             handover = error if type(error) is Fallback else Fallback()
             handover.table = self.table
             handover.results = self.results
@@ -170,7 +180,7 @@ class _FastEncoder:
         self.kept = []
         self.active = set()
 
-    def _pack_top(self, value: object, base: int = 0) -> bytes:
+    def _pack_top(self, value: object, base: int = 0, slot: int | None = None) -> bytes:
         """Packs a top-level value (the body, or the global-data table) and proves its depth.
 
         Small output cannot be too deep (each level takes a byte). Larger output is packed inside
@@ -181,9 +191,11 @@ class _FastEncoder:
         max_depth = self.limits.max_depth - base
         if max_depth >= _MSGPACK_DEPTH:
             raise Fallback
+        if slot is None:
+            slot = base
         self.heights[0] = 0
         self.top = []
-        guess = self.guess[base]
+        guess = self.guess[slot]
         if guess:
             packed = self.packers[0].pack(self.wrapper.wrap(value, guess))
             if packed[:guess] != b"\x91" * guess:
@@ -192,12 +204,12 @@ class _FastEncoder:
         else:
             packed = self.packers[0].pack(value)
         if len(packed) <= max_depth:
-            self.guess[base] = 0
+            self.guess[slot] = 0
             return packed
         needed = _MSGPACK_DEPTH - max_depth + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
-        self.guess[base] = needed
+        self.guess[slot] = needed
         if guess >= needed:
             return packed
         self.put_back_index = 0
@@ -225,11 +237,14 @@ class _FastEncoder:
             raise Fallback
         return body
 
-    def _envelope(self, body: bytes, obj: object) -> bytes:
-        """Global data without encoding the body twice, when the table holds no objects."""
+    def _envelope(self, body: bytes, obj: object, proven: bool) -> bytes:
+        """Global data without encoding the body twice, when the table holds no objects.
+
+        ``proven``: the body was packed for the depth it has inside the envelope already.
+        """
         if self.object_ids is None:
             self._tables()
-        if len(body) > self.limits.max_depth - 1:
+        if not proven and len(body) > self.limits.max_depth - 1:
             # The body was proven for max_depth levels; inside G it has one less.
             body = self._pack_top_again(obj, body)
         entries = dict(self.table._entries)
@@ -246,7 +261,27 @@ class _FastEncoder:
     # MARK: The packer's default
 
     def _default(self, value: object) -> object:
-        ext = self._convert(value)
+        entry = self.by_class.get(type(value))
+        object_ids = self.object_ids
+        if entry is None or object_ids is None or entry.value_type:
+            ext = self._convert(value)
+        else:
+            # An instance of a registered class (the common case, inlined): _convert does the same.
+            key = id(value)
+            object_id = object_ids.get(key)
+            if object_id is not None:
+                if key in self.active and not entry.two_phase:
+                    raise Fallback  # a cycle: the exact encoder names both paths
+                ext = self._reference(object_id)
+            else:
+                object_ids[key] = self.next_id
+                self.next_id += 1
+                self.kept.append(value)
+                data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
+                active = self.active
+                active.add(key)
+                ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
+                active.discard(key)
         if self.level == 0:
             self.top.append((value, ext))
         return ext
@@ -346,10 +381,14 @@ class _FastEncoder:
         raise Fallback  # objects inside global data: the exact encoder serializes them afresh
 
     def _reference(self, object_id: int) -> object:
-        self.references += 1
-        if self.references > self.limits.max_reference_count:
+        references = self.references = self.references + 1
+        if references > self.max_reference_count:
             raise Fallback
-        self._leaf_height(1)
+        heights = self.heights
+        if heights[self.level] < 1:
+            heights[self.level] = 1
+        if object_id < 128:
+            return self.small_references[object_id]  # immutable: one per id, shared by messages
         return _new_ext(ExtType, (self.code_reference, _int_bytes(object_id)))
 
     def _leaf_height(self, height: int) -> None:
@@ -358,16 +397,22 @@ class _FastEncoder:
             heights[self.level] = height
 
     def _type_ref(self, name: str) -> bytes:
+        """The type-ref bytes for ``name``: its index when the message named it already, else the name."""
         index = self.type_indices.get(name)
         if index is None:
-            if len(self.type_indices) >= self.limits.max_type_name_count:
-                raise Fallback
-            self.type_indices[name] = len(self.type_indices)
-            packed = self._names.get(name)
-            if packed is None:
-                packed = self._names[name] = _PLAIN.pack(name)
-            return packed
-        return _int_bytes(index)
+            return self._new_type_ref(name)
+        return index
+
+    def _new_type_ref(self, name: str) -> bytes:
+        """The first use of ``name`` in this message: the name itself; its index (packed) from then on."""
+        count = len(self.type_indices)
+        if count >= self.limits.max_type_name_count:
+            raise Fallback
+        self.type_indices[name] = _int_bytes(count)
+        packed = self._names.get(name)
+        if packed is None:
+            packed = self._names[name] = _PLAIN.pack(name)
+        return packed
 
     def _payload_object(self, name: str, data: object, code: int) -> object:
         """A well-known value or enum member: a P with an id but no identity."""
@@ -375,24 +420,29 @@ class _FastEncoder:
         return self._payload(name, data, code)
 
     def _payload(self, name: str, data: object, code: int) -> object:
-        if self.next_id > self.limits.max_object_count:
+        if self.next_id > self.max_object_count:
             raise Fallback
-        type_ref = self._type_ref(name)
-        if self.level >= _MAX_NESTED_OBJECTS:
+        type_ref = self.type_indices.get(name)
+        if type_ref is None:
+            type_ref = self._new_type_ref(name)
+        outer = self.level
+        if outer >= _MAX_NESTED_OBJECTS:
             raise Fallback  # bounded C stack: the exact encoder goes on
-        level = self.level = self.level + 1
+        level = self.level = outer + 1
         packers = self.packers
+        heights = self.heights
         if level == len(packers):
             packers.append(_packer(self._default))
-            self.heights.append(0)
-        self.heights[level] = 0
+            heights.append(0)
+        heights[level] = 0
         try:
             packed = packers[level].pack(data)
         finally:
-            self.level = level - 1
+            self.level = outer
         payload = type_ref + packed
-        height = 1 + min(len(payload), _MSGPACK_DEPTH + self.heights[level])
-        self._leaf_height(height)
+        height = 1 + min(len(payload), _MSGPACK_DEPTH + heights[level])
+        if height > heights[outer]:
+            heights[outer] = height
         return _new_ext(ExtType, (code, payload))
 
     def _set(self, items: list) -> object:

@@ -134,6 +134,7 @@ class Unpacker:
             self._fast = self._new_fast()
         self._fast_base = 0  # stream offset where `_fast` started reading
         self._records: list[tuple[int, bytes, object, int]] = []
+        self._record_stack = [self._records]  # the decoder's record stack while messages are plain
         self._small = min(self._limits.max_depth, self._limits.max_message_byte_count)
         self._exact_current = self._fast is None  # the message at `_start` goes the exact way
 
@@ -219,7 +220,9 @@ class Unpacker:
         if records:  # the last message had exts: fresh tables and a fresh record list
             decoder.begin()
             records = self._records = []
-        decoder.records = [records]
+            self._record_stack = [records]
+        if decoder.records is not self._record_stack:
+            decoder.records = self._record_stack = [records]
         try:
             value = self._fast.unpack()
         except msgpack.OutOfData:
