@@ -18,6 +18,7 @@ byte offset and path.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
 
@@ -107,7 +108,7 @@ class _FastDecoder:
         self.records = [records]
         return records
 
-    def finish(self, value: object, data: bytes, records: list) -> None:
+    def finish(self, value: object, data: bytes, records: list[tuple[int, bytes, object, int]]) -> None:
         """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
         if not records and len(data) <= self.max_depth:
             # The common small plain message: too short to be too deep; packing it again is the
@@ -156,7 +157,7 @@ class _FastDecoder:
         except Exception as error:
             raise Fallback from error
 
-    def _finish_top(self, value: object, data: bytes | memoryview, records: list, base: int) -> None:
+    def _finish_top(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], base: int) -> None:
         """Verifies a top-level segment, proving its depth under ``base`` levels."""
         height = 0
         for record in records:
@@ -211,7 +212,7 @@ class _FastDecoder:
             self._verify(value, data, records)
         return value, height
 
-    def _flat(self, value: object, data: bytes | memoryview) -> bool:
+    def _flat(self, value: Any, data: bytes | memoryview) -> bool:
         """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
 
         A map or array whose items are scalars or exts (each ext is checked on its own) cannot hide
@@ -243,7 +244,7 @@ class _FastDecoder:
             return False
         return float not in types or 0xCA not in data
 
-    def _verify(self, value: object, data: bytes | memoryview, records: list, wrap: int = 0) -> None:
+    def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
         """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
         self.put_back, self.put_back_index = records, 0
         target = self.wrapper.wrap(value, wrap) if wrap else value
@@ -313,7 +314,7 @@ class _FastDecoder:
 
         unpacker = Unpacker(**self.options)
         unpacker.feed(payload)
-        records: list = []
+        records: list[tuple[int, bytes, object, int]] = []
         self.records.append(records)
         try:
             table = unpacker.unpack()
@@ -411,7 +412,7 @@ class _FastDecoder:
                 raise Fallback from None
             objects[object_id] = value
             return value, 1 + min(len(payload), _MSGPACK_DEPTH + height)
-        cls = entry.cls
+        cls: Any = entry.cls
         if two_phase and entry.two_phase:
             obj = cls.__new__(cls)
             objects.append(obj)
@@ -472,7 +473,7 @@ def fast_unpackb(
     data: bytes, registry: Registry, limits: Limits, ext_types: ExtTypes
 ) -> tuple[object, dict[str, object]]:
     """Decodes with this thread's cached fast decoder; raises :class:`Fallback` to hand over."""
-    decoder = getattr(_local, "last", None)
+    decoder: _FastDecoder | None = getattr(_local, "last", None)
     if (
         decoder is not None
         and decoder.registry is registry

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
+from typing import Any
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
 
@@ -81,7 +82,7 @@ class _Wrapper:
         self.lists[0][0] = None
 
 
-def _plain_height(value: object) -> int:
+def _plain_height(value: Any) -> int:
     """The nesting height of the lists and dicts in ``value`` (exts count 0 here)."""
     t = type(value)
     if t is list:
@@ -108,6 +109,18 @@ def _plain_height(value: object) -> int:
 
 class _FastEncoder:
     """One thread's reusable encoder for one (registry, limits, ext types); state reset per message."""
+
+    # The message's tables (see _tables), and its global data and serializer results.
+    object_ids: dict[int, int] | None
+    next_id: int
+    references: int
+    type_indices: dict[str, bytes]
+    kept: list[object]
+    active: set[int]
+    table: GlobalData | None
+    global_data: GlobalData | None
+    results: dict[int, tuple[object, object]] | None
+    level: int
 
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
         self.registry = registry
@@ -172,13 +185,15 @@ class _FastEncoder:
             self.wrapper.clear()
             self.table = self.global_data = self.results = None
 
-    def _tables(self) -> None:
-        self.object_ids = {}
+    def _tables(self) -> dict[int, int]:
+        object_ids: dict[int, int] = {}
+        self.object_ids = object_ids
         self.next_id = 0
         self.references = 0
         self.type_indices = {}
         self.kept = []
         self.active = set()
+        return object_ids
 
     def _pack_top(self, value: object, base: int = 0, slot: int | None = None) -> bytes:
         """Packs a top-level value (the body, or the global-data table) and proves its depth.
@@ -197,7 +212,7 @@ class _FastEncoder:
         self.top = []
         guess = self.guess[slot]
         if guess:
-            packed = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            packed: bytes = self.packers[0].pack(self.wrapper.wrap(value, guess))
             if packed[:guess] != b"\x91" * guess:
                 raise Fallback
             packed = packed[guess:]
@@ -247,7 +262,9 @@ class _FastEncoder:
         if not proven and len(body) > self.limits.max_depth - 1:
             # The body was proven for max_depth levels; inside G it has one less.
             body = self._pack_top_again(obj, body)
-        entries = dict(self.table._entries)
+        table = self.table
+        assert table is not None  # an envelope is made only for a non-empty table
+        entries = dict(table._entries)
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
         packed = self._pack_top(entries, 1)
@@ -286,36 +303,37 @@ class _FastEncoder:
             self.top.append((value, ext))
         return ext
 
-    def _convert(self, value: object) -> object:
-        if self.object_ids is None:
-            self._tables()
+    def _convert(self, value: Any) -> object:
+        object_ids = self.object_ids
+        if object_ids is None:
+            object_ids = self._tables()
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:
             if entry.value_type:
                 return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
             key = id(value)
-            object_id = self.object_ids.get(key)
+            object_id = object_ids.get(key)
             if object_id is not None:
                 if key in self.active and not entry.two_phase:
                     raise Fallback  # a cycle: the exact encoder names both paths
                 return self._reference(object_id)
-            self.object_ids[key] = self.next_id
+            object_ids[key] = self.next_id
             self.next_id += 1
             self.kept.append(value)
-            data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
+            data: Any = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
             self.active.add(key)
             ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
             self.active.discard(key)
             return ext
         if isinstance(value, OpaqueObject):
             key = id(value)
-            object_id = self.object_ids.get(key)
+            object_id = object_ids.get(key)
             if object_id is not None:
                 if key in self.active and not value.two_phase:
                     raise Fallback
                 return self._reference(object_id)
-            self.object_ids[key] = self.next_id
+            object_ids[key] = self.next_id
             self.next_id += 1
             self.kept.append(value)
             self.active.add(key)
@@ -364,7 +382,7 @@ class _FastEncoder:
             return bytes(value)
         raise Fallback
 
-    def _serialize(self, value: object, entry: object) -> object:
+    def _serialize(self, value: object, entry: Any) -> object:
         results = self.results
         if results is None:
             results = self.results = {}
@@ -375,7 +393,7 @@ class _FastEncoder:
             recorded = results.get(id(value))
             if recorded is not None:
                 return recorded[1]
-            data = entry.serialize(value, global_data)  # type: ignore[attr-defined]
+            data = entry.serialize(value, global_data)
             results[id(value)] = (value, data)
             return data
         raise Fallback  # objects inside global data: the exact encoder serializes them afresh
@@ -445,7 +463,7 @@ class _FastEncoder:
             heights[outer] = height
         return _new_ext(ExtType, (code, payload))
 
-    def _set(self, items: list) -> object:
+    def _set(self, items: list[Any]) -> object:
         """A set of plain elements, sorted by their encodings; anything else goes to the exact encoder."""
         try:
             encoded = sorted(map(_PLAIN.pack, items))
@@ -467,7 +485,8 @@ _SMALL_INTS = [bytes((i,)) for i in range(128)]
 def _int_bytes(value: int) -> bytes:
     if value < 128:
         return _SMALL_INTS[value]
-    return _PLAIN.pack(value)
+    packed: bytes = _PLAIN.pack(value)
+    return packed
 
 
 def _ext_header(length: int, code: int) -> bytes:
@@ -486,7 +505,7 @@ _local = threading.local()
 
 def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
     """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
-    encoder = getattr(_local, "last", None)
+    encoder: _FastEncoder | None = getattr(_local, "last", None)
     if (
         encoder is not None
         and encoder.registry is registry

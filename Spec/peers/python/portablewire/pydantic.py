@@ -94,7 +94,9 @@ def register_model(cls: type, name: str | None = None, *, registry: Registry | N
     return (default_registry if registry is None else registry).register(cls, name)
 
 
-def model_hooks(cls: type, name: str, registry: Registry, *, two_phase: bool = False) -> tuple[Callable, Callable]:
+def model_hooks(
+    cls: type, name: str, registry: Registry, *, two_phase: bool = False
+) -> tuple[Callable[[Any, Any], object], Callable[[Any, Any], object]]:
     """The ``(serialize, new_deserialized)`` hooks with which ``registry`` sends the model ``cls``.
 
     Called by :meth:`Registry.register`. The hooks compare equal for equal arguments, so
@@ -164,7 +166,7 @@ class _Dump:
             out[_plain_key(key)] = self._wire(raw_value, value)
         return out
 
-    def _wire(self, raw: object, dumped: object) -> object:
+    def _wire(self, raw: Any, dumped: Any) -> object:
         """Converts ``dumped`` (the dump of ``raw``) to wire values, keeping registered instances."""
         t = type(dumped)
         if t in _PLAIN_TYPES and (dumped is not raw or type(raw) not in self.registry._by_class):
@@ -186,7 +188,7 @@ class _Dump:
         return _plain(dumped, self._keep)
 
 
-def _dump_keys(cls: type) -> dict[str, str]:
+def _dump_keys(cls: Any) -> dict[str, str]:
     """Maps the keys ``model_dump(by_alias=True)`` writes to the model's attribute names."""
     keys = _DUMP_KEYS.get(cls)
     if keys is None:
@@ -201,7 +203,7 @@ def _plain_key(key: object) -> object:
     return _plain(key, None) if isinstance(key, Enum) else key
 
 
-def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
+def _plain(value: Any, keep: Callable[[object], bool] | None) -> object:
     """Turns one dumped Python value into values the format has (see the module docs)."""
     t = type(value)
     if t in _PLAIN_TYPES:
@@ -237,7 +239,7 @@ def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
 class _Load:
     """``new_deserialized`` hook: ``model_validate`` on the received data."""
 
-    cls: type
+    cls: Any
     name: str
 
     def __call__(self, data: object, global_data: object) -> object:
@@ -248,7 +250,7 @@ class _Load:
             raise _mismatch(self.cls, self.name, data, error) from error
 
 
-def _from_wire(value: object) -> object:
+def _from_wire(value: Any) -> object:
     """Received values as pydantic reads them: timestamps as UTC datetimes, exact maps as dicts."""
     t = type(value)
     if t is dict:
@@ -259,7 +261,7 @@ def _from_wire(value: object) -> object:
     if t is Timestamp:
         return value.to_datetime()
     if t is Map:
-        converted = {}
+        converted: dict[object, object] = {}
         try:
             for k, v in value.pairs:
                 converted[_from_wire(k)] = _from_wire(v)
@@ -287,9 +289,9 @@ def _mismatch(cls: type, name: str, data: object, error: Any) -> PortableError:
     return result
 
 
-def _resolve(data: object, loc: tuple) -> list:
+def _resolve(data: object, loc: tuple[object, ...]) -> list[object]:
     """The longest prefix of a pydantic ``loc`` that names values inside ``data``, as path segments."""
-    segments: list = []
+    segments: list[object] = []
     current = data
     for part in loc:
         if type(current) is dict:
