@@ -49,8 +49,6 @@ class _Incomplete:
 
 _INCOMPLETE = _Incomplete()
 _NO_GLOBAL_DATA = GlobalData(writable=False)
-_NO_TYPES: frozenset[type] = frozenset()
-_STR_ONLY = frozenset({str})
 _STR_FIXED = range(0xA0, 0xC0)
 
 
@@ -65,7 +63,6 @@ class _FastDecoder:
         self.max_message_byte_count = limits.max_message_byte_count
         self.max_object_count = limits.max_object_count
         self.max_reference_count = limits.max_reference_count
-        self.last_key_types: set[type] | frozenset[type] = _NO_TYPES
         self.max_depth = limits.max_depth
         self.code_object = ext_types.object
         self.code_two_phase = ext_types.two_phase_object
@@ -191,23 +188,16 @@ class _FastDecoder:
                 value = unpackb(data, **options)
         finally:
             stack.pop()
+        if not records:
+            # No exts inside (the usual object data): packing it again is the cheapest proof
+            # (no float32, no repeated key); anything else goes to the exact decoder.
+            if self.verifier.pack(value) != data:
+                raise Fallback
+            return value, 0
         height = 0
-        if records:
-            for record in records:
-                if record[3] > height:
-                    height = record[3]
-        if type(value) is dict:
-            # The usual object data: a map of scalars (see _flat), checked here without a call.
-            b = data[0]
-            if 0x80 <= b <= 0x8F and b & 0x0F == len(value):
-                types = set(map(type, value.values()))
-                key_types = self.last_key_types = set(map(type, value))
-                if (
-                    list not in types
-                    and dict not in types
-                    and ((float not in types and float not in key_types) or 0xCA not in data)
-                ):
-                    return value, height
+        for record in records:
+            if record[3] > height:
+                height = record[3]
         if not self._flat(value, data):
             self._verify(value, data, records)
         return value, height
@@ -217,7 +207,7 @@ class _FastDecoder:
 
         A map or array whose items are scalars or exts (each ext is checked on its own) cannot hide
         a repeated key when the map kept as many entries as its header counts, nor a float32 when
-        it holds no float or its bytes have no 0xca. Sets ``last_key_types``.
+        it holds no float or its bytes have no 0xca.
         """
         t = type(value)
         if t is dict:
@@ -232,13 +222,11 @@ class _FastDecoder:
                 return False
             if count != len(value):
                 return False
-            key_types = self.last_key_types = set(map(type, value))
+            key_types = set(map(type, value))
             types = key_types.union(map(type, value.values()))
         elif t is list:
-            self.last_key_types = _NO_TYPES
             types = set(map(type, value))
         else:
-            self.last_key_types = _NO_TYPES
             types = {t}
         if list in types or dict in types:
             return False
@@ -427,9 +415,12 @@ class _FastDecoder:
             obj = cls.__new__(cls)
             entry.deserialize(obj, data, self.global_data)
         else:
-            # Default serialization: a str-keyed map (the flat check below made sure of the keys).
-            if type(data) is not dict or not self.last_key_types <= _STR_ONLY:
+            # Default serialization: a str-keyed map.
+            if type(data) is not dict:
                 raise Fallback
+            for key in data:
+                if type(key) is not str:
+                    raise Fallback
             obj = cls.__new__(cls)
             obj.__dict__.update(data)
         objects[object_id] = obj
