@@ -140,8 +140,10 @@ class Unpacker:
             self._fast = self._new_fast()
         self._fast_base = 0  # stream offset where `_fast` started reading
         self._records: list[tuple[int, bytes, object, int]] = []
-        # Messages unpacked but not yet returned: (value, stream offset of its end, records), records
-        # None for a proven plain message, a list for one proven when taken, _SWITCH where msgpack failed.
+        # Messages unpacked but not yet returned: (value, offset of its end in _buffer, records),
+        # records None for a proven plain message, a list for one proven when taken, _SWITCH where
+        # msgpack failed. _buffer is compacted only by _fill (when the queue is empty) or after the
+        # last queued item, so the offsets stay valid.
         self._queue: deque[tuple[object, int, object]] = deque()
         self._records_done = False  # _records belongs to a message already unpacked
         self._small = min(self._limits.max_depth, self._limits.max_message_byte_count)
@@ -277,7 +279,7 @@ class Unpacker:
         if records is _SWITCH:
             return self._switch_to_exact()
         message = self._finish(value, records, end)  # type: ignore[arg-type]
-        self._consume(end)
+        self._consume(end, compact=not self._queue)  # queued ends are offsets in this buffer
         return message
 
     def _fill(self) -> bool:
@@ -425,13 +427,13 @@ class Unpacker:
             self._records_done = True  # fresh tables for the fast path's next message
         return message
 
-    def _consume(self, end: int) -> None:
+    def _consume(self, end: int, compact: bool = True) -> None:
         """Drops the decoded message; compacts the buffer once most of it is consumed bytes."""
         self._start = self._scan = end
         if self._pending:
             self._pending = []
         self._remaining = 1
-        if end > 65536 and end > len(self._buffer) >> 1:
+        if compact and end > 65536 and end > len(self._buffer) >> 1:
             del self._buffer[:end]
             self._consumed += end
             self._start = self._scan = 0
