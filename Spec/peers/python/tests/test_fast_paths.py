@@ -190,3 +190,17 @@ def test_global_data_message_stays_on_the_fast_path(monkeypatch, no_portable_ext
     assert packb(rows, registry=registry) == data
     back = unpackb(data, registry=registry)
     assert back[7]["who"].label == "n2" and back[2]["who"] is back[7]["who"]
+
+
+def test_a_body_as_deep_as_allowed_after_an_envelope_message():
+    """After a global-data message the next body is first proven one level shallower (as inside
+    an envelope); a plain body exactly max_depth deep must still encode, and its follower too."""
+    named = [Named(f"n{i}") for i in range(3)]
+    with_table = [{"who": named[i % 3]} for i in range(300)]  # over max_depth bytes: the wrap is used
+    deep: object = list(range(600))
+    for _ in range(511):
+        deep = [deep]  # 512 levels, well over 512 bytes
+    for _ in range(2):
+        assert unpackb(packb(with_table, registry=registry), registry=registry)[4]["who"].label == "n1"
+        assert packb(deep, registry=registry) == exact_pack(deep)
+        assert packb(with_table, registry=registry) == exact_pack(with_table)
