@@ -19,6 +19,7 @@ Serializers may put repeated data into the per-message global data, sent once ah
 The format is specified in Spec/format.md and Spec/portable-objects.md.
 """
 
+from . import _extwatch  # noqa: F401  # first: it must see whether msgpack was imported before
 from .decoder import Message, unpackb, unpackb_message
 from .encoder import packb
 from .errors import PortableError

@@ -18,6 +18,7 @@ byte offset and path.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
 
@@ -48,8 +49,6 @@ class _Incomplete:
 
 _INCOMPLETE = _Incomplete()
 _NO_GLOBAL_DATA = GlobalData(writable=False)
-_NO_TYPES: frozenset[type] = frozenset()
-_STR_ONLY = frozenset({str})
 _STR_FIXED = range(0xA0, 0xC0)
 
 
@@ -63,7 +62,7 @@ class _FastDecoder:
         self.limits = limits
         self.max_message_byte_count = limits.max_message_byte_count
         self.max_object_count = limits.max_object_count
-        self.last_key_types: set[type] | frozenset[type] = _NO_TYPES
+        self.max_reference_count = limits.max_reference_count
         self.max_depth = limits.max_depth
         self.code_object = ext_types.object
         self.code_two_phase = ext_types.two_phase_object
@@ -106,7 +105,7 @@ class _FastDecoder:
         self.records = [records]
         return records
 
-    def finish(self, value: object, data: bytes, records: list) -> None:
+    def finish(self, value: object, data: bytes, records: list[tuple[int, bytes, object, int]]) -> None:
         """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
         if not records and len(data) <= self.max_depth:
             # The common small plain message: too short to be too deep; packing it again is the
@@ -144,7 +143,10 @@ class _FastDecoder:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
-            value = unpackb(data, **options)
+            if options is self.small_options:
+                value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            else:
+                value = unpackb(data, **options)
             self.finish(value, data, records)
             return value, {}
         except Fallback:
@@ -152,7 +154,7 @@ class _FastDecoder:
         except Exception as error:
             raise Fallback from error
 
-    def _finish_top(self, value: object, data: bytes | memoryview, records: list, base: int) -> None:
+    def _finish_top(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], base: int) -> None:
         """Verifies a top-level segment, proving its depth under ``base`` levels."""
         height = 0
         for record in records:
@@ -178,9 +180,20 @@ class _FastDecoder:
             raise Fallback  # each level is a C unpack context (tens of KB of stack): the exact decoder goes on
         stack.append(records)
         try:
-            value = unpackb(data, **self.unpack_options)
+            options = self.unpack_options
+            if options is self.small_options:
+                # Spelled-out keywords: msgpack parses them much faster than a ** mapping.
+                value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            else:
+                value = unpackb(data, **options)
         finally:
             stack.pop()
+        if not records:
+            # No exts inside (the usual object data): packing it again is the cheapest proof
+            # (no float32, no repeated key); anything else goes to the exact decoder.
+            if self.verifier.pack(value) != data:
+                raise Fallback
+            return value, 0
         height = 0
         for record in records:
             if record[3] > height:
@@ -189,12 +202,12 @@ class _FastDecoder:
             self._verify(value, data, records)
         return value, height
 
-    def _flat(self, value: object, data: bytes | memoryview) -> bool:
+    def _flat(self, value: Any, data: bytes | memoryview) -> bool:
         """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
 
         A map or array whose items are scalars or exts (each ext is checked on its own) cannot hide
         a repeated key when the map kept as many entries as its header counts, nor a float32 when
-        it holds no float or its bytes have no 0xca. Sets ``last_key_types``.
+        it holds no float or its bytes have no 0xca.
         """
         t = type(value)
         if t is dict:
@@ -209,19 +222,17 @@ class _FastDecoder:
                 return False
             if count != len(value):
                 return False
-            key_types = self.last_key_types = set(map(type, value))
+            key_types = set(map(type, value))
             types = key_types.union(map(type, value.values()))
         elif t is list:
-            self.last_key_types = _NO_TYPES
             types = set(map(type, value))
         else:
-            self.last_key_types = _NO_TYPES
             types = {t}
         if list in types or dict in types:
             return False
         return float not in types or 0xCA not in data
 
-    def _verify(self, value: object, data: bytes | memoryview, records: list, wrap: int = 0) -> None:
+    def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
         """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
         self.put_back, self.put_back_index = records, 0
         target = self.wrapper.wrap(value, wrap) if wrap else value
@@ -291,7 +302,7 @@ class _FastDecoder:
 
         unpacker = Unpacker(**self.options)
         unpacker.feed(payload)
-        records: list = []
+        records: list[tuple[int, bytes, object, int]] = []
         self.records.append(records)
         try:
             table = unpacker.unpack()
@@ -323,10 +334,23 @@ class _FastDecoder:
     # MARK: The ext hook
 
     def _hook(self, code: int, payload: bytes) -> object:
-        if code == self.code_object or code == self.code_two_phase:
-            value, height = self._object(code == self.code_two_phase, payload)
+        if code == self.code_object:
+            value, height = self._object(False, payload)
         elif code == self.code_reference:
-            value, height = self._reference(payload), 1
+            # The common back-reference (ids 0..127, canonical d4 52 nn), inlined; _reference does the rest.
+            if len(payload) == 1 and payload[0] < 0x80:
+                references = self.references = self.references + 1
+                object_id = payload[0]
+                if references > self.max_reference_count or object_id >= len(self.objects):
+                    raise Fallback
+                value = self.objects[object_id]
+                if value is _INCOMPLETE:
+                    raise Fallback
+            else:
+                value = self._reference(payload)
+            height = 1
+        elif code == self.code_two_phase:
+            value, height = self._object(True, payload)
         elif code == self.code_global:
             raise Fallback  # an envelope below the top level
         else:
@@ -376,7 +400,7 @@ class _FastDecoder:
                 raise Fallback from None
             objects[object_id] = value
             return value, 1 + min(len(payload), _MSGPACK_DEPTH + height)
-        cls = entry.cls
+        cls: Any = entry.cls
         if two_phase and entry.two_phase:
             obj = cls.__new__(cls)
             objects.append(obj)
@@ -391,9 +415,12 @@ class _FastDecoder:
             obj = cls.__new__(cls)
             entry.deserialize(obj, data, self.global_data)
         else:
-            # Default serialization: a str-keyed map (the flat check below made sure of the keys).
-            if type(data) is not dict or self.last_key_types - _STR_ONLY:
+            # Default serialization: a str-keyed map.
+            if type(data) is not dict:
                 raise Fallback
+            for key in data:
+                if type(key) is not str:
+                    raise Fallback
             obj = cls.__new__(cls)
             obj.__dict__.update(data)
         objects[object_id] = obj
@@ -437,7 +464,7 @@ def fast_unpackb(
     data: bytes, registry: Registry, limits: Limits, ext_types: ExtTypes
 ) -> tuple[object, dict[str, object]]:
     """Decodes with this thread's cached fast decoder; raises :class:`Fallback` to hand over."""
-    decoder = getattr(_local, "last", None)
+    decoder: _FastDecoder | None = getattr(_local, "last", None)
     if (
         decoder is not None
         and decoder.registry is registry

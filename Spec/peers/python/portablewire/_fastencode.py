@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
+from typing import Any
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
 
+from ._extwatch import made_codes as _made_ext_codes
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
 from .options import ExtTypes, Limits
 from .registry import Registry
@@ -80,7 +82,7 @@ class _Wrapper:
         self.lists[0][0] = None
 
 
-def _plain_height(value: object) -> int:
+def _plain_height(value: Any) -> int:
     """The nesting height of the lists and dicts in ``value`` (exts count 0 here)."""
     t = type(value)
     if t is list:
@@ -108,11 +110,26 @@ def _plain_height(value: object) -> int:
 class _FastEncoder:
     """One thread's reusable encoder for one (registry, limits, ext types); state reset per message."""
 
+    # The message's tables (see _tables), and its global data and serializer results.
+    object_ids: dict[int, int] | None
+    next_id: int
+    references: int
+    type_indices: dict[str, bytes]
+    kept: list[object]
+    active: set[int]
+    table: GlobalData | None
+    global_data: GlobalData | None
+    results: dict[int, tuple[object, object]] | None
+    level: int
+
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
         self.registry = registry
         self.ext_types = ext_types
         self.by_class = registry._by_class
         self.limits = limits
+        self.max_object_count = limits.max_object_count
+        self.max_reference_count = limits.max_reference_count
+        self.small_references = [_new_ext(ExtType, (ext_types.reference, _SMALL_INTS[i])) for i in range(128)]
         self.code_object = ext_types.object
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
@@ -122,7 +139,8 @@ class _FastEncoder:
         self.heights = [0]
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
-        self.guess = [0, 0]  # the wrap of the last message's body and table
+        self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
+        self.last_was_envelope = False
         self.top: list[tuple[object, object]] = []
         self.put_back_index = 0
         self.busy = False
@@ -132,17 +150,27 @@ class _FastEncoder:
 
     def encode(self, obj: object, initial: object) -> bytes:
         """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results."""
+        if _made_ext_codes and not self.reserved.isdisjoint(_made_ext_codes):
+            # msgpack's C packer writes an ExtType without asking: once one with a portable (or
+            # the timestamp's) code exists, only the exact encoder can refuse it (see _extwatch).
+            raise Fallback
         self.object_ids = None  # the message's tables, made when the first object needs them
         self.level = 0
         self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
         self.results = None
         try:
-            body = self._pack_top(obj)
+            # When the last message became an envelope, this one likely does too: its body is then
+            # proven for one level less from the start (inside G), so it is never packed twice.
+            in_envelope = self.last_was_envelope
+            body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
             table = self.table
             if table is not None and table._entries:
-                return self._envelope(body, obj)
+                self.last_was_envelope = True
+                return self._envelope(body, obj, in_envelope)
+            self.last_was_envelope = False
             return body
         except Exception as error:
+            self.last_was_envelope = False
             handover = error if type(error) is Fallback else Fallback()
             handover.table = self.table
             handover.results = self.results
@@ -157,15 +185,17 @@ class _FastEncoder:
             self.wrapper.clear()
             self.table = self.global_data = self.results = None
 
-    def _tables(self) -> None:
-        self.object_ids = {}
+    def _tables(self) -> dict[int, int]:
+        object_ids: dict[int, int] = {}
+        self.object_ids = object_ids
         self.next_id = 0
         self.references = 0
         self.type_indices = {}
         self.kept = []
         self.active = set()
+        return object_ids
 
-    def _pack_top(self, value: object, base: int = 0) -> bytes:
+    def _pack_top(self, value: object, base: int = 0, slot: int | None = None) -> bytes:
         """Packs a top-level value (the body, or the global-data table) and proves its depth.
 
         Small output cannot be too deep (each level takes a byte). Larger output is packed inside
@@ -176,23 +206,25 @@ class _FastEncoder:
         max_depth = self.limits.max_depth - base
         if max_depth >= _MSGPACK_DEPTH:
             raise Fallback
+        if slot is None:
+            slot = base
         self.heights[0] = 0
         self.top = []
-        guess = self.guess[base]
+        guess = self.guess[slot]
         if guess:
-            packed = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            packed: bytes = self.packers[0].pack(self.wrapper.wrap(value, guess))
             if packed[:guess] != b"\x91" * guess:
                 raise Fallback
             packed = packed[guess:]
         else:
             packed = self.packers[0].pack(value)
         if len(packed) <= max_depth:
-            self.guess[base] = 0
+            self.guess[slot] = 0
             return packed
         needed = _MSGPACK_DEPTH - max_depth + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
-        self.guess[base] = needed
+        self.guess[slot] = needed
         if guess >= needed:
             return packed
         self.put_back_index = 0
@@ -220,14 +252,19 @@ class _FastEncoder:
             raise Fallback
         return body
 
-    def _envelope(self, body: bytes, obj: object) -> bytes:
-        """Global data without encoding the body twice, when the table holds no objects."""
+    def _envelope(self, body: bytes, obj: object, proven: bool) -> bytes:
+        """Global data without encoding the body twice, when the table holds no objects.
+
+        ``proven``: the body was packed for the depth it has inside the envelope already.
+        """
         if self.object_ids is None:
             self._tables()
-        if len(body) > self.limits.max_depth - 1:
+        if not proven and len(body) > self.limits.max_depth - 1:
             # The body was proven for max_depth levels; inside G it has one less.
             body = self._pack_top_again(obj, body)
-        entries = dict(self.table._entries)
+        table = self.table
+        assert table is not None  # an envelope is made only for a non-empty table
+        entries = dict(table._entries)
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
         packed = self._pack_top(entries, 1)
@@ -241,41 +278,62 @@ class _FastEncoder:
     # MARK: The packer's default
 
     def _default(self, value: object) -> object:
-        ext = self._convert(value)
+        entry = self.by_class.get(type(value))
+        object_ids = self.object_ids
+        if entry is None or object_ids is None or entry.value_type:
+            ext = self._convert(value)
+        else:
+            # An instance of a registered class (the common case, inlined): _convert does the same.
+            key = id(value)
+            object_id = object_ids.get(key)
+            if object_id is not None:
+                if key in self.active and not entry.two_phase:
+                    raise Fallback  # a cycle: the exact encoder names both paths
+                ext = self._reference(object_id)
+            else:
+                object_ids[key] = self.next_id
+                self.next_id += 1
+                self.kept.append(value)
+                data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
+                active = self.active
+                active.add(key)
+                ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
+                active.discard(key)
         if self.level == 0:
             self.top.append((value, ext))
         return ext
 
-    def _convert(self, value: object) -> object:
-        if self.object_ids is None:
-            self._tables()
+    def _convert(self, value: Any) -> object:
+        object_ids = self.object_ids
+        if object_ids is None:
+            object_ids = self._tables()
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:
             if entry.value_type:
                 return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
             key = id(value)
-            object_id = self.object_ids.get(key)
+            object_id = object_ids.get(key)
             if object_id is not None:
                 if key in self.active and not entry.two_phase:
                     raise Fallback  # a cycle: the exact encoder names both paths
                 return self._reference(object_id)
-            self.object_ids[key] = self.next_id
+            object_ids[key] = self.next_id
             self.next_id += 1
             self.kept.append(value)
-            data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
+            data: Any = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
             self.active.add(key)
             ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
             self.active.discard(key)
             return ext
         if isinstance(value, OpaqueObject):
             key = id(value)
-            object_id = self.object_ids.get(key)
+            object_id = object_ids.get(key)
             if object_id is not None:
                 if key in self.active and not value.two_phase:
                     raise Fallback
                 return self._reference(object_id)
-            self.object_ids[key] = self.next_id
+            object_ids[key] = self.next_id
             self.next_id += 1
             self.kept.append(value)
             self.active.add(key)
@@ -324,7 +382,7 @@ class _FastEncoder:
             return bytes(value)
         raise Fallback
 
-    def _serialize(self, value: object, entry: object) -> object:
+    def _serialize(self, value: object, entry: Any) -> object:
         results = self.results
         if results is None:
             results = self.results = {}
@@ -335,16 +393,20 @@ class _FastEncoder:
             recorded = results.get(id(value))
             if recorded is not None:
                 return recorded[1]
-            data = entry.serialize(value, global_data)  # type: ignore[attr-defined]
+            data = entry.serialize(value, global_data)
             results[id(value)] = (value, data)
             return data
         raise Fallback  # objects inside global data: the exact encoder serializes them afresh
 
     def _reference(self, object_id: int) -> object:
-        self.references += 1
-        if self.references > self.limits.max_reference_count:
+        references = self.references = self.references + 1
+        if references > self.max_reference_count:
             raise Fallback
-        self._leaf_height(1)
+        heights = self.heights
+        if heights[self.level] < 1:
+            heights[self.level] = 1
+        if object_id < 128:
+            return self.small_references[object_id]  # immutable: one per id, shared by messages
         return _new_ext(ExtType, (self.code_reference, _int_bytes(object_id)))
 
     def _leaf_height(self, height: int) -> None:
@@ -353,16 +415,22 @@ class _FastEncoder:
             heights[self.level] = height
 
     def _type_ref(self, name: str) -> bytes:
+        """The type-ref bytes for ``name``: its index when the message named it already, else the name."""
         index = self.type_indices.get(name)
         if index is None:
-            if len(self.type_indices) >= self.limits.max_type_name_count:
-                raise Fallback
-            self.type_indices[name] = len(self.type_indices)
-            packed = self._names.get(name)
-            if packed is None:
-                packed = self._names[name] = _PLAIN.pack(name)
-            return packed
-        return _int_bytes(index)
+            return self._new_type_ref(name)
+        return index
+
+    def _new_type_ref(self, name: str) -> bytes:
+        """The first use of ``name`` in this message: the name itself; its index (packed) from then on."""
+        count = len(self.type_indices)
+        if count >= self.limits.max_type_name_count:
+            raise Fallback
+        self.type_indices[name] = _int_bytes(count)
+        packed = self._names.get(name)
+        if packed is None:
+            packed = self._names[name] = _PLAIN.pack(name)
+        return packed
 
     def _payload_object(self, name: str, data: object, code: int) -> object:
         """A well-known value or enum member: a P with an id but no identity."""
@@ -370,27 +438,32 @@ class _FastEncoder:
         return self._payload(name, data, code)
 
     def _payload(self, name: str, data: object, code: int) -> object:
-        if self.next_id > self.limits.max_object_count:
+        if self.next_id > self.max_object_count:
             raise Fallback
-        type_ref = self._type_ref(name)
-        if self.level >= _MAX_NESTED_OBJECTS:
+        type_ref = self.type_indices.get(name)
+        if type_ref is None:
+            type_ref = self._new_type_ref(name)
+        outer = self.level
+        if outer >= _MAX_NESTED_OBJECTS:
             raise Fallback  # bounded C stack: the exact encoder goes on
-        level = self.level = self.level + 1
+        level = self.level = outer + 1
         packers = self.packers
+        heights = self.heights
         if level == len(packers):
             packers.append(_packer(self._default))
-            self.heights.append(0)
-        self.heights[level] = 0
+            heights.append(0)
+        heights[level] = 0
         try:
             packed = packers[level].pack(data)
         finally:
-            self.level = level - 1
+            self.level = outer
         payload = type_ref + packed
-        height = 1 + min(len(payload), _MSGPACK_DEPTH + self.heights[level])
-        self._leaf_height(height)
+        height = 1 + min(len(payload), _MSGPACK_DEPTH + heights[level])
+        if height > heights[outer]:
+            heights[outer] = height
         return _new_ext(ExtType, (code, payload))
 
-    def _set(self, items: list) -> object:
+    def _set(self, items: list[Any]) -> object:
         """A set of plain elements, sorted by their encodings; anything else goes to the exact encoder."""
         try:
             encoded = sorted(map(_PLAIN.pack, items))
@@ -412,7 +485,8 @@ _SMALL_INTS = [bytes((i,)) for i in range(128)]
 def _int_bytes(value: int) -> bytes:
     if value < 128:
         return _SMALL_INTS[value]
-    return _PLAIN.pack(value)
+    packed: bytes = _PLAIN.pack(value)
+    return packed
 
 
 def _ext_header(length: int, code: int) -> bytes:
@@ -431,7 +505,7 @@ _local = threading.local()
 
 def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
     """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
-    encoder = getattr(_local, "last", None)
+    encoder: _FastEncoder | None = getattr(_local, "last", None)
     if (
         encoder is not None
         and encoder.registry is registry

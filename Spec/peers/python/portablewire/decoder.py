@@ -12,6 +12,8 @@ Spec/portable-objects.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 import struct
 from typing import NamedTuple
 
@@ -180,7 +182,7 @@ class _Decoder:
 
     # MARK: Values
 
-    def _value(self) -> object:
+    def _value(self) -> Any:
         """Decodes the value at `pos` and moves past it."""
         data = self.data
         start = self.pos
@@ -255,7 +257,8 @@ class _Decoder:
         size = 1 << (b - 0xD0)
         self._need(pos, size, "an integer")
         self.pos = pos + size
-        return (_INT8, _INT16, _INT32, _INT64)[b - 0xD0].unpack_from(self.data, pos)[0]
+        value: int = (_INT8, _INT16, _INT32, _INT64)[b - 0xD0].unpack_from(self.data, pos)[0]
+        return value
 
     def _payload(self, n: int, what: str, start: int) -> bytes:
         """Takes the n-byte payload of the str/bin/ext starting at `start`: present, within max_payload_byte_count."""
@@ -293,22 +296,22 @@ class _Decoder:
         if n > self.limits.max_element_count:
             raise self._limit("max_element_count", start)
 
-    def _array(self, n: int, start: int) -> list:
+    def _array(self, n: int, start: int) -> list[Any]:
         self._count(n, 1, f"an array of {_counted(n, 'element')}", start)
         self._enter(start)
-        items: list = []
+        items: list[Any] = []
         append = items.append
         index = 0
         try:
             for index in range(n):
                 append(self._value())
         except PortableError as error:
-            error._segments.append(index)
+            _segments(error).append(index)
             raise
         self.depth -= 1
         return items
 
-    def _map(self, n: int, start: int) -> dict | Map:
+    def _map(self, n: int, start: int) -> dict[Any, Any] | Map:
         self._count(n, 2, f"a map of {n} entr{'y' if n == 1 else 'ies'}", start)
         self._enter(start)
         if self.exact_maps:
@@ -318,7 +321,7 @@ class _Decoder:
                 pairs.append((key, self._entry_value(key)))
             self.depth -= 1
             return Map(pairs)
-        result: dict = {}
+        result: dict[Any, Any] = {}
         for index in range(n):
             key_offset = self.pos
             key = self._value()
@@ -352,7 +355,7 @@ class _Decoder:
         try:
             return self._value()
         except PortableError as error:
-            error._segments.append(key if type(key) is str else OtherKey(key))
+            _segments(error).append(key if type(key) is str else OtherKey(key))
             raise
 
     # MARK: Ext values
@@ -465,7 +468,7 @@ class _Decoder:
         pos = self.pos
         b = self.data[pos]
         if _is_str(b):
-            name = self._value()
+            name: str = self._value()
             if not name:
                 raise self._malformed(pos, "a type name is a non-empty str", "Spec/portable-objects.md 3.1")
             if name not in self.type_indices:
@@ -475,7 +478,7 @@ class _Decoder:
                 self.type_names.append(name)
             return name
         if _is_int(b):
-            index = self._value()
+            index: int = self._value()
             if index < 0:
                 raise self._malformed(pos, f"the type index {index} is negative", "a type-ref is a str or a uint")
             if index >= len(self.type_names):
@@ -504,9 +507,9 @@ class _Decoder:
         except Unrepresentable:
             return GenericObject(name, data, two_phase)
 
-    def _generic(self, cls: type, name: str, two_phase: bool, referable: bool, object_id: int) -> OpaqueObject:
+    def _generic(self, cls: Any, name: str, two_phase: bool, referable: bool, object_id: int) -> OpaqueObject:
         """Decodes an opaque or generic object; a referable one is published before its data."""
-        obj = cls(name, None, two_phase)
+        obj: OpaqueObject = cls(name, None, two_phase)
         if referable:
             self.objects[object_id] = obj
         obj.data = self._value()
@@ -514,7 +517,7 @@ class _Decoder:
 
     def _instance(self, entry: TypeEntry, two_phase: bool, object_id: int, start: int) -> object:
         """Decodes an instance of a registered class, calling its hooks."""
-        cls = entry.cls
+        cls: Any = entry.cls
         try:
             if two_phase and entry.two_phase:
                 # Two-phase: publish a blank instance first, so references inside its data resolve.
@@ -544,18 +547,18 @@ class _Decoder:
             )
             raise wrapped from error
 
-    def _fill(self, entry: TypeEntry, obj: object, data: object, start: int) -> None:
+    def _fill(self, entry: TypeEntry, obj: Any, data: object, start: int) -> None:
         if entry.deserialize is not None:
             entry.deserialize(obj, data, self.global_data)
             return
-        fields = data.pairs if isinstance(data, Map) else data.items() if isinstance(data, dict) else None
+        fields: Any = data.pairs if isinstance(data, Map) else data.items() if isinstance(data, dict) else None
         if fields is None or not all(type(key) is str for key, _ in fields):
             raise self._error(
                 "typeMismatch",
                 start,
                 f"{entry.name!r} uses default serialization, so its data must be a map of field names "
                 f"(str keys) to values, not {type(data).__name__}",
-                f"define __deserialize__ or __new_deserialized__ on {entry.cls.__qualname__} to accept this data",
+                f"define __deserialize__ or __new_deserialized__ on {_qualname(entry.cls)} to accept this data",
             )
         obj.__dict__.update(fields)
 
@@ -605,7 +608,7 @@ class _Decoder:
         try:
             self.global_data_table = self._global_data_table(start)
         except PortableError as error:
-            error._segments.append(GLOBAL_DATA)
+            _segments(error).append(GLOBAL_DATA)
             raise
         self.global_data = GlobalData(self.global_data_table, writable=False)
         if self.pos == self.end:
@@ -729,3 +732,15 @@ def unpackb(
         except Fallback:
             pass
     return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types).value
+
+
+def _segments(error: PortableError) -> list[object]:
+    """The path segments an error raised inside this decoder collects (innermost first)."""
+    segments = error._segments
+    if segments is None:
+        segments = error._segments = []
+    return segments
+
+
+def _qualname(cls: type | None) -> str:
+    return "generic objects" if cls is None else cls.__qualname__

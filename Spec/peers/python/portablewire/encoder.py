@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import Enum
+from typing import Any
 
 from msgpack import ExtType, Packer, Timestamp  # type: ignore[import-untyped]
 
@@ -128,7 +129,7 @@ class _Encoder:
 
     # MARK: Values
 
-    def write(self, value: object) -> None:
+    def write(self, value: Any) -> None:
         """Appends ``value``, dispatching on its exact type first (the common case), then on base types."""
         t = type(value)
         if t is str or t is int or t is float or t is bool or t is bytes or value is None:
@@ -177,7 +178,7 @@ class _Encoder:
             raise self._cannot(f"the {type(value).__qualname__} {value!r}", data.reason, data.hint)
         self._payload_object(name, data, tuple_value=value if name == TUPLE else None)
 
-    def _payload_object(self, name: str, data: object, tuple_value: object = None) -> None:
+    def _payload_object(self, name: str, data: Any, tuple_value: object = None) -> None:
         self.next_id += 1
         if self.next_id > self.limits.max_object_count:
             raise self._cannot("the value", f"it holds more than Limits.max_object_count = {self.limits.max_object_count} objects",
@@ -197,7 +198,7 @@ class _Encoder:
         self.out[start:start] = _ext_header(len(self.out) - start, self.ext.object)
         self.depth -= 1
 
-    def _set(self, value: object, items: list) -> None:
+    def _set(self, value: object, items: list[Any]) -> None:
         """Writes a set: elements in canonical order (Spec/well-known-types.md, "set")."""
         self.next_id += 1
         self._enter()
@@ -207,9 +208,10 @@ class _Encoder:
         self.out[start:start] = _ext_header(len(self.out) - start, self.ext.object)
         self.depth -= 1
 
-    def write_set_items(self, items: list) -> None:
+    def write_set_items(self, items: list[Any]) -> None:
         """Sorts ``items`` by their standalone encodings (unless one holds a portable object), then writes them."""
-        keys = []
+        keys: list[bytes] = []
+        sortable = True
         for item in items:
             alone = _Encoder(self.registry, self.limits, self.ext, UNAVAILABLE, {}, replaying=False)
             alone.depth = self.depth
@@ -219,10 +221,10 @@ class _Encoder:
             except (PortableError, _Unsortable):
                 # An identity object (its id depends on the order, and its serializer must run once)
                 # keeps the set's own order; an error is reported with its path by the write below.
-                keys = None
+                sortable = False
                 break
             keys.append(bytes(alone.out))
-        if keys is not None:
+        if sortable:
             items = [item for _, item in sorted(zip(keys, items), key=lambda pair: pair[0])]
         self._array_items(items)
 
@@ -234,7 +236,7 @@ class _Encoder:
         else:
             self.out += self.pack(index)
 
-    def _scalar(self, value: object) -> None:
+    def _scalar(self, value: Any) -> None:
         try:
             self.out += self.pack(value)
         except OverflowError:
@@ -257,7 +259,7 @@ class _Encoder:
             )
         self.out += _ext_header(len(data), code) + data
 
-    def _array(self, value: list) -> None:
+    def _array(self, value: list[Any]) -> None:
         key = id(value)
         if key in self.active:
             raise self._cycle(value, type(value).__name__, "a list is a value and cannot contain itself")
@@ -265,7 +267,7 @@ class _Encoder:
         self._array_items(value)
         del self.active[key]
 
-    def _array_items(self, value: list | tuple) -> None:
+    def _array_items(self, value: list[Any] | tuple[Any, ...]) -> None:
         self._enter()
         self.out += self.pack_array_header(len(value))
         path = self.path
@@ -293,7 +295,7 @@ class _Encoder:
 
     # MARK: Portable objects
 
-    def _object(self, obj: object, name: str, two_phase: bool, entry: TypeEntry | None) -> None:
+    def _object(self, obj: Any, name: str, two_phase: bool, entry: TypeEntry | None) -> None:
         """Writes an identity object: in full (P or Q) the first time, as a back-reference after."""
         key = id(obj)
         if self.probing and (entry is None or not entry.value_type):
@@ -382,7 +384,7 @@ class _Encoder:
         self.depth -= 1
 
 
-def _canonical_set_items(items: list) -> list:
+def _canonical_set_items(items: list[Any]) -> list[Any]:
     """A set's elements in canonical order (Spec/well-known-types.md, "set"), for the notation."""
     keys = []
     for item in items:

@@ -12,6 +12,9 @@ counted in wire order through the global data first, then the body.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import re
 import struct
 
@@ -34,7 +37,9 @@ class NotationError(ValueError):
     """A value that has no notation, or notation that is not well-formed."""
 
 
-def to_notation(value: object, global_data=None, *, objects: bool = True) -> tuple[object, list]:
+def to_notation(
+    value: object, global_data: Mapping[str, object] | None = None, *, objects: bool = True
+) -> tuple[object, list[list[object]]]:
     """Converts a decoded value (and its global data) to notation: ``(value, [[key, value], ...])``.
 
     Accepts plain values (built-ins, :class:`Float32`, :class:`Map`, :class:`Ext`,
@@ -48,7 +53,7 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
     # Well-known values (Spec/well-known-types.md) are objects too: they take ids in wire order.
     next_id = [0]
 
-    def convert(item: object) -> object:
+    def convert(item: Any) -> object:
         t = type(item)
         if item is None or t is bool or t is str:
             return item
@@ -69,6 +74,7 @@ def to_notation(value: object, global_data=None, *, objects: bool = True) -> tup
         if t is Timestamp:
             return {"timestamp": {"seconds": str(item.seconds), "nanoseconds": item.nanoseconds}}
         if objects and t is not list and (known := well_known(item)) is not None:
+            data: Any
             name, data = known
             body = {"id": next_id[0], "type": name}
             next_id[0] += 1
@@ -112,7 +118,7 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _tag(node: dict) -> tuple[str, object]:
+def _tag(node: dict[str, object]) -> tuple[str, object]:
     if len(node) != 1:
         raise NotationError(f"a notation object has exactly one key (its tag), not {sorted(node)}")
     return next(iter(node.items()))
@@ -142,7 +148,7 @@ def _small_int(value: object, low: int, high: int, what: str) -> int:
     return value
 
 
-def from_notation(value: object, global_data: list | None = None) -> tuple[object, dict[str, object]]:
+def from_notation(value: object, global_data: list[Any] | None = None) -> tuple[object, dict[str, object]]:
     """Builds Python values from notation (as parsed by ``json.loads``): ``(value, global_data)``.
 
     Maps become :class:`Map`, float32 :class:`Float32`, objects :class:`GenericObject`; a

@@ -69,6 +69,9 @@ __all__ = ["is_model_class", "model_hooks", "register_model"]
 _ABSENT = object()
 _DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
 _PLAIN = (type(None), bool, int, float, str, bytes, Float32, Timestamp, Ext, Map)
+_PLAIN_TYPES = frozenset(_PLAIN)
+#: Values ``_from_wire`` returns as they are.
+_SCALARS = frozenset((type(None), bool, int, float, str, bytes, Float32, Ext))
 _WELL_KNOWN = (_dt.date, _dt.time, _dt.timedelta, Decimal, UUID)  # datetime is a date
 
 
@@ -91,7 +94,9 @@ def register_model(cls: type, name: str | None = None, *, registry: Registry | N
     return (default_registry if registry is None else registry).register(cls, name)
 
 
-def model_hooks(cls: type, name: str, registry: Registry, *, two_phase: bool = False) -> tuple[Callable, Callable]:
+def model_hooks(
+    cls: type, name: str, registry: Registry, *, two_phase: bool = False
+) -> tuple[Callable[[Any, Any], object], Callable[[Any, Any], object]]:
     """The ``(serialize, new_deserialized)`` hooks with which ``registry`` sends the model ``cls``.
 
     Called by :meth:`Registry.register`. The hooks compare equal for equal arguments, so
@@ -107,6 +112,20 @@ def model_hooks(cls: type, name: str, registry: Registry, *, two_phase: bool = F
     return _Dump(cls, registry), _Load(cls, name)
 
 
+_ERRORS: tuple[type[Exception], type[Exception]] | None = None
+
+
+def _pydantic_errors() -> tuple[type[Exception], type[Exception]]:
+    """(PydanticSerializationError, ValidationError), imported once (not on every call)."""
+    global _ERRORS
+    if _ERRORS is None:
+        from pydantic import ValidationError
+        from pydantic_core import PydanticSerializationError
+
+        _ERRORS = (PydanticSerializationError, ValidationError)
+    return _ERRORS
+
+
 # MARK: Encoding
 
 
@@ -118,11 +137,9 @@ class _Dump:
     registry: Registry
 
     def __call__(self, obj: Any, global_data: object) -> object:
-        from pydantic_core import PydanticSerializationError
-
         try:
             dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
-        except (PydanticSerializationError, ValueError, TypeError) as error:
+        except (_pydantic_errors()[0], ValueError, TypeError) as error:
             raise PortableError(
                 "cannotSerialize",
                 f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
@@ -132,7 +149,7 @@ class _Dump:
 
     def _keep(self, value: object) -> bool:
         """Whether ``value`` is itself a portable object here (sent as such, identity kept)."""
-        return self.registry.entry_for_class(type(value)) is not None or isinstance(value, OpaqueObject)
+        return type(value) in self.registry._by_class or isinstance(value, OpaqueObject)
 
     def _model(self, raw: Any, dumped: object) -> object:
         """The wire data of a model whose dump is ``dumped``: walks the fields next to the dump."""
@@ -149,13 +166,15 @@ class _Dump:
             out[_plain_key(key)] = self._wire(raw_value, value)
         return out
 
-    def _wire(self, raw: object, dumped: object) -> object:
+    def _wire(self, raw: Any, dumped: Any) -> object:
         """Converts ``dumped`` (the dump of ``raw``) to wire values, keeping registered instances."""
+        t = type(dumped)
+        if t in _PLAIN_TYPES and (dumped is not raw or type(raw) not in self.registry._by_class):
+            return dumped  # a scalar field, what _plain returns for it (the common case, first)
         if raw is _ABSENT:
             return _plain(dumped, self._keep)
-        if self._keep(raw) and (dumped is raw or type(dumped) is dict):
+        if self._keep(raw) and (dumped is raw or t is dict):
             return raw
-        t = type(dumped)
         if t is dict:
             if is_model_class(type(raw)):
                 return self._model(raw, dumped)
@@ -169,7 +188,7 @@ class _Dump:
         return _plain(dumped, self._keep)
 
 
-def _dump_keys(cls: type) -> dict[str, str]:
+def _dump_keys(cls: Any) -> dict[str, str]:
     """Maps the keys ``model_dump(by_alias=True)`` writes to the model's attribute names."""
     keys = _DUMP_KEYS.get(cls)
     if keys is None:
@@ -184,10 +203,10 @@ def _plain_key(key: object) -> object:
     return _plain(key, None) if isinstance(key, Enum) else key
 
 
-def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
+def _plain(value: Any, keep: Callable[[object], bool] | None) -> object:
     """Turns one dumped Python value into values the format has (see the module docs)."""
     t = type(value)
-    if t in _PLAIN:
+    if t in _PLAIN_TYPES:
         return value
     if t is dict:
         return {_plain_key(k): _plain(v, keep) for k, v in value.items()}
@@ -220,30 +239,29 @@ def _plain(value: object, keep: Callable[[object], bool] | None) -> object:
 class _Load:
     """``new_deserialized`` hook: ``model_validate`` on the received data."""
 
-    cls: type
+    cls: Any
     name: str
 
     def __call__(self, data: object, global_data: object) -> object:
-        from pydantic import ValidationError
-
         data = _from_wire(data)
         try:
             return self.cls.model_validate(data)
-        except ValidationError as error:
+        except _pydantic_errors()[1] as error:
             raise _mismatch(self.cls, self.name, data, error) from error
 
 
-def _from_wire(value: object) -> object:
+def _from_wire(value: Any) -> object:
     """Received values as pydantic reads them: timestamps as UTC datetimes, exact maps as dicts."""
     t = type(value)
     if t is dict:
-        return {k: _from_wire(v) for k, v in value.items()}
+        scalars = _SCALARS
+        return {k: v if type(v) in scalars else _from_wire(v) for k, v in value.items()}
     if t is list:
         return [_from_wire(v) for v in value]
     if t is Timestamp:
         return value.to_datetime()
     if t is Map:
-        converted = {}
+        converted: dict[object, object] = {}
         try:
             for k, v in value.pairs:
                 converted[_from_wire(k)] = _from_wire(v)
@@ -271,9 +289,9 @@ def _mismatch(cls: type, name: str, data: object, error: Any) -> PortableError:
     return result
 
 
-def _resolve(data: object, loc: tuple) -> list:
+def _resolve(data: object, loc: tuple[object, ...]) -> list[object]:
     """The longest prefix of a pydantic ``loc`` that names values inside ``data``, as path segments."""
-    segments: list = []
+    segments: list[object] = []
     current = data
     for part in loc:
         if type(current) is dict:

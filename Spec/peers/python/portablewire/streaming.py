@@ -21,7 +21,9 @@ byte offset and path.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from itertools import repeat
 from typing import Protocol
 
 import msgpack  # type: ignore[import-untyped]
@@ -33,6 +35,10 @@ from .options import ExtTypes, Limits
 from .registry import Registry, default_registry
 
 __all__ = ["Unpacker"]
+
+# Messages unpacked and proven together, at most.
+_BATCH = 256
+_SWITCH = object()  # queued where msgpack failed: the exact path takes over there
 
 
 class _Readable(Protocol):
@@ -134,6 +140,12 @@ class Unpacker:
             self._fast = self._new_fast()
         self._fast_base = 0  # stream offset where `_fast` started reading
         self._records: list[tuple[int, bytes, object, int]] = []
+        # Messages unpacked but not yet returned: (value, offset of its end in _buffer, records),
+        # records None for a proven plain message, a list for one proven when taken, _SWITCH where
+        # msgpack failed. _buffer is compacted only by _fill (when the queue is empty) or after the
+        # last queued item, so the offsets stay valid.
+        self._queue: deque[tuple[object, int, object]] = deque()
+        self._records_done = False  # _records belongs to a message already unpacked
         self._small = min(self._limits.max_depth, self._limits.max_message_byte_count)
         self._exact_current = self._fast is None  # the message at `_start` goes the exact way
 
@@ -192,8 +204,30 @@ class Unpacker:
 
     def __iter__(self) -> Iterator[object]:
         if self._source is None:
-            return self
+            return self._drain()
         return self._read_all()
+
+    def _drain(self) -> Iterator[object]:
+        """``for value in unpacker``: the messages complete so far (what ``next`` returns, as a generator)."""
+        queue = self._queue
+        while True:
+            if self._error is not None or self._exact_current:
+                message = self.next_message()
+                if message is None:
+                    return
+                yield message.value
+                continue
+            if not queue and not self._fill():
+                return
+            value, end, records = queue.popleft()
+            if records is None:  # a plain message, proven with its batch (_fill reset the scanner)
+                self._start = self._scan = end
+                yield value
+                continue
+            message = self._take(value, end, records)
+            if message is None:
+                return
+            yield message.value
 
     def _read_all(self) -> Iterator[object]:
         assert self._source is not None
@@ -207,41 +241,22 @@ class Unpacker:
             self.feed(chunk)
 
     def __next__(self) -> object:
-        # The hot loop of ``for value in unpacker``: next_message without building a Message.
+        # next_message without building a Message (``for`` loops use _drain, the same steps).
         if self._error is not None or self._exact_current:
             message = self.next_message()
             if message is None:
                 raise StopIteration
             return message.value
-        decoder = self._decoder
-        assert decoder is not None and self._fast is not None
-        records = self._records
-        if records:  # the last message had exts: fresh tables and a fresh record list
-            decoder.begin()
-            records = self._records = []
-        decoder.records = [records]
-        try:
-            value = self._fast.unpack()
-        except msgpack.OutOfData:
-            self._early_look()
-            raise StopIteration from None
-        except Exception:
-            message = self._switch_to_exact()
-            if message is None:
-                raise StopIteration from None
-            return message.value
-        start = self._start
-        end = self._fast_base + self._fast.tell() - self._consumed
-        if not records and end - start <= self._small:
-            # A small plain message: proven by packing it again (float32, repeated keys).
-            if decoder.verifier.pack(value) == self._buffer[start:end]:
-                if self._pending or self._remaining != 1 or end > 65536:
-                    self._consume(end)  # resets an early look's scanner state, compacts the buffer
-                else:
-                    self._start = self._scan = end
-                return value
-        message = self._finish(value, records, end)
-        self._consume(end)
+        queue = self._queue
+        if not queue and not self._fill():
+            raise StopIteration
+        value, end, records = queue.popleft()
+        if records is None:  # a plain message, proven with its batch (_fill reset the scanner)
+            self._start = self._scan = end
+            return value
+        message = self._take(value, end, records)
+        if message is None:
+            raise StopIteration
         return message.value
 
     def next_message(self) -> Message | None:
@@ -249,22 +264,112 @@ class Unpacker:
         if self._error is not None:
             raise self._error
         if not self._exact_current:
-            fast = self._fast
-            decoder = self._decoder
-            assert fast is not None and decoder is not None
-            records = decoder.begin()
-            try:
-                value = fast.unpack()
-            except msgpack.OutOfData:
-                self._early_look()
+            queue = self._queue
+            if not queue and not self._fill():
                 return None
-            except Exception:
-                return self._switch_to_exact()
-            end = self._fast_base + fast.tell() - self._consumed
-            message = self._finish(value, records, end)
-            self._consume(end)
-            return message
+            value, end, records = queue.popleft()
+            if records is None:
+                self._start = self._scan = end
+                return Message(value, {})
+            return self._take(value, end, records)
         return self._exact_next()
+
+    def _take(self, value: object, end: int, records: object) -> Message | None:
+        """The queued message that is not a proven plain one: to be proven alone, or the switch."""
+        if records is _SWITCH:
+            return self._switch_to_exact()
+        message = self._finish(value, records, end)  # type: ignore[arg-type]
+        self._consume(end, compact=not self._queue)  # queued ends are offsets in this buffer
+        return message
+
+    def _fill(self) -> bool:
+        """Unpacks the complete messages waiting (up to a batch) into the queue; whether it queued any.
+
+        Small plain messages (no exts, no longer than max_depth bytes) are proven together: packed
+        again as one array, they must give back their bytes (else each is proven alone). A message
+        with exts, or a larger one, ends the batch and is proven when it is taken, as is the point
+        where msgpack failed (the exact path takes over there). When nothing is complete, an early
+        look checks the start of the partial message. Queued ends are offsets in the buffer, which
+        is compacted only here, before a batch.
+        """
+        decoder = self._decoder
+        fast = self._fast
+        assert decoder is not None and fast is not None
+        start = self._start
+        if start > 65536 and start > len(self._buffer) >> 1:
+            del self._buffer[:start]
+            self._consumed += start
+            self._scan -= start
+            self._start = start = 0
+        if self._records_done:  # the last message had exts: fresh tables and a fresh record list
+            decoder.begin()
+            self._records = []
+            self._records_done = False
+        # (Exts of a message msgpack has begun but not finished stay recorded, with its tables.)
+        records = self._records
+        decoder.records = [records]
+        queue = self._queue
+        base = self._fast_base - self._consumed
+        small = self._small
+        tell = fast.tell
+        previous = start
+        values: list[object] = []
+        ends: list[int] = []
+        add_value = values.append
+        add_end = ends.append
+        last: tuple[object, int, object] | None = None
+        count = 0
+        try:
+            for value in fast:  # stops where the buffered bytes end inside a message
+                end = base + tell()
+                if records or end - previous > small:
+                    last = (value, end, records)
+                    self._records_done = bool(records)
+                    break
+                add_value(value)
+                add_end(end)
+                previous = end
+                count += 1
+                if count == _BATCH:
+                    break
+        except Exception:
+            last = (None, previous, _SWITCH)  # msgpack failed in the message after `previous`
+        if values:
+            # The message at _start is complete: an early look's scanner state is done with.
+            if self._pending:
+                self._pending = []
+            self._remaining = 1
+            self._prove(values, ends, start)
+        if last is not None:
+            queue.append(last)
+        if queue:
+            return True
+        self._early_look()
+        return False
+
+    def _prove(self, values: list[object], ends: list[int], first: int) -> None:
+        """Queues small plain messages: proven as one array when they all re-pack to their bytes.
+
+        The concatenation decides for each message too: MessagePack values delimit themselves, so
+        equal byte strings split into the same values at the same places.
+        """
+        assert self._decoder is not None
+        queue = self._queue
+        buffer = self._buffer
+        verifier = self._decoder.verifier
+        count = len(values)
+        packed = verifier.pack(values)
+        header = 1 if count < 16 else 3 if count < 0x10000 else 5
+        if packed[header:] == buffer[first : ends[-1]]:
+            queue.extend(zip(values, ends, repeat(None, count)))
+            return
+        start = first
+        for value, end in zip(values, ends):
+            if verifier.pack(value) == buffer[start:end]:
+                queue.append((value, end, None))
+            else:
+                queue.append((value, end, []))  # proven alone (or decoded the exact way) when taken
+            start = end
 
     def _finish(self, value: object, records: list[tuple[int, bytes, object, int]], end: int) -> Message:
         """Proves a message the fast path unpacked, or decodes it the exact way."""
@@ -319,15 +424,16 @@ class Unpacker:
             self._fast.feed(self._buffer[self._start :])
             self._fast_base = self._consumed + self._start
             self._exact_current = False
+            self._records_done = True  # fresh tables for the fast path's next message
         return message
 
-    def _consume(self, end: int) -> None:
+    def _consume(self, end: int, compact: bool = True) -> None:
         """Drops the decoded message; compacts the buffer once most of it is consumed bytes."""
         self._start = self._scan = end
         if self._pending:
             self._pending = []
         self._remaining = 1
-        if end > 65536 and end > len(self._buffer) >> 1:
+        if compact and end > 65536 and end > len(self._buffer) >> 1:
             del self._buffer[:end]
             self._consumed += end
             self._start = self._scan = 0

@@ -100,10 +100,12 @@ class TaskClient:
             raise TaskError(reply.get("error") or "the task failed")
         return reply.get("result")
 
-    def receive(self) -> dict:
+    def receive(self) -> dict[str, Any]:
         """Reads the next reply, however the connection cuts it; raises ``ConnectionError`` at EOF."""
         while True:
             for reply in self._unpacker:
+                if not isinstance(reply, dict):
+                    raise TaskError(f"a reply is a map, not {type(reply).__name__}")
                 return reply
             data = self._socket.recv(65536)
             if not data:

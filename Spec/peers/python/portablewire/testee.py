@@ -12,6 +12,8 @@ Reads request frames from stdin and writes one response frame to stdout for each
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import re
 import sys
@@ -67,15 +69,15 @@ class _BadRequest(Exception):
     """A request the protocol does not allow; answered with error ``badRequest``."""
 
 
-def _field(request: dict, name: str, kind: type, default: object = None) -> object:
+def _field(request: dict[str, Any], name: str, kind: type, default: object = None) -> Any:
     value = request.get(name, default)
     if not isinstance(value, kind):
         raise _BadRequest(f"the member {name!r} must be a JSON {kind.__name__}, not {value!r}")
     return value
 
 
-def _names(request: dict, name: str) -> list[str]:
-    names = _field(request, name, list, [])
+def _names(request: dict[str, Any], name: str) -> list[str]:
+    names: list[str] = _field(request, name, list, [])
     if not all(isinstance(item, str) and item for item in names):
         raise _BadRequest(f"the member {name!r} must list non-empty strings, not {names!r}")
     return names
@@ -87,7 +89,7 @@ def _hex(text: object, what: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def _setup(request: dict) -> dict:
+def _setup(request: dict[str, Any]) -> dict[str, Any]:
     """The decoding options of a decode or stream request (Spec/conformance.md 5.2)."""
     registered = _names(request, "registered")
     two_phase = _names(request, "twoPhase")
@@ -98,14 +100,15 @@ def _setup(request: dict) -> dict:
     for name in registered:
         registry.register_generic(name, two_phase=name in two_phase)
     limits = _field(request, "limits", dict, {})
-    fields = {}
+    fields: dict[str, int] = {}
     for name, value in limits.items():
         if name not in LIMIT_FIELDS:
             raise _BadRequest(f"unknown limit {name!r}; the limits are {sorted(LIMIT_FIELDS)}")
         if type(value) is not int or value < 0:
             raise _BadRequest(f"limit {name} is an integer >= 0, not {value!r}")
-        if LIMIT_FIELDS[name]:
-            fields[LIMIT_FIELDS[name]] = value
+        field = LIMIT_FIELDS[name]
+        if field:
+            fields[field] = value
     return {
         "registry": registry,
         "passthrough": _field(request, "passthrough", bool, False),
@@ -114,14 +117,14 @@ def _setup(request: dict) -> dict:
     }
 
 
-def _decode(request: dict) -> dict:
+def _decode(request: dict[str, Any]) -> dict[str, Any]:
     data = _hex(request.get("hex"), "hex")
     message = unpackb_message(data, **_setup(request))
     value, global_data = to_notation(message.value, message.global_data)
     return {"ok": True, "value": value, "globalData": global_data}
 
 
-def _stream(request: dict) -> dict:
+def _stream(request: dict[str, Any]) -> dict[str, Any]:
     chunks = [_hex(chunk, "every chunk") for chunk in _field(request, "chunks", list)]
     unpacker = Unpacker(**_setup(request))
     messages = []
@@ -136,7 +139,7 @@ def _stream(request: dict) -> dict:
     return {"ok": True, "messages": messages}
 
 
-def _encode(request: dict) -> dict:
+def _encode(request: dict[str, Any]) -> dict[str, Any]:
     if "value" not in request:
         raise _BadRequest("an encode request has a 'value'")
     try:
@@ -148,7 +151,7 @@ def _encode(request: dict) -> dict:
     return {"ok": True, "hex": packb(value, registry=Registry(), global_data=global_data).hex()}
 
 
-def respond(request: object) -> dict:
+def respond(request: object) -> dict[str, Any]:
     """Answers one parsed request (a JSON value) with a response object."""
     try:
         if not isinstance(request, dict):

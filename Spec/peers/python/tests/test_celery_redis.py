@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,16 +39,51 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _stop(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """Stops a process this module started: SIGTERM, then SIGKILL after ``grace`` seconds; always reaped.
+
+    The process runs in its own session, so the kill reaches anything it started too. A server
+    that does not stop on SIGTERM in time (seen on a loaded CI machine) is killed, not waited for.
+    """
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=TIMEOUT)  # SIGKILL cannot be ignored: this returns at once
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tail(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")[-4000:]
+    except OSError:
+        return ""
+
+
 @pytest.fixture(scope="module")
-def redis_url():
+def redis_url(tmp_path_factory):
     server = shutil.which("redis-server")
     assert server, "redis-server is not on PATH: apt-get install -y redis-server"
     port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path_factory.mktemp("redis") / "redis.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            # `shutdown-on-sigterm nosave now`: no snapshot and no waiting for replicas on SIGTERM.
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no", "--shutdown-on-sigterm", "nosave now"],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + TIMEOUT
         while True:
@@ -55,35 +91,39 @@ def redis_url():
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
+                assert process.poll() is None, f"redis-server exited:\n{_tail(log)}"
+                assert time.monotonic() < deadline, f"redis-server did not start:\n{_tail(log)}"
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
+        _stop(process)
 
 
 @pytest.fixture(scope="module")
-def worker(redis_url):
+def worker(redis_url, tmp_path_factory):
     names = [ep.name for ep in entry_points(group="kombu.serializers")]
     assert "portablewire" in names, "the peer is not installed: pip install ./Spec/peers/python"
-    env = dict(os.environ, PORTABLEWIRE_TEST_REDIS=redis_url, PYTHONPATH=str(HERE))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_worker_app", "worker", "--pool=solo", "--concurrency=1",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        env=env,
-        cwd=HERE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # The worker imports the same portablewire as these tests (this source tree); the installed
+    # distribution provides the entry point.
+    env = dict(os.environ, PORTABLEWIRE_TEST_REDIS=redis_url, PYTHONPATH=os.pathsep.join([str(HERE), str(HERE.parent)]))
+    # The worker's output goes to a file: a pipe nobody reads would block the worker once full.
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "celery_worker_app", "worker", "--pool=solo", "--concurrency=1",
+             "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+            env=env,
+            cwd=HERE,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)  # before redis (this fixture depends on it, so pytest tears it down first)
+        print(f"worker log ({log}):\n{_tail(log)}")
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +134,10 @@ def caller(redis_url):
         result_serializer="portablewire",
         accept_content=["portablewire"],
         result_accept_content=["portablewire"],
+        broker_connection_retry_on_startup=True,
     )
-    return app
+    yield app
+    app.close()  # its broker and backend connections, before redis stops
 
 
 def test_well_known_values_go_to_a_real_worker_and_back(worker, caller):
@@ -122,3 +164,19 @@ def test_a_worker_missing_a_class_fails_the_task_and_get_raises(worker, caller):
     assert type(error).__name__ == "PortableError" and error.code == "unknownType"
     assert "'app.Unregistered'" in str(error) and "$[0][0].job" in str(error)
     assert result.state == "FAILURE"
+
+
+def test_stop_kills_a_process_that_ignores_sigterm():
+    """The teardown above never waits longer than its grace period for a server that hangs."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(1, flush=True); "
+         "time.sleep(120)"],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stdout.readline() == b"1\n"  # the handler is installed
+    started = time.monotonic()
+    _stop(process, grace=0.5)
+    assert process.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 10
+    process.stdout.close()

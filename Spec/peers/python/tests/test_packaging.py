@@ -41,6 +41,18 @@ def test_a_user_script_passes_mypy_strict():
     assert (PEER / "portablewire" / "py.typed").is_file()
 
 
+def test_the_package_itself_passes_mypy_strict(tmp_path):
+    """Every module, internals included (the fast paths type their dynamic values as Any)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path), "portablewire"],
+        capture_output=True,
+        text=True,
+        cwd=PEER,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_wheel_and_sdist_build_in_a_clean_venv_without_writing_into_the_source_tree(tmp_path):
     before = _tree(PEER)
     env_dir = tmp_path / "venv"

@@ -8,7 +8,7 @@ import datetime as dt
 import random
 import time
 from decimal import Decimal
-from itertools import groupby
+from itertools import accumulate, groupby
 
 import pytest
 from vector_files import load_all
@@ -198,3 +198,72 @@ def test_an_early_look_at_a_partial_message_does_not_confuse_the_next_one():
     with pytest.raises(PortableError) as caught:
         next(unpacker)
     assert caught.value.code == "invalidFormatByte" and caught.value.offset == 1
+
+
+def _messages_with_surprises() -> tuple[list[bytes], list[object]]:
+    """Plain messages with, in between, ones only the exact path decodes (float32, repeated keys)."""
+    import msgpack
+
+    from portablewire import Float32
+
+    parts: list[bytes] = []
+    values: list[object] = []
+    for i in range(3000):
+        if i % 500 == 7:
+            parts.append(b"\x92\xca\x3f\xc0\x00\x00" + msgpack.packb(i))  # [float32 1.5, i]
+            values.append([Float32(1.5), i])
+        elif i % 700 == 9:
+            parts.append(packb({"when": dt.date(2024, 1, 1), "i": i}))  # an ext: proven alone
+            values.append({"when": dt.date(2024, 1, 1), "i": i})
+        else:
+            value = {"seq": i, "text": "x" * (i % 40), "items": list(range(i % 5))}
+            parts.append(packb(value))
+            values.append(value)
+    return parts, values
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096, 1 << 20])
+def test_batched_messages_keep_order_types_and_offsets(chunk):
+    parts, values = _messages_with_surprises()
+    parts, values = parts * 3, values * 3  # over 256 KiB: the buffer is compacted between batches
+    stream = b"".join(parts)
+    ends = list(accumulate(map(len, parts)))
+    unpacker = Unpacker()
+    got: list[object] = []
+    for start in range(0, len(stream), chunk):
+        unpacker.feed(stream[start : start + chunk])
+        for value in unpacker:
+            got.append(value)
+            assert unpacker.tell() == ends[len(got) - 1]  # the offset right after this message
+    unpacker.finish()
+    assert got == values
+    assert [type(v[0]) for v in got if type(v) is list] == [type(v[0]) for v in values if type(v) is list]
+
+
+def test_next_next_message_and_for_share_one_queue():
+    parts, values = _messages_with_surprises()
+    unpacker = Unpacker()
+    unpacker.feed(b"".join(parts[:50]))
+    got = [next(unpacker)]
+    message = unpacker.next_message()
+    assert message is not None
+    got.append(message.value)
+    for value in unpacker:
+        got.append(value)
+        if len(got) == 20:
+            break
+    got.extend(unpacker)
+    assert got == values[:50]
+
+
+def test_a_malformed_message_after_good_ones_fails_after_them():
+    good = [packb({"i": i}) for i in range(10)]
+    unpacker = Unpacker()
+    unpacker.feed(b"".join(good) + b"\xc1" + packb(1))
+    got = []
+    with pytest.raises(PortableError) as caught:
+        for value in unpacker:
+            got.append(value)
+    assert got == [{"i": i} for i in range(10)]
+    assert caught.value.code == "invalidFormatByte"
+    assert unpacker.tell() == sum(map(len, good))
