@@ -48,6 +48,9 @@ if [[ ${PORTABLEWIRE_SKIP_SETUP:-0} != 1 ]]; then
     # Always the checkout's own peer, never a copy from an earlier run.
     .build-venv/bin/python3 -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
         ./Spec/peers/python
+    # pip builds in the source tree: its build/ and *.egg-info would shadow the installed metadata (the Celery
+    # entry point) for anything run with Spec/peers/python on sys.path, and go stale when pyproject.toml changes.
+    rm -rf Spec/peers/python/build Spec/peers/python/*.egg-info
 fi
 if [[ -x .build-venv/bin/python3 ]]; then
     export PATH="$root/.build-venv/bin:$PATH"
