@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #if NIO
+import Foundation
 import PortableWire
 
 /// The statistic a ``CustomVariable`` asks for.
@@ -45,6 +46,83 @@ public struct OptimisationResult: Portable, Codable, Equatable, Sendable {
         self.variable = variable
         self.estimate = estimate
         self.sampleCount = sampleCount
+    }
+}
+
+/// How urgent a booking is: the Swift side of a Python `Enum` registered under the same name, `app.Priority`
+/// (`class Priority(Enum): low = "low"; ...`). A member travels as a portable object of that name whose data is
+/// its raw value (Spec/well-known-types.md 9), so a Python member decodes into a Swift case and back.
+public enum Priority: String, Portable, Codable, Hashable, Sendable, CaseIterable {
+    public static let portableName = "app.Priority"
+    case low, normal, high
+}
+
+/// The keyword arguments of `app.tasks.schedule`, decoded into typed fields: each is a well-known type
+/// (Spec/well-known-types.md), so the values a Python caller passes (`datetime`, `date`, `msgpack.Timestamp`,
+/// `Decimal`, `UUID`, `set`, an `Enum` member) arrive as these Swift types, and a value of another type is a
+/// decoding error naming the field.
+public struct ScheduleRequest: Codable, Equatable, Sendable {
+    /// An aware Python `datetime` (`pw.offsetDateTime`): the local reading and its UTC offset.
+    public var startsAt: OffsetDateTime
+    /// A naive Python `datetime` (`pw.localDateTime`): a wall-clock reading with no zone.
+    public var remindAt: LocalDateTime
+    /// A Python `date` (`pw.date`).
+    public var due: LocalDate
+    /// An instant (the timestamp ext; `msgpack.Timestamp` in Python).
+    public var createdAt: Date
+    /// A Python `Decimal` (`pw.decimal`). Foundation's `Decimal` keeps no trailing zeros: `12.50` comes back as
+    /// `12.5`, an equal number.
+    public var amount: Decimal
+    /// A Python `UUID` (`pw.uuid`).
+    public var bookingID: UUID
+    /// A Python `set` or `frozenset` of `str` (`pw.set`).
+    public var tags: Set<String>
+    /// A member of the Python `Enum` registered as `app.Priority`.
+    public var priority: Priority
+
+    enum CodingKeys: String, CodingKey {
+        case startsAt = "starts_at"
+        case remindAt = "remind_at"
+        case due
+        case createdAt = "created_at"
+        case amount
+        case bookingID = "booking_id"
+        case tags, priority
+    }
+
+    /// Creates a request.
+    public init(
+        startsAt: OffsetDateTime, remindAt: LocalDateTime, due: LocalDate, createdAt: Date, amount: Decimal,
+        bookingID: UUID, tags: Set<String>, priority: Priority
+    ) {
+        self.startsAt = startsAt
+        self.remindAt = remindAt
+        self.due = due
+        self.createdAt = createdAt
+        self.amount = amount
+        self.bookingID = bookingID
+        self.tags = tags
+        self.priority = priority
+    }
+}
+
+/// The result of `app.tasks.schedule`, a plain map: `{"request": the request as decoded, "starts_at_utc": the
+/// instant the booking starts}`. A Python caller compares `request` with the kwargs it sent.
+public struct ScheduleResult: Codable, Equatable, Sendable {
+    /// The keyword arguments, as the service decoded them.
+    public var request: ScheduleRequest
+    /// `request.startsAt` as an instant (the timestamp ext).
+    public var startsAtUTC: Date
+
+    enum CodingKeys: String, CodingKey {
+        case request
+        case startsAtUTC = "starts_at_utc"
+    }
+
+    /// The result for `request`.
+    public init(request: ScheduleRequest) {
+        self.request = request
+        self.startsAtUTC = request.startsAt.instant
     }
 }
 

@@ -8,6 +8,10 @@ import PortableWire
 /// - `app.tasks.optimise(input=CustomVariable, samples=[Double])`: the statistic `input` asks for over
 ///   `samples` (default 1...10), returned as a portable ``OptimisationResult`` holding `input`.
 /// - `app.tasks.echo(value)`: its argument, unchanged (portable objects and shared references included).
+/// - `app.tasks.schedule(starts_at=, remind_at=, due=, created_at=, amount=, booking_id=, tags=, priority=)`:
+///   the kwargs decoded into a typed ``ScheduleRequest`` (`OffsetDateTime`, `LocalDateTime`, `LocalDate`, `Date`,
+///   `Decimal`, `UUID`, `Set<String>`, ``Priority``), returned as a ``ScheduleResult`` holding them and the start
+///   as an instant; a missing or wrongly typed kwarg fails the call, naming it.
 ///
 /// Any other name, or bad arguments, give a `FAILURE` reply naming the problem.
 public struct TaskRunner: Sendable {
@@ -15,14 +19,15 @@ public struct TaskRunner: Sendable {
     public let registry: TypeRegistry
 
     /// The names of the demo tasks.
-    public static let taskNames = ["app.tasks.add", "app.tasks.echo", "app.tasks.optimise"]
+    public static let taskNames = ["app.tasks.add", "app.tasks.echo", "app.tasks.optimise", "app.tasks.schedule"]
 
-    /// The registry with ``CustomVariable`` and ``OptimisationResult``.
+    /// The registry with ``CustomVariable``, ``OptimisationResult`` and the enum ``Priority``.
     public static func makeRegistry() -> TypeRegistry {
         var registry = TypeRegistry()
         // The two names are distinct literals, so registering cannot fail.
         try! registry.register(CustomVariable.self)
         try! registry.register(OptimisationResult.self)
+        try! registry.register(Priority.self)
         return registry
     }
 
@@ -63,9 +68,24 @@ public struct TaskRunner: Sendable {
             let samples = try Self.samples(call.kwargs["samples"])
             let estimate = try Self.estimate(input, over: samples)
             return OptimisationResult(variable: input, estimate: estimate, sampleCount: samples.count)
+        case "app.tasks.schedule":
+            return ScheduleResult(request: try schedule(call.kwargs))
         default:
             throw TaskError(
                 message: "unknown task '\(call.task)'; this service runs \(Self.taskNames.joined(separator: ", "))")
+        }
+    }
+
+    /// `app.tasks.schedule`'s kwargs as a typed ``ScheduleRequest``. The call decoded them as dynamic values (the
+    /// service reads the call before it knows the task); they are written back to bytes, which re-encode to what
+    /// the caller sent (a value without an exact native form, such as the decimal `12.50`, was kept as a generic
+    /// object of the same bytes), and decoded into the struct, so every field is read by its type's decoder.
+    func schedule(_ kwargs: [String: Any]) throws -> ScheduleRequest {
+        do {
+            let bytes = try PortableEncoder(registry: registry).encode(any: kwargs)
+            return try PortableDecoder(registry: registry).decode(ScheduleRequest.self, from: bytes)
+        } catch {
+            throw TaskError(message: "app.tasks.schedule: the kwargs are not a ScheduleRequest: \(error)")
         }
     }
 
