@@ -9,7 +9,7 @@
 ///     let day = LocalDate(year: 2024, month: 5, day: 1)!
 ///     // c7 0e 50 a7 70 77 2e 64 61 74 65 93 cd 07 e8 05 01
 ///
-/// Its own `Codable` form (what ``MessagePackEncoder`` or `JSONEncoder` write) is the plain array
+/// Its own `Codable` form (what `MessagePackEncoder` or `JSONEncoder` write) is the plain array
 /// `[year, month, day]`.
 public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, Portable {
     /// The reserved name `pw.date`.
