@@ -13,6 +13,13 @@
 ///
 /// The encoder writes straight into one buffer and patches container headers when a container ends, so
 /// sibling containers must be filled one after another (as synthesized code does).
+///
+/// This module has no Foundation and knows no well-known types (Spec/well-known-types.md): values such as
+/// `Date`, `UUID`, `Decimal` and `Set` are written in their own `Codable` forms (a number of seconds since 2001,
+/// the UUID's text, Foundation's keyed form of a decimal, an array), which other languages read as plain
+/// numbers, strings, maps and arrays. `PortableEncoder` in the PortableWire module writes them in their
+/// well-known forms (a timestamp, 16 bytes, exact decimal text, a set), which every implementation maps back to
+/// its native types.
 public struct MessagePackEncoder: Sendable {
     /// Encoding choices.
     public struct Options: Hashable, Sendable {
