@@ -14,6 +14,7 @@ let upcoming: [SwiftSetting] = [
 // Inside this checkout, tests run with every trait: `swift test --enable-all-traits` (Tests/run-all.sh).
 let nio: TargetDependencyCondition? = .when(traits: ["NIO"])
 let hummingbird: TargetDependencyCondition? = .when(traits: ["Hummingbird"])
+let grpc: TargetDependencyCondition? = .when(traits: ["GRPC"])
 
 let package = Package(
     name: "PortableWire",
@@ -27,7 +28,10 @@ let package = Package(
         .library(name: "PortableWireNIO", targets: ["PortableWireNIO"]),
         // Hummingbird request decoder and response encoder; only users of this product pull in Hummingbird.
         .library(name: "PortableWireHummingbird", targets: ["PortableWireHummingbird"]),
-        // The example task service (a NIO TCP server answering Celery-style task calls).
+        // gRPC message serializer and deserializer (grpc-swift 2); only users of this product pull in gRPC.
+        .library(name: "PortableWireGRPC", targets: ["PortableWireGRPC"]),
+        // The example task service (a NIO TCP server answering Celery-style task calls; with the GRPC trait also
+        // a gRPC service, `--grpc-port`).
         .executable(name: "pwire-task-service", targets: ["TaskServiceExample"]),
         // `@MessagePackCodable` and `@Portable("name")`: generated typed conformances. Needs the `Macros` trait,
         // which is off by default, so that users of the core never build swift-syntax.
@@ -38,12 +42,19 @@ let package = Package(
         .trait(
             name: "Hummingbird", description: "PortableWireHummingbird: request decoder and response encoder.",
             enabledTraits: ["NIO"]),
+        .trait(
+            name: "GRPC",
+            description: "PortableWireGRPC: gRPC serializer and deserializer; the example service's gRPC front.",
+            enabledTraits: ["NIO"]),
         .trait(name: "Macros", description: "The PortableWireMacros product (builds swift-syntax)."),
         .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // gRPC (trait `GRPC`): the core for PortableWireGRPC, the HTTP/2 transport for the example service and tests.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         // `swift package generate-documentation` (the DocC step of .ci/run). A plugin no target uses: SwiftPM
         // does not resolve it for packages that depend on this one (Tests/Scripts/check-lean-dependencies.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -86,6 +97,13 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // gRPC: `MessageSerializer`/`MessageDeserializer` for Codable, Portable and PortableValue messages. Only
+        // GRPCCore (grpc-swift-2 and swift-collections): the transport is the user's choice.
+        .target(
+            name: "PortableWireGRPC",
+            dependencies: ["PortableWire", .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc)],
+            swiftSettings: upcoming
+        ),
         // The example task service as a library, so tests can run it in-process.
         .target(
             name: "TaskServiceCore",
@@ -93,6 +111,9 @@ let package = Package(
                 "PortableWire", "PortableWireNIO",
                 .product(name: "NIOCore", package: "swift-nio", condition: nio),
                 .product(name: "NIOPosix", package: "swift-nio", condition: nio),
+                .target(name: "PortableWireGRPC", condition: grpc),
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: grpc),
             ],
             swiftSettings: upcoming
         ),
@@ -136,6 +157,15 @@ let package = Package(
                 // The executable too, so that `swift test` builds the binary that one test launches.
                 "TaskServiceCore", "TaskServiceExample", "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio", condition: nio),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PortableWireGRPCTests",
+            dependencies: [
+                "PortableWireGRPC", "TaskServiceCore", "TestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: grpc),
             ],
             swiftSettings: upcoming
         ),

@@ -7,7 +7,7 @@
 #      libmsgpack-dev, gcc, make and pkg-config for the C checker and the benchmarks' baseline, python3 and
 #      python3-venv for the Python peer, redis-server for the peer's Celery test, util-linux for prlimit.
 #   2. A Python virtual environment in .build-venv/ (ignored by git) with the peer from ./Spec/peers/python and
-#      its test dependencies (msgpack pytest pydantic celery jsonschema redis); its bin/ goes first on PATH, so
+#      its test dependencies (msgpack pytest pydantic celery jsonschema redis grpcio); its bin/ goes first on PATH, so
 #      every test that starts `python3` (the Swift tests that drive the peer, the cross-checks) gets this one.
 #   3. The tests: the vector check, `swift test` with every package trait on (the NIO and Hummingbird handlers
 #      and the example service are behind traits), which also runs the Python peer's pytest suite, the Python
@@ -44,7 +44,7 @@ if [[ ${PORTABLEWIRE_SKIP_SETUP:-0} != 1 ]]; then
     # Debian's own python3 when the venv is made the first time; a python3 earlier on PATH (pyenv) works too.
     [[ -x .build-venv/bin/python3 ]] || python3 -m venv .build-venv
     .build-venv/bin/python3 -m pip install --quiet --disable-pip-version-check \
-        msgpack pytest pydantic celery jsonschema redis "./Spec/peers/python[test]"
+        msgpack pytest pydantic celery jsonschema redis grpcio "./Spec/peers/python[test]"
     # Always the checkout's own peer, never a copy from an earlier run.
     .build-venv/bin/python3 -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
         ./Spec/peers/python

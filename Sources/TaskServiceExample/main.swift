@@ -28,6 +28,8 @@ let usage = """
       --low-water-bytes N        unsent reply bytes below which reading resumes (default \(defaults.writeBufferLowWaterMark))
       --max-message-bytes N      largest message accepted (default \(defaults.limits.maxMessageByteCount))
       --max-depth N              deepest nesting accepted (default \(defaults.limits.maxDepth), at most \(MessagePackLimits.maxSafeDepth))
+      --grpc-port N              also serve the tasks over gRPC (portablewire.example.TaskService) on this port,
+                                 0 for any free one; prints "grpc listening on HOST:PORT" (needs the GRPC trait)
     """
 
 func fail(_ message: String) -> Never {
@@ -35,6 +37,7 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+var grpcPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 @MainActor func number(_ name: String, in range: ClosedRange<Int>) -> Int {
     guard let text = arguments.popFirst(), let value = Int(text), range.contains(value) else {
@@ -58,6 +61,7 @@ while let argument = arguments.popFirst() {
     case "--max-message-bytes": configuration.limits.maxMessageByteCount = number("--max-message-bytes", in: 1...Int.max)
     case "--max-depth":
         configuration.limits.maxDepth = number("--max-depth", in: 1...MessagePackLimits.maxSafeDepth)
+    case "--grpc-port": grpcPort = number("--grpc-port", in: 0...65535)
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -68,6 +72,14 @@ while let argument = arguments.popFirst() {
 
 let server = try await TaskServer.start(configuration: configuration)
 print("listening on \(configuration.host):\(server.port)")
+if let grpcPort {
+    #if GRPC
+    let grpc = try await TaskGRPCServer.start(host: configuration.host, port: grpcPort, limits: configuration.limits)
+    print("grpc listening on \(configuration.host):\(grpc.port)")
+    #else
+    fail("--grpc-port needs the package trait GRPC (swift build --traits GRPC)")
+    #endif
+}
 fflush(nil)  // flushes every output stream, stdout included (so a parent reading a pipe sees the port)
 try await server.waitUntilClosed()
 #endif  // NIO

@@ -3,10 +3,11 @@
 # A package that uses only the core resolves and builds no integration (issue 15).
 #
 # Writes throwaway consumer packages that depend on this checkout by path (one for `PortableWire`, one for
-# `MessagePack`, one for `PortableWireNIO` with the NIO trait), asks SwiftPM what each resolved
-# (`swift package show-dependencies --format json`), and fails if a core-only consumer resolved any package at all
-# (so no NIO, Hummingbird, gRPC, swift-syntax, property-testing, argument-parser or DocC plugin), or if the NIO
-# consumer did not get swift-nio or got Hummingbird. The two core-only consumers are then built and run.
+# `MessagePack`, one for `PortableWireNIO` with the NIO trait, one for `PortableWireGRPC` with the GRPC trait), asks
+# SwiftPM what each resolved (`swift package show-dependencies --format json`), and fails if a core-only consumer
+# resolved any package at all (so no NIO, Hummingbird, gRPC, swift-syntax, property-testing, argument-parser or DocC
+# plugin), if the NIO consumer did not get swift-nio or got Hummingbird or gRPC, or if the gRPC consumer did not get
+# grpc-swift-2 or got Hummingbird or swift-syntax. The two core-only consumers are then built and run.
 # The consumers live in .build-consumer/ (ignored by git), so a second run builds incrementally.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +45,7 @@ func message() -> [UInt8] {
 }
 print(try MessagePackValue(decoding: message()))'
 consumer WithNIO PortableWireNIO ', traits: ["NIO"]' 'import PortableWireNIO'
+consumer WithGRPC PortableWireGRPC ', traits: ["GRPC"]' 'import PortableWireGRPC'
 
 # The identities of every package a consumer resolved, one a line, without the consumer and this checkout.
 resolved() {
@@ -75,6 +77,13 @@ echo "WithNIO: $(printf '%s' "$list" | grep -c . || true) package(s) resolved: $
 grep -qx swift-nio <<<"$list" || { echo "FAIL: the NIO trait did not bring in swift-nio" >&2; status=1; }
 for unwanted in hummingbird swift-syntax swift-property-based swift-argument-parser grpc-swift-2; do
     if grep -qx "$unwanted" <<<"$list"; then echo "FAIL: the NIO trait alone resolved $unwanted" >&2; status=1; fi
+done
+
+list=$(resolved WithGRPC)
+echo "WithGRPC: $(printf '%s' "$list" | grep -c . || true) package(s) resolved: $(echo $list)"
+grep -qx grpc-swift-2 <<<"$list" || { echo "FAIL: the GRPC trait did not bring in grpc-swift-2" >&2; status=1; }
+for unwanted in hummingbird swift-syntax swift-property-based swift-argument-parser; do
+    if grep -qx "$unwanted" <<<"$list"; then echo "FAIL: the GRPC trait resolved $unwanted" >&2; status=1; fi
 done
 
 for name in CoreOnly MessagePackOnly; do
