@@ -4,7 +4,7 @@ import GRPCCore
 import PortableWire
 
 /// Reads gRPC messages as PortableWire messages into any `Decodable` type or a dynamic
-/// ``PortableWire/PortableValue``, with a registry and limits.
+/// ``PortableWire/PortableValue`` (as ``UncheckedPortableValue``), with a registry and limits.
 ///
 /// Give it to a `GRPCClient` call as the response deserializer, or to `RPCRouter.registerHandler` as the
 /// request deserializer. Each gRPC message must be exactly one PortableWire message (Spec/format.md, "Media
@@ -22,7 +22,7 @@ import PortableWire
 /// `portablewire-error-code`, `portablewire-byte-offset` and `portablewire-path`, for programs to match on. On a
 /// server, that is the status the client receives; the handler does not run.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-public struct PortableMessageDeserializer<Message>: MessageDeserializer, Sendable {
+public struct PortableMessageDeserializer<Message: SendableMetatype>: MessageDeserializer, Sendable {
     /// The decoder every message goes through (registry, limits, unknown-type and cycle policies).
     public let decoder: PortableDecoder
     let decode: @Sendable (PortableDecoder, UnsafeRawBufferPointer) throws -> Message
@@ -41,16 +41,16 @@ public struct PortableMessageDeserializer<Message>: MessageDeserializer, Sendabl
         self.decode = { decoder, raw in try decoder.decode(Message.self, from: raw) }
     }
 
-    /// A deserializer for dynamic ``PortableWire/PortableValue`` messages with the portable types of `registry`,
-    /// bounded by `limits`; cycles are refused as in ``init(registry:limits:)``.
-    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == PortableValue {
+    /// A deserializer for dynamic ``PortableWire/PortableValue`` messages (wrapped in ``UncheckedPortableValue``)
+    /// with the portable types of `registry`, bounded by `limits`; cycles are refused, as for a `Decodable` type.
+    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == UncheckedPortableValue {
         self.init(decoder: Self.makeDecoder(registry, limits))
     }
 
     /// A deserializer for dynamic ``PortableWire/PortableValue`` messages that reads with `decoder`.
-    public init(decoder: PortableDecoder) where Message == PortableValue {
+    public init(decoder: PortableDecoder) where Message == UncheckedPortableValue {
         self.decoder = decoder
-        self.decode = { decoder, raw in try decoder.decode(from: raw) }
+        self.decode = { decoder, raw in UncheckedPortableValue(try decoder.decode(from: raw)) }
     }
 
     static func makeDecoder(_ registry: TypeRegistry, _ limits: MessagePackLimits) -> PortableDecoder {

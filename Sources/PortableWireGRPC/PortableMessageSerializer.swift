@@ -4,7 +4,7 @@ import GRPCCore
 import PortableWire
 
 /// Writes gRPC messages as PortableWire messages: any `Encodable` type (portable objects, shared references and
-/// well-known types included) or a dynamic ``PortableWire/PortableValue``.
+/// well-known types included) or a dynamic ``PortableWire/PortableValue`` (as ``UncheckedPortableValue``).
 ///
 /// Give it to a `GRPCClient` call as the request serializer, or to `RPCRouter.registerHandler` as the response
 /// serializer. Each gRPC message is one PortableWire message (Spec/format.md, "Media type"): the global-data
@@ -19,7 +19,7 @@ import PortableWire
 /// Spec error code (`cannotSerialize`, `cycleDetected`, …) and the path; on a server that is the status the
 /// client receives.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-public struct PortableMessageSerializer<Message>: MessageSerializer, Sendable {
+public struct PortableMessageSerializer<Message: SendableMetatype>: MessageSerializer, Sendable {
     /// The encoder every message goes through (its registry names the portable types it may write).
     public let encoder: PortableEncoder
     let encode: @Sendable (PortableEncoder, Message) throws -> [UInt8]
@@ -36,18 +36,16 @@ public struct PortableMessageSerializer<Message>: MessageSerializer, Sendable {
         self.encode = { encoder, message in try encoder.encode(message) }
     }
 
-    /// A serializer for dynamic ``PortableWire/PortableValue`` messages with the portable types of `registry`.
-    ///
-    /// `PortableValue` is not `Sendable` (its objects are any `Portable`), so gRPC servers, whose handlers need
-    /// `Sendable` messages, use a `Sendable` `Codable` type instead; clients may send and receive either.
-    public init(registry: TypeRegistry) where Message == PortableValue {
+    /// A serializer for dynamic ``PortableWire/PortableValue`` messages (wrapped in ``UncheckedPortableValue``,
+    /// since gRPC needs `Sendable` messages) with the portable types of `registry`.
+    public init(registry: TypeRegistry) where Message == UncheckedPortableValue {
         self.init(encoder: PortableEncoder(registry: registry))
     }
 
     /// A serializer for dynamic ``PortableWire/PortableValue`` messages that writes with `encoder`.
-    public init(encoder: PortableEncoder) where Message == PortableValue {
+    public init(encoder: PortableEncoder) where Message == UncheckedPortableValue {
         self.encoder = encoder
-        self.encode = { encoder, message in try encoder.encode(message) }
+        self.encode = { encoder, message in try encoder.encode(message.value) }
     }
 
     /// Encodes `message` as one PortableWire message.

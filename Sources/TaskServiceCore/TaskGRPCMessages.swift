@@ -82,7 +82,7 @@ public struct DescribeReply: Codable, Sendable {
 /// service's registry: plain values (`Int64`, `String`, `[Any]`, `[String: Any]` of them, …), all value types,
 /// and instances of the registered types, all `Sendable` (``TaskGRPCService/makeRegistry()``). Each call is
 /// decoded for one handler and never shared, so moving it to the handler's task is safe.
-public struct TaskCallMessage: Decodable, @unchecked Sendable {
+public struct TaskCallMessage: Codable, @unchecked Sendable {
     /// The call.
     public var call: TaskCall
 
@@ -91,6 +91,9 @@ public struct TaskCallMessage: Decodable, @unchecked Sendable {
 
     /// Decodes a ``TaskCall``.
     public init(from decoder: any Decoder) throws { call = try TaskCall(from: decoder) }
+
+    /// Encodes the ``TaskCall`` (what a client sends; the caller hands its arguments over).
+    public func encode(to encoder: any Encoder) throws { try call.encode(to: encoder) }
 }
 
 /// The reply of `TaskService/Call`: a ``TaskReply`` encoded exactly as the TCP service encodes it

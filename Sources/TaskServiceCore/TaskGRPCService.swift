@@ -88,15 +88,28 @@ public struct TaskGRPCService: RegistrableRPCService {
             let sweep = try await ServerRequest(stream: request).message
             let samples = try Self.validate(sweep)
             return StreamingServerResponse(of: OptimisationResult.self) { writer in
-                for variable in sweep.variables {
-                    if let pause = sweep.intervalMilliseconds, pause > 0 {
-                        // Throws CancellationError when the deadline passes or the client cancels.
-                        try await Task.sleep(for: .milliseconds(pause))
+                // gRPC signals a passed deadline, a client that went away or a server shutting down through the
+                // RPC's cancellation handle, not by cancelling this task: the work runs in a child task that the
+                // handle cancels, so a sweep stops between results instead of computing for nobody.
+                let work = Task {
+                    for variable in sweep.variables {
+                        if let pause = sweep.intervalMilliseconds, pause > 0 {
+                            try await Task.sleep(for: .milliseconds(pause))
+                        }
+                        try Task.checkCancellation()
+                        let estimate = try Self.estimate(variable, samples)
+                        try await writer.write(
+                            OptimisationResult(variable: variable, estimate: estimate, sampleCount: samples.count))
                     }
-                    try Task.checkCancellation()
-                    let estimate = try Self.estimate(variable, samples)
-                    try await writer.write(
-                        OptimisationResult(variable: variable, estimate: estimate, sampleCount: samples.count))
+                }
+                try await withRPCCancellationHandler {
+                    try await withTaskCancellationHandler {
+                        try await work.value
+                    } onCancel: {
+                        work.cancel()
+                    }
+                } onCancelRPC: {
+                    work.cancel()
                 }
                 return [:]
             }

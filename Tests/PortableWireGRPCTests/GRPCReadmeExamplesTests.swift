@@ -3,7 +3,7 @@
 // `try await server.serve()` on 50051) and calls it over real HTTP/2. `CustomVariable` is the example service's.
 #if GRPC
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCNIOTransportHTTP2Posix
 import PortableWire
 import PortableWireGRPC
 import TaskServiceCore

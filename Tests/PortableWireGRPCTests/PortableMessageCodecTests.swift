@@ -34,7 +34,7 @@ extension RPCError {
         struct Plain: Codable { var a: Int; var b: [Bool] }
         let plain: [UInt8] = try PortableMessageSerializer<Plain>(registry: TypeRegistry()).serialize(Plain(a: 1, b: [true]))
         #expect(plain == hex("82 a1 61 01 a1 62 91 c3"))
-        let value: [UInt8] = try PortableMessageSerializer<PortableValue>(registry: TypeRegistry()).serialize(["a": 1])
+        let value: [UInt8] = try PortableMessageSerializer<UncheckedPortableValue>(registry: TypeRegistry()).serialize(.init(["a": 1]))
         #expect(value == hex("81 a1 61 01"))
     }
 
@@ -43,7 +43,7 @@ extension RPCError {
         let bytes = hex("83 a9 76 61 72 69 61 62 6c 65 73 90 a7 73 61 6d 70 6c 65 73 92 cb 3f f8 00 00 00 00 00 00 02 ab 69 6e 74 65 72 76 61 6c 5f 6d 73 07")
         let request = try PortableMessageDeserializer<SweepRequest>(registry: registry).deserialize(bytes)
         #expect(request == SweepRequest(variables: [], samples: [1.5, 2], intervalMilliseconds: 7))
-        let value = try PortableMessageDeserializer<PortableValue>(registry: registry).deserialize(bytes)
+        let value = try PortableMessageDeserializer<UncheckedPortableValue>(registry: registry).deserialize(bytes).value
         #expect(value["interval_ms"] == .int(7))
     }
 
@@ -59,7 +59,7 @@ extension RPCError {
 
     @Test func malformedBytesAreInvalidArgumentWithCodeOffsetAndPath() throws {
         // [1, c1, …]: the never-used byte at offset 2, inside the array at index 1.
-        let error = try #require(deserializationError(PortableMessageDeserializer<PortableValue>(registry: registry), hex("93 01 c1 ff ff")))
+        let error = try #require(deserializationError(PortableMessageDeserializer<UncheckedPortableValue>(registry: registry), hex("93 01 c1 ff ff")))
         #expect(error.code == .invalidArgument)
         #expect(error.message.contains("invalidFormatByte at byte 2 ($[1])"), "\(error.message)")
         #expect(error.metadataString(RPCError.portableWireErrorCodeKey) == "invalidFormatByte")
@@ -80,7 +80,7 @@ extension RPCError {
     @Test func everyCutOfAValidMessageIsInvalidArgumentTruncated() throws {
         let call = TaskCall(task: "app.tasks.optimise", id: "7", kwargs: ["input": CustomVariable(type: .mean), "samples": [1.0, 2.0]])
         let bytes = try PortableEncoder(registry: registry).encode(call)
-        let deserializer = PortableMessageDeserializer<PortableValue>(registry: registry)
+        let deserializer = PortableMessageDeserializer<UncheckedPortableValue>(registry: registry)
         for cut in 0..<bytes.count {
             let error = try #require(deserializationError(deserializer, Array(bytes[..<cut])), "cut at \(cut)")
             #expect(error.code == .invalidArgument, "cut at \(cut)")
@@ -90,7 +90,7 @@ extension RPCError {
     }
 
     @Test func trailingBytesAreInvalidArgument() throws {
-        let error = try #require(deserializationError(PortableMessageDeserializer<PortableValue>(registry: registry), hex("01 02")))
+        let error = try #require(deserializationError(PortableMessageDeserializer<UncheckedPortableValue>(registry: registry), hex("01 02")))
         #expect(error.code == .invalidArgument)
         #expect(error.metadataString(RPCError.portableWireErrorCodeKey) == "trailingBytes")
         #expect(error.metadataString(RPCError.portableWireByteOffsetKey) == "1")
@@ -101,16 +101,17 @@ extension RPCError {
         limits.maxDepth = 8
         limits.maxElementCount = 100
         limits.maxMessageByteCount = 1_000
-        let deserializer = PortableMessageDeserializer<PortableValue>(registry: registry, limits: limits)
+        let deserializer = PortableMessageDeserializer<UncheckedPortableValue>(registry: registry, limits: limits)
         let deep = [UInt8](repeating: 0x91, count: 20) + [0x01]
         let tooDeep = try #require(deserializationError(deserializer, deep))
         #expect(tooDeep.code == .resourceExhausted)
         #expect(tooDeep.metadataString(RPCError.portableWireErrorCodeKey) == "limitExceeded")
         #expect(tooDeep.message.contains("maxDepth"), "\(tooDeep.message)")
-        // An array header claiming 65,535 elements: refused for the limit before anything is allocated for it.
-        let wide = try #require(deserializationError(deserializer, hex("dc ff ff") + [UInt8](repeating: 0xc0, count: 200)))
+        // An array of 101 nils, one over maxElementCount: refused at its header, before its elements are read.
+        let wide = try #require(deserializationError(deserializer, hex("dc 00 65") + [UInt8](repeating: 0xc0, count: 101)))
         #expect(wide.code == .resourceExhausted)
         #expect(wide.message.contains("maxElementCount"), "\(wide.message)")
+        #expect(wide.metadataString(RPCError.portableWireByteOffsetKey) == "0")
         let big = try #require(deserializationError(deserializer, hex("c5 07 d0") + [UInt8](repeating: 0, count: 2_000)))
         #expect(big.code == .resourceExhausted)
         #expect(big.message.contains("maxMessageByteCount"), "\(big.message)")
@@ -122,7 +123,7 @@ extension RPCError {
         let key = [UInt8](repeating: 0, count: 0) + Array(String(repeating: "é", count: 500).utf8)
         for _ in 0..<200 { bytes += [0x81, 0xda, UInt8(key.count >> 8), UInt8(key.count & 0xff)] + key }
         bytes.append(0xc1)
-        let error = try #require(deserializationError(PortableMessageDeserializer<PortableValue>(registry: registry), bytes))
+        let error = try #require(deserializationError(PortableMessageDeserializer<UncheckedPortableValue>(registry: registry), bytes))
         #expect(error.code == .invalidArgument)
         #expect(error.message.utf8.count <= 1_200, "\(error.message.utf8.count) bytes")
         let path = try #require(error.metadataString(RPCError.portableWirePathKey))
@@ -132,7 +133,7 @@ extension RPCError {
 
     @Test func anUnknownPortableTypeIsInvalidArgument() throws {
         let bytes = try PortableEncoder(registry: registry).encode(Dataset(name: "x", values: []))
-        let error = try #require(deserializationError(PortableMessageDeserializer<PortableValue>(registry: TypeRegistry()), bytes))
+        let error = try #require(deserializationError(PortableMessageDeserializer<UncheckedPortableValue>(registry: TypeRegistry()), bytes))
         #expect(error.code == .invalidArgument)
         #expect(error.metadataString(RPCError.portableWireErrorCodeKey) == "unknownType")
         #expect(error.message.contains("app.Dataset"), "\(error.message)")
@@ -145,7 +146,8 @@ extension RPCError {
             let _: [UInt8] = try PortableMessageSerializer<Holder>(registry: TypeRegistry()).serialize(Holder(thing: Unregistered()))
         } throws: { error in
             guard let error = error as? RPCError else { return false }
-            return error.code == .invalidArgument && error.message.contains("app.Unregistered")
+            return error.code == .invalidArgument && error.message.contains("cannotSerialize ($.thing)")
+                && error.message.contains("not registered")
         }
     }
 }
