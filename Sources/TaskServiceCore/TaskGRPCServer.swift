@@ -11,8 +11,9 @@ import PortableWire
 ///     print(server.port)
 ///     try await server.stop()
 ///
-/// The transport refuses a request of more than `limits.maxMessageByteCount` bytes before reading it
-/// (`resourceExhausted`); the service checks the other limits while decoding.
+/// `limits.maxMessageByteCount` also caps the transport: grpc-swift-nio-transport refuses a longer request from its
+/// length prefix, before reading it, by resetting the stream (the client sees `unavailable`); the service answers
+/// the other limits, met while decoding, with `resourceExhausted`.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 public final class TaskGRPCServer: Sendable {
     /// The port the server listens on (the one the system chose when started with port 0).

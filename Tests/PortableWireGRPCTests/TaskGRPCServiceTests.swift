@@ -181,7 +181,7 @@ struct ReplySummary: Sendable {
         #expect(summary.4 == ["a", "b", "a", "a"])
     }
 
-    @Test func malformedRequestIsInvalidArgumentAndTheHandlerDoesNotRun() async throws {
+    @Test func malformedRequestIsInvalidArgumentWithOffsetAndPath() async throws {
         let server = try await TaskGRPCServer.start()
         let error = try await withClient(port: server.port) { client in
             do {
