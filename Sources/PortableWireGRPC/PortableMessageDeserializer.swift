@@ -4,7 +4,7 @@ import GRPCCore
 import PortableWire
 
 /// Reads gRPC messages as PortableWire messages into any `Decodable` type or a dynamic
-/// ``PortableWire/PortableValue`` (as ``UncheckedPortableValue``), with a registry and limits.
+/// `PortableValue` (as ``UncheckedPortableValue``), with a registry and limits.
 ///
 /// Give it to a `GRPCClient` call as the response deserializer, or to `RPCRouter.registerHandler` as the
 /// request deserializer. Each gRPC message must be exactly one PortableWire message (Spec/format.md, "Media
@@ -16,7 +16,7 @@ import PortableWire
 ///     //   "PortableWire could not decode a OptimiseRequest message: invalidFormatByte at byte 2 ([1]): …")
 ///
 /// Bytes that do not decode throw `RPCError` with code `.invalidArgument`; a message over one of the
-/// ``MessagePack/MessagePackLimits`` (its byte count, depth, element or object count, …) throws
+/// `MessagePackLimits` (its byte count, depth, element or object count, …) throws
 /// `.resourceExhausted`. Either way the message holds the Spec error code, the byte offset and the value path
 /// (at most about 1 KiB of text, whatever the input), and the error's metadata holds them as
 /// `portablewire-error-code`, `portablewire-byte-offset` and `portablewire-path`, for programs to match on. On a
@@ -41,13 +41,13 @@ public struct PortableMessageDeserializer<Message: SendableMetatype>: MessageDes
         self.decode = { decoder, raw in try decoder.decode(Message.self, from: raw) }
     }
 
-    /// A deserializer for dynamic ``PortableWire/PortableValue`` messages (wrapped in ``UncheckedPortableValue``)
+    /// A deserializer for dynamic `PortableValue` messages (wrapped in ``UncheckedPortableValue``)
     /// with the portable types of `registry`, bounded by `limits`; cycles are refused, as for a `Decodable` type.
     public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == UncheckedPortableValue {
         self.init(decoder: Self.makeDecoder(registry, limits))
     }
 
-    /// A deserializer for dynamic ``PortableWire/PortableValue`` messages that reads with `decoder`.
+    /// A deserializer for dynamic `PortableValue` messages that reads with `decoder`.
     public init(decoder: PortableDecoder) where Message == UncheckedPortableValue {
         self.decoder = decoder
         self.decode = { decoder, raw in UncheckedPortableValue(try decoder.decode(from: raw)) }

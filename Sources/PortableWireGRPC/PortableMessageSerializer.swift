@@ -4,11 +4,11 @@ import GRPCCore
 import PortableWire
 
 /// Writes gRPC messages as PortableWire messages: any `Encodable` type (portable objects, shared references and
-/// well-known types included) or a dynamic ``PortableWire/PortableValue`` (as ``UncheckedPortableValue``).
+/// well-known types included) or a dynamic `PortableValue` (as ``UncheckedPortableValue``).
 ///
 /// Give it to a `GRPCClient` call as the request serializer, or to `RPCRouter.registerHandler` as the response
 /// serializer. Each gRPC message is one PortableWire message (Spec/format.md, "Media type"): the global-data
-/// envelope, if any, and one value; the bytes are exactly what ``PortableWire/PortableEncoder`` writes.
+/// envelope, if any, and one value; the bytes are exactly what `PortableEncoder` writes.
 ///
 ///     let serializer = PortableMessageSerializer<OptimisationResult>(registry: registry)
 ///     // OptimisationResult(variable: CustomVariable(type: .mean), estimate: 2.5, sampleCount: 4) →
@@ -36,13 +36,13 @@ public struct PortableMessageSerializer<Message: SendableMetatype>: MessageSeria
         self.encode = { encoder, message in try encoder.encode(message) }
     }
 
-    /// A serializer for dynamic ``PortableWire/PortableValue`` messages (wrapped in ``UncheckedPortableValue``,
+    /// A serializer for dynamic `PortableValue` messages (wrapped in ``UncheckedPortableValue``,
     /// since gRPC needs `Sendable` messages) with the portable types of `registry`.
     public init(registry: TypeRegistry) where Message == UncheckedPortableValue {
         self.init(encoder: PortableEncoder(registry: registry))
     }
 
-    /// A serializer for dynamic ``PortableWire/PortableValue`` messages that writes with `encoder`.
+    /// A serializer for dynamic `PortableValue` messages that writes with `encoder`.
     public init(encoder: PortableEncoder) where Message == UncheckedPortableValue {
         self.encoder = encoder
         self.encode = { encoder, message in try encoder.encode(message.value) }

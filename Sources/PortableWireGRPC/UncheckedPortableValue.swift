@@ -2,7 +2,7 @@
 #if GRPC
 import PortableWire
 
-/// A dynamic ``PortableWire/PortableValue`` as a gRPC message, for ``PortableMessageSerializer`` and
+/// A dynamic `PortableValue` as a gRPC message, for ``PortableMessageSerializer`` and
 /// ``PortableMessageDeserializer``, when the message's shape is not known at compile time.
 ///
 /// grpc-swift moves messages between tasks, so it needs them `Sendable`; `PortableValue` is not, because its
