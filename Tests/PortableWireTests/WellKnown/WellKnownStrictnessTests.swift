@@ -67,4 +67,18 @@ import TestSupport
         #expect(try MessagePackDecoder().decode([String: UUID].self, from: plain(sample.id)) == ["v": sample.id])
         #expect(try MessagePackDecoder().decode([String: Set<String>].self, from: plain(sample.tags)) == ["v": sample.tags])
     }
+
+    @Test func urlsTravelAsTheStrOfTheirAbsoluteForm() throws {
+        // Spec/well-known-types.md 10: a URL is a str (Foundation's Codable URL is a map of its parts).
+        let text = "https://example.com/a/b?q=1#top"
+        let url = try #require(URL(string: text))
+        let bytes = try Self.encoder.encode(["u": url])
+        #expect(bytes == (try MessagePackEncoder().encode(["u": text])))
+        #expect(try Self.decoder.decode([String: URL].self, from: bytes) == ["u": url])
+        #expect(try Self.decoder.decode(from: bytes) == .map([(.string("u"), .string(text))]))
+        let empty = try MessagePackEncoder().encode(["u": ""])
+        let error = #expect(throws: MessagePackError.self) { try Self.decoder.decode([String: URL].self, from: empty) }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.byteOffset == 3)
+    }
 }
