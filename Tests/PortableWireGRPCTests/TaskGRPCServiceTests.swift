@@ -276,7 +276,7 @@ struct ReplySummary: Sendable {
                     "add": client.call("app.tasks.add", 2, 3),
                 }, sort_keys=True))
             """
-        let output = try runCommand(python, ["-c", script])
+        let output = try await runCommandOffThePool(python, ["-c", script])
         try await server.stop()
         #expect(output.status == 0, "\(output.stderr)")
         let line = try #require(try jsonLines(output.stdoutText).first, "\(output.stdoutText)\n\(output.stderr)")
@@ -323,7 +323,7 @@ struct ReplySummary: Sendable {
                                      meta.get("portablewire-byte-offset"), meta.get("portablewire-path")]
             print(json.dumps(out))
             """
-        let output = try runCommand(python, ["-c", script])
+        let output = try await runCommandOffThePool(python, ["-c", script])
         try await server.stop()
         #expect(output.status == 0, "\(output.stderr)")
         let line = try #require(try jsonLines(output.stdoutText).first, "\(output.stdoutText)\n\(output.stderr)")
@@ -360,13 +360,13 @@ struct ReplySummary: Sendable {
         let snippet = try Self.readmePythonSnippet(readme, after: heading)
         #expect(snippet.contains("127.0.0.1:50051"))
         let server = try await TaskGRPCServer.start()
-        let output = try runCommand(python, ["-c", snippet.replacingOccurrences(of: ":50051", with: ":\(server.port)")])
+        let output = try await runCommandOffThePool(python, ["-c", snippet.replacingOccurrences(of: ":50051", with: ":\(server.port)")])
         try await server.stop()
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdoutText == "5\nmean 2.8\nquantile 3.0\n2 True\n")
     }
 
-    @Test func builtExecutableServesGRPCBesideTCPForThePythonDemo() throws {
+    @Test func builtExecutableServesGRPCBesideTCPForThePythonDemo() async throws {
         let python = try #require(which("python3"), "python3 is not on PATH")
         let executable = try #require(Self.serviceExecutable(), "build the pwire-task-service product first")
         let process = Process()
@@ -389,7 +389,7 @@ struct ReplySummary: Sendable {
         let grpcLine = try readLine()
         #expect(grpcLine.hasPrefix("grpc listening on 127.0.0.1:"), "\(grpcLine)")
         let port = try #require(grpcLine.split(separator: ":").last.flatMap { Int($0) })
-        let output = try runCommand(python, ["-m", "portablewire.grpc", "--port", "\(port)"])
+        let output = try await runCommandOffThePool(python, ["-m", "portablewire.grpc", "--port", "\(port)"])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = try jsonLines(output.stdoutText)
         try #require(lines.count == 4, "\(output.stdoutText)\n\(output.stderr)")
@@ -409,6 +409,16 @@ struct ReplySummary: Sendable {
             dir.deleteLastPathComponent()
         }
         return nil
+    }
+}
+
+/// ``runCommand(_:_:input:currentDirectory:)`` on a thread of its own: the in-process gRPC server runs its handlers
+/// on Swift's cooperative thread pool (one thread per core), and a test that blocked one of those threads while
+/// waiting for a Python client of that server could starve it (seen: a 10 s deadline passing on a 2-core machine
+/// while other suites blocked the other thread).
+func runCommandOffThePool(_ executable: String, _ arguments: [String]) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try runCommand(executable, arguments) }) }.start()
     }
 }
 
