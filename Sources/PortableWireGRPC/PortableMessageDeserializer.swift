@@ -11,9 +11,11 @@ import PortableWire
 /// type": trailing bytes are an error). Only types in the registry are instantiated; back-references come back
 /// as shared instances.
 ///
-///     let deserializer = PortableMessageDeserializer<OptimiseRequest>(registry: registry, limits: limits)
-///     // 93 01 c1 … → RPCError(.invalidArgument,
-///     //   "PortableWire could not decode a OptimiseRequest message: invalidFormatByte at byte 2 ([1]): …")
+///     let deserializer = PortableMessageDeserializer<UncheckedPortableValue>(registry: registry, limits: limits)
+///     try deserializer.deserialize([0x93, 0x01, 0xc1, 0xff, 0xff] as [UInt8])
+///     // RPCError(.invalidArgument, "PortableWire could not decode a UncheckedPortableValue message:
+///     //   invalidFormatByte at byte 2 ($[1]): …"), metadata portablewire-error-code: invalidFormatByte,
+///     //   portablewire-byte-offset: 2, portablewire-path: $[1]
 ///
 /// Bytes that do not decode throw `RPCError` with code `.invalidArgument`; a message over one of the
 /// `MessagePackLimits` (its byte count, depth, element or object count, …) throws

@@ -10,14 +10,13 @@ import PortableWire
 /// serializer. Each gRPC message is one PortableWire message (Spec/format.md, "Media type"): the global-data
 /// envelope, if any, and one value; the bytes are exactly what `PortableEncoder` writes.
 ///
-///     let serializer = PortableMessageSerializer<OptimisationResult>(registry: registry)
-///     // OptimisationResult(variable: CustomVariable(type: .mean), estimate: 2.5, sampleCount: 4) →
-///     // d4 01 …  (a portable object: ext type 1, Spec/portable-objects.md)
+///     struct Point: Codable { var x: Int; var y: Int }
+///     let bytes: [UInt8] = try PortableMessageSerializer<Point>(registry: registry).serialize(Point(x: 1, y: 2))
+///     // 82 a1 78 01 a1 79 02: {"x": 1, "y": 2}; a registered `Portable` value becomes a portable object
 ///
-/// A value that cannot be written (an unregistered portable type, a cycle through a type that is not two-phase,
-/// a float key that the encoder refuses) throws `RPCError` with code `.invalidArgument` whose message names the
-/// Spec error code (`cannotSerialize`, `cycleDetected`, …) and the path; on a server that is the status the
-/// client receives.
+/// A value that cannot be written (an unregistered portable type, a cycle through a type that is not two-phase)
+/// throws `RPCError` with code `.invalidArgument` whose message names the Spec error code (`cannotSerialize`,
+/// `cycleDetected`, …) and the path; on a server that is the status the client receives.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 public struct PortableMessageSerializer<Message: SendableMetatype>: MessageSerializer, Sendable {
     /// The encoder every message goes through (its registry names the portable types it may write).
