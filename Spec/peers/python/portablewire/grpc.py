@@ -14,7 +14,7 @@ streaming and TLS with no ``.proto`` file and no protoc step::
         reply = call({"task": "app.tasks.add", "id": "1", "args": [2, 3], "kwargs": {}}, timeout=5)
 
 A response the client cannot decode raises ``grpc.RpcError`` with code ``INTERNAL`` (grpcio's choice
-for a failing deserializer); the :class:`~portablewire.PortableError` is in the log. A Swift server
+for a failing deserializer, "Exception deserializing response!"). A Swift server
 built on ``PortableWireGRPC`` answers a request it cannot decode with ``INVALID_ARGUMENT`` and one over
 its limits with ``RESOURCE_EXHAUSTED``, naming the Spec error code, byte offset and path in the details
 and in the trailing metadata (``portablewire-error-code``, ``portablewire-byte-offset``,
@@ -93,8 +93,9 @@ def deserializer(
     """A grpcio deserializer: one PortableWire message in (:func:`portablewire.unpackb`), one object out.
 
     Bad bytes raise :class:`~portablewire.PortableError` with code, offset and path; grpcio turns that into
-    ``INTERNAL`` on a client and ``INTERNAL`` on a server (use :func:`unary_unary_handler`, which answers
-    ``INVALID_ARGUMENT`` / ``RESOURCE_EXHAUSTED`` instead).
+    ``INTERNAL`` ("Exception deserializing request!") when a server's method handler uses it directly; a handler
+    made by :func:`unary_unary_handler` answers ``INVALID_ARGUMENT`` / ``RESOURCE_EXHAUSTED`` with the details
+    instead.
     """
 
     def deserialize(data: bytes) -> object:
