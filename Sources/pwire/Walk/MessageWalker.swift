@@ -237,7 +237,7 @@ struct MessageWalker {
             switch style {
             case .inspect:
                 beginLine(start, label)
-                out.write(FormatByte.familyName(b))
+                out.write(FormatByte.family(b))
                 out.write(", ")
                 out.write(decimal: n)
                 out.write(n == 1 ? " element\n" : " elements\n")
@@ -252,7 +252,7 @@ struct MessageWalker {
             switch style {
             case .inspect:
                 beginLine(start, label)
-                out.write(FormatByte.familyName(b))
+                out.write(FormatByte.family(b))
                 out.write(", ")
                 out.write(decimal: n)
                 out.write(n == 1 ? " entry\n" : " entries\n")
@@ -386,7 +386,7 @@ struct MessageWalker {
             switch style {
             case .inspect:
                 beginLine(start, label)
-                out.write(FormatByte.familyName(b))
+                out.write(FormatByte.family(b))
                 out.write(" ")
                 out.write(text)
                 out.write("\n")
@@ -883,7 +883,7 @@ struct MessageWalker {
     /// An inspect line for a str: its family and up to 64 bytes of it, quoted (cut at a character boundary).
     private mutating func strLine(_ start: Int, _ label: Label, _ b: UInt8, _ payload: UnsafeRawBufferPointer) {
         beginLine(start, label)
-        out.write(FormatByte.familyName(b))
+        out.write(FormatByte.family(b))
         out.write(" ")
         let limit = 64
         var cut = min(payload.count, limit)
@@ -970,3 +970,4 @@ struct FrameStack: Sequence {
             entryCount: UInt32(truncatingIfNeeded: position >> 32), entryIndex: UInt32(truncatingIfNeeded: position))
     }
 }
+

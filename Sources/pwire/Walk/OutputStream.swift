@@ -96,10 +96,18 @@ struct OutputStream {
         buffer.append(Self.hexDigit(byte & 0xf))
     }
 
-    /// Writes `count` spaces.
+    /// Writes `count` spaces (copied from a constant run of 96, not appended one by one).
     mutating func writeSpaces(_ count: Int) {
         guard isEnabled, count > 0 else { return }
-        buffer.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        var left = count
+        let spaces: StaticString = "                                                                                                "
+        spaces.withUTF8Buffer { run in
+            while left > 0 {
+                let n = min(left, run.count)
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: run[0..<n]))
+                left -= n
+            }
+        }
         if buffer.count >= Self.chunk { flush() }
     }
 
