@@ -165,3 +165,46 @@ package func _treesEqual<Node>(
     }
     return true
 }
+
+extension MessagePackValue {
+    /// Frees the value without recursion, for trees nested deeper than the stack can free.
+    ///
+    /// Swift frees an array of values by freeing each element in turn, one call inside another per level:
+    /// about 200 bytes of stack a level, so dropping a tree nested 100,000 deep needs about 20 MiB of stack
+    /// and overflows even an 8 MiB thread. Decoding, describing, comparing and re-encoding a value need no
+    /// stack per level; when a caller raises ``MessagePackLimits/maxDepth`` far above the default for trusted
+    /// input, it should end the life of such a value with this instead of letting it go out of scope.
+    ///
+    ///     let tree = try MessagePackValue(decoding: bytes, limits: deepLimits)
+    ///     use(tree)
+    ///     (consume tree).releaseIteratively()
+    ///
+    /// Only what this value holds alone is freed here: `consume` the last binding of it (a copy kept elsewhere
+    /// keeps the tree alive, and its own end frees it the recursive way).
+    ///
+    /// - Complexity: O(n) in the nodes.
+    public consuming func releaseIteratively() {
+        _releaseIteratively(self, children: \._children)
+    }
+}
+
+/// Frees a tree without recursion: each container's children are moved to a list before the container is
+/// freed, so freeing it drops only references the list still holds.
+@inlinable
+package func _releaseIteratively<Node>(_ root: consuming Node, children: (Node) -> _TreeChildren<Node>?) {
+    var pending: [Node] = [root]
+    while let node = pending.popLast() {
+        switch children(node) {
+        case .array(let elements)?:
+            pending.append(contentsOf: elements)
+        case .map(let entries)?:
+            for entry in entries {
+                pending.append(entry.key)
+                pending.append(entry.value)
+            }
+        case nil:
+            break
+        }
+        // `node` and its children array are freed here; the children live on in `pending`.
+    }
+}

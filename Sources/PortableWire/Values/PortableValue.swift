@@ -85,6 +85,15 @@ extension PortableValue {
         }
     }
 
+    /// Frees the value without recursion, for trees nested deeper than the stack can free (see
+    /// `MessagePackValue.releaseIteratively()`: Swift frees nested arrays with about 200 bytes of stack a
+    /// level). Objects are dropped as they are: an object's own data is freed by the object.
+    ///
+    /// - Complexity: O(n) in the nodes.
+    public consuming func releaseIteratively() {
+        _releaseIteratively(self, children: \.children)
+    }
+
     /// The plain value, or nil when it holds a portable object somewhere (any depth: no recursion).
     public var plainValue: MessagePackValue? {
         _rebuildTree(
