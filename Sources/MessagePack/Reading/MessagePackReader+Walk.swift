@@ -144,8 +144,10 @@ extension MessagePackReader {
                     // The container is complete: build it and hand it to its parent.
                     _owed = top.owedOutside
                     let finished = top.isMap ? builder.makeMap(top.entries) : builder.makeArray(top.elements)
-                    guard let parent = outer.popLast() else { return finished }
-                    top = parent
+                    if outer.isEmpty { return finished }
+                    // Assigned straight from `removeLast()`, so `top` holds the only reference to the parent's
+                    // arrays: a `let parent` kept alive past the next append made every append copy the array.
+                    top = outer.removeLast()
                     top.add(finished)
                     continue
                 }
