@@ -2,7 +2,9 @@
 import Foundation
 import MessagePack
 
-// Foundation interop: `Data` travels as bin, `Date` as a timestamp (ext −1).
+// Foundation interop: `Data` travels as bin, `Date` as a timestamp (ext −1), `URL` as the str of its absolute
+// form (Spec/well-known-types.md 10: a URL has no well-known type; Foundation's `Codable` URL is a map of
+// implementation details that no other language reads).
 
 extension PortableEncodingState {
     func encodeFoundationValue<T: Encodable>(_ value: T, impl: _EncoderImpl) throws -> Bool {
@@ -12,6 +14,10 @@ extension PortableEncodingState {
         }
         if T.self == Date.self {
             impl.writer.write(MessagePackTimestamp(_identityCast(value, to: Date.self)))
+            return true
+        }
+        if T.self == URL.self {
+            impl.writer.write(_identityCast(value, to: URL.self).absoluteString)
             return true
         }
         return false
@@ -26,6 +32,16 @@ extension PortableDecodingState {
         }
         if T.self == Date.self {
             return _identityCast(Date(try impl.reader.readTimestamp()), to: T.self)
+        }
+        if T.self == URL.self {
+            let start = impl.reader.offset
+            let text = try impl.reader.readString()
+            guard let url = URL(string: text) else {
+                throw MessagePackError(
+                    .typeMismatch, at: start, "expected a URL but the str is not one",
+                    hint: "send an absolute or relative URL reference (RFC 3986), or decode the field as String")
+            }
+            return _identityCast(url, to: T.self)
         }
         return nil
     }

@@ -134,6 +134,91 @@ extension TypedMember {
 #endif
 
 #if Macros
+import Foundation
+
+// Well-known types in fields of a generated type: the same bytes as `Codable` (the P forms of
+// Spec/well-known-types.md), and the Codable forms refused on both routes (issue 18).
+enum StampKind: String, Codable, Portable, Hashable {
+    static let portableName = "test.StampKind"
+    case draft, final
+}
+
+@Portable("test.Stamp")
+struct TypedStamp: Codable, Equatable {
+    var when: Date
+    var day: LocalDate
+    var at: LocalDateTime
+    var zoned: OffsetDateTime
+    var clock: TimeOfDay
+    var wait: Duration
+    var amount: Decimal
+    var id: UUID
+    var tags: Set<String>
+    var kind: StampKind
+    var maybe: UUID?
+}
+
+struct CodableStamp: Portable, Codable, Equatable {
+    static let portableName = "test.Stamp"
+    var when: Date
+    var day: LocalDate
+    var at: LocalDateTime
+    var zoned: OffsetDateTime
+    var clock: TimeOfDay
+    var wait: Duration
+    var amount: Decimal
+    var id: UUID
+    var tags: Set<String>
+    var kind: StampKind
+    var maybe: UUID?
+}
+
+@Suite struct PortableMacroWellKnownTests {
+    let typed = try! TypeRegistry(registering: TypedStamp.self, StampKind.self)
+    let codable = try! TypeRegistry(registering: CodableStamp.self, StampKind.self)
+
+    @Test func wellKnownFieldsWriteTheirPortableForms() throws {
+        let at = LocalDateTime(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59, nanosecond: 999_999_999)!
+        for i in 0..<20 {
+            let t = TypedStamp(
+                when: Date(timeIntervalSince1970: Double(i) * 1e6 + 0.5), day: LocalDate(year: 1 + i * 400, month: 2, day: 28)!,
+                at: at, zoned: OffsetDateTime(at, offsetSeconds: -3600 * (i % 14))!,
+                clock: TimeOfDay(hour: i, minute: 0, second: 1, nanosecond: i)!, wait: .nanoseconds(-i * 1_000_000_007),
+                amount: Decimal(string: "-\(i).0\(i)")!, id: UUID(), tags: Set((0..<i).map { "t\($0)" }),
+                kind: i % 2 == 0 ? .draft : .final, maybe: i % 3 == 0 ? nil : UUID())
+            let c = CodableStamp(
+                when: t.when, day: t.day, at: t.at, zoned: t.zoned, clock: t.clock, wait: t.wait, amount: t.amount,
+                id: t.id, tags: t.tags, kind: t.kind, maybe: t.maybe)
+            let typedBytes = try PortableEncoder(registry: typed).encode(t)
+            #expect(typedBytes == (try PortableEncoder(registry: codable).encode(c)), "\(i)")
+            // The P forms are there: the names of the well-known types appear in the message.
+            for name in ["pw.date", "pw.uuid", "pw.decimal", "pw.duration", "pw.set", "test.StampKind"] {
+                let utf8 = Array(name.utf8)
+                #expect(typedBytes.indices.contains { typedBytes[$0...].starts(with: utf8) }, "\(name)")
+            }
+            #expect(try PortableDecoder(registry: typed).decode(TypedStamp.self, from: typedBytes) == t)
+            #expect(try PortableDecoder(registry: codable).decode(CodableStamp.self, from: typedBytes) == c)
+        }
+    }
+
+    @Test func aCodableFormInAGeneratedFieldIsRefused() throws {
+        // The "id" field as a UUID string (what a plain MessagePack sender writes): typeMismatch naming the field.
+        struct Loose: Portable, Codable {
+            static let portableName = "test.Stamp"
+            var id: String
+        }
+        let bytes = try PortableEncoder(registry: TypeRegistry(registering: Loose.self)).encode(
+            Loose(id: "12345678-1234-5678-1234-567812345678"))
+        let error = #expect(throws: MessagePackError.self) {
+            try PortableDecoder(registry: typed).decode(TypedStamp.self, from: bytes)
+        }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.path == MessagePackPath([.key("id")]))
+    }
+}
+#endif
+
+#if Macros
 /// A row that sends its member once per message through global data, read back with the typed accessor.
 struct MemberRow: CustomPortable, Equatable {
     static let portableName = "test.MemberRow"

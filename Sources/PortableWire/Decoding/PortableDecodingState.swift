@@ -53,6 +53,8 @@ final class PortableDecodingState: _DecodingHook {
     @exclusivity(unchecked) var facts = PortableTypeFacts()
     /// Which static types are `Set`s, read as `pw.set` objects.
     @exclusivity(unchecked) var setFacts = PortableTypeFacts()
+    /// Which static types accept nothing but a portable object (``hasOnlyPortableForm(_:)``).
+    @exclusivity(unchecked) var strictFacts = PortableTypeFacts()
 
     // MARK: Hook
 
@@ -78,6 +80,9 @@ final class PortableDecodingState: _DecodingHook {
                 throw mismatch(object, expected: T.self, at: start)
             }
         }
+        // Not a portable object: a type whose only wire form is one (a well-known type, a registered enum) refuses
+        // it rather than letting its `Codable` form through (a str into a UUID, two integers into a Duration).
+        if strictFacts.remembered(T.self, Self.hasOnlyPortableForm) { throw notInPortableForm(T.self, impl) }
         return try decodeFoundationValue(type, impl: impl)
     }
 

@@ -31,7 +31,7 @@ struct MessageWalker {
     let types = PortableExtensionTypes()
 
     private var reader: MessagePackReader
-    private var stack: [Frame] = []
+    private var stack = FrameStack()
     private var currentEnd: Int
     private var sealCount = 0
     private var typeNames: [String] = []
@@ -54,14 +54,21 @@ struct MessageWalker {
     struct Frame {
         enum Kind: UInt8 { case array, map, globalTable, object, globalData }
         var kind: Kind
-        private var flags: UInt8 = 0
-        private var entryCount: UInt32
-        private var entryIndex: UInt32 = 0
+        fileprivate var flags: UInt8 = 0
+        fileprivate var entryCount: UInt32
+        fileprivate var entryIndex: UInt32 = 0
 
         init(kind: Kind, count: Int) {
             self.kind = kind
             // Safe: array and map counts come from 32-bit headers; objects and envelopes hold 2.
             entryCount = UInt32(count)
+        }
+
+        fileprivate init(kind: Kind, flags: UInt8, entryCount: UInt32, entryIndex: UInt32) {
+            self.kind = kind
+            self.flags = flags
+            self.entryCount = entryCount
+            self.entryIndex = entryIndex
         }
 
         var isMap: Bool { kind == .map || kind == .globalTable }
@@ -228,7 +235,12 @@ struct MessageWalker {
             let n = try reader.readArrayHeader()
             try checkDepth(at: start)
             switch style {
-            case .inspect: line(start, label, "\(FormatByte.familyName(b)), \(n) element\(n == 1 ? "" : "s")")
+            case .inspect:
+                beginLine(start, label)
+                out.write(FormatByte.familyName(b))
+                out.write(", ")
+                out.write(decimal: n)
+                out.write(n == 1 ? " element\n" : " elements\n")
             default: out.write("[")
             }
             stack.append(Frame(kind: .array, count: n))
@@ -238,7 +250,12 @@ struct MessageWalker {
             try checkDepth(at: start)
             var frame = Frame(kind: .map, count: n)
             switch style {
-            case .inspect: line(start, label, "\(FormatByte.familyName(b)), \(n) entr\(n == 1 ? "y" : "ies")")
+            case .inspect:
+                beginLine(start, label)
+                out.write(FormatByte.familyName(b))
+                out.write(", ")
+                out.write(decimal: n)
+                out.write(n == 1 ? " entry\n" : " entries\n")
             case .notation:
                 frame.tagged = true
                 out.write("{\"map\":[")
@@ -289,18 +306,22 @@ struct MessageWalker {
         try afterItem()
     }
 
-    private mutating func readScalar(_ b: UInt8, start: Int, label: String) throws(MessagePackError) {
+    private mutating func readScalar(_ b: UInt8, start: Int, label: Label) throws(MessagePackError) {
         switch b {
         case 0xc0:
             reader.offset += 1
             switch style {
-            case .inspect: line(start, label, "nil")
+            case .inspect:
+                beginLine(start, label)
+                out.write("nil\n")
             default: out.write("null")
             }
         case 0xc2, 0xc3:
             reader.offset += 1
             switch style {
-            case .inspect: line(start, label, b == 0xc3 ? "true" : "false")
+            case .inspect:
+                beginLine(start, label)
+                out.write(b == 0xc3 ? "true\n" : "false\n")
             default: out.write(b == 0xc3 ? "true" : "false")
             }
         case 0xc1:
@@ -338,7 +359,7 @@ struct MessageWalker {
                 sides[sides.count - 1].keyCount = n
             }
             switch style {
-            case .inspect: line(start, label, "\(FormatByte.familyName(b)) \(quotedPreview(payload))")
+            case .inspect: strLine(start, label, b, payload)
             default: out.writeJSONString(payload)
             }
         case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:
@@ -363,7 +384,12 @@ struct MessageWalker {
             case .unsigned(let u): text = String(u)
             }
             switch style {
-            case .inspect: line(start, label, "\(FormatByte.familyName(b)) \(text)")
+            case .inspect:
+                beginLine(start, label)
+                out.write(FormatByte.familyName(b))
+                out.write(" ")
+                out.write(text)
+                out.write("\n")
             case .notation:
                 out.write("{\"int\":\"")
                 out.write(text)
@@ -390,7 +416,7 @@ struct MessageWalker {
         out.write("\"}")
     }
 
-    private mutating func writeTimestamp(_ t: MessagePackTimestamp, start: Int, b: UInt8, label: String) {
+    private mutating func writeTimestamp(_ t: MessagePackTimestamp, start: Int, b: UInt8, label: Label) {
         switch style {
         case .inspect:
             line(start, label, "\(FormatByte.familyName(b)) type -1: timestamp \(PlainJSON.rfc3339(t) ?? "seconds \(t.seconds)"), nanoseconds \(t.nanoseconds)")
@@ -435,7 +461,7 @@ struct MessageWalker {
 
     // MARK: Portable objects
 
-    private mutating func openObject(start: Int, byteCount: Int, b: UInt8, type: Int8, label: String) throws(MessagePackError) {
+    private mutating func openObject(start: Int, byteCount: Int, b: UInt8, type: Int8, label: Label) throws(MessagePackError) {
         guard objectCount < limits.maxObjectCount else {
             throw limit("maxObjectCount", limits.maxObjectCount, at: start, "--max-objects")
         }
@@ -510,7 +536,7 @@ struct MessageWalker {
         }
         let top = sides[sides.count - 1]
         switch style {
-        case .inspect: line(start, "type-ref ", "\(FormatByte.familyName(b)) \"\(name)\" (\(what))", depth: stack.count)
+        case .inspect: line(start, .typeRef, "\(FormatByte.familyName(b)) \"\(name)\" (\(what))", depth: stack.count)
         case .notation:
             out.write("{\"portable\":{\"id\":")
             out.write(decimal: top.objectID)
@@ -529,7 +555,7 @@ struct MessageWalker {
         stack[stack.count - 1].index = 1
     }
 
-    private mutating func readReference(start: Int, byteCount: Int, b: UInt8, label: String) throws(MessagePackError) {
+    private mutating func readReference(start: Int, byteCount: Int, b: UInt8, label: Label) throws(MessagePackError) {
         guard byteCount > 0 else {
             throw MessagePackError(.malformedPortable, at: start, "the back-reference's payload is empty; it must hold one object id, an integer >= 0")
         }
@@ -587,7 +613,7 @@ struct MessageWalker {
 
     // MARK: Global data
 
-    private mutating func openGlobalData(start: Int, byteCount: Int, b: UInt8, label: String) throws(MessagePackError) {
+    private mutating func openGlobalData(start: Int, byteCount: Int, b: UInt8, label: Label) throws(MessagePackError) {
         guard stack.isEmpty else {
             throw MessagePackError(
                 .malformedPortable, at: start, "a global-data envelope (G) may only be the top-level value of a message",
@@ -624,7 +650,7 @@ struct MessageWalker {
         try checkDepth(at: tableStart)
         var table = Frame(kind: .globalTable, count: n)
         table.tagged = style.isNotation
-        if style.isInspect { line(tableStart, "global data ", "\(FormatByte.familyName(first ?? 0)), \(n) entr\(n == 1 ? "y" : "ies")", depth: stack.count) }
+        if style.isInspect { line(tableStart, .globalData, "\(FormatByte.familyName(first ?? 0)), \(n) entr\(n == 1 ? "y" : "ies")", depth: stack.count) }
         stack.append(table)
         sides.append(Side(start: tableStart))
     }
@@ -650,7 +676,7 @@ struct MessageWalker {
         sides[sides.count - 1].keyStart = s
         sides[sides.count - 1].keyCount = n
         switch style {
-        case .inspect: line(start, label, "\(FormatByte.familyName(b)) \(quotedPreview(payload))")
+        case .inspect: strLine(start, label, b, payload)
         default: out.writeJSONString(payload)
         }
         try afterItem()
@@ -659,18 +685,23 @@ struct MessageWalker {
     // MARK: Frames
 
     /// Writes what comes before the next item of the top frame, and returns its label for `inspect`.
-    private mutating func beforeItem() -> String {
-        guard let top = stack.last else { return "" }
+    /// What an inspect line says before a value's meaning: where the value sits in its container.
+    enum Label {
+        case none, index(Int), key, value, data, globalData, body, typeRef
+    }
+
+    private mutating func beforeItem() -> Label {
+        guard let top = stack.last else { return .none }
         switch top.kind {
         case .array:
             if !style.isInspect {
                 if top.index > 0 { out.write(",") }
-                return ""
+                return .none
             }
-            return "[\(top.index)] "
+            return .index(top.index)
         case .map, .globalTable:
             let isKey = top.index % 2 == 0
-            if style.isInspect { return isKey ? "key " : "value " }
+            if style.isInspect { return isKey ? .key : .value }
             if top.tagged {
                 if isKey { out.write(top.index > 0 ? ",[" : "[") } else { out.write(",") }
             } else if isKey {
@@ -678,9 +709,9 @@ struct MessageWalker {
             } else {
                 out.write(":")
             }
-            return ""
-        case .object: return "data "
-        case .globalData: return top.index == 0 ? "global data " : "body "
+            return .none
+        case .object: return .data
+        case .globalData: return top.index == 0 ? .globalData : .body
         }
     }
 
@@ -803,25 +834,68 @@ struct MessageWalker {
 
     // MARK: inspect
 
-    private mutating func line(_ start: Int, _ label: String, _ meaning: String, depth: Int? = nil) {
+    private mutating func line(_ start: Int, _ label: Label, _ meaning: String, depth: Int? = nil) {
+        beginLine(start, label, depth: depth)
+        out.write(meaning)
+        out.write("\n")
+    }
+
+    /// Starts an inspect line: the token's offset, its first bytes, the indentation and `label`; the caller
+    /// writes the meaning and the newline. Written straight into the output buffer: no `String` per line.
+    private mutating func beginLine(_ start: Int, _ label: Label, depth: Int? = nil) {
         let depth = depth ?? stack.count
         let end = min(max(reader.offset, start + 1), whole.count)
         let shown = min(end - start, 8)
-        var text = String(start, radix: 16)
-        text = String(repeating: "0", count: max(0, 8 - text.count)) + text + "  "
-        var hex = ""
+        out.writeHex(start, minimumDigits: 8)
+        out.write("  ")
         for i in 0..<shown {
-            if i > 0 { hex += " " }
-            let h = String(whole[start + i], radix: 16)
-            hex += h.count == 1 ? "0" + h : h
+            if i > 0 { out.write(byte: 0x20) }
+            out.writeHex(byte: whole[start + i])
         }
-        if end - start > 8 { hex += " …" }
-        text += hex + String(repeating: " ", count: max(1, 28 - hex.count))
+        var column = shown == 0 ? 0 : 3 * shown - 1
+        if end - start > 8 {
+            out.write(" …")
+            column += 2
+        }
+        out.writeSpaces(max(1, 28 - column))
         // Indentation stops growing at 32 levels, so output stays linear in the input however deep it nests.
-        text += String(repeating: "  ", count: min(depth, 32))
-        if depth > 32 { text += "(depth \(depth)) " }
-        text += label + meaning + "\n"
-        out.write(text)
+        out.writeSpaces(2 * min(depth, 32))
+        if depth > 32 {
+            out.write("(depth ")
+            out.write(decimal: depth)
+            out.write(") ")
+        }
+        switch label {
+        case .none: break
+        case .index(let i):
+            out.write("[")
+            out.write(decimal: i)
+            out.write("] ")
+        case .key: out.write("key ")
+        case .value: out.write("value ")
+        case .data: out.write("data ")
+        case .globalData: out.write("global data ")
+        case .body: out.write("body ")
+        case .typeRef: out.write("type-ref ")
+        }
+    }
+
+    /// An inspect line for a str: its family and up to 64 bytes of it, quoted (cut at a character boundary).
+    private mutating func strLine(_ start: Int, _ label: Label, _ b: UInt8, _ payload: UnsafeRawBufferPointer) {
+        beginLine(start, label)
+        out.write(FormatByte.familyName(b))
+        out.write(" ")
+        let limit = 64
+        var cut = min(payload.count, limit)
+        // Back up over continuation bytes.
+        while cut < payload.count && cut > 0 && payload[cut] & 0xc0 == 0x80 { cut -= 1 }
+        out.writeJSONString(UnsafeRawBufferPointer(rebasing: payload[0..<cut]), shortControlEscapes: true)
+        if cut < payload.count {
+            out.write("… (")
+            out.write(decimal: payload.count)
+            out.write(" bytes)")
+        }
+        out.write("\n")
     }
 
     private func preview(_ payload: UnsafeRawBufferPointer) -> String {
@@ -833,19 +907,66 @@ struct MessageWalker {
         }
         return payload.count > 16 ? hex + " …" : hex
     }
-
-    private func quotedPreview(_ payload: UnsafeRawBufferPointer) -> String {
-        let limit = 64
-        var cut = min(payload.count, limit)
-        // Cut at a character boundary: back up over continuation bytes.
-        while cut < payload.count && cut > 0 && payload[cut] & 0xc0 == 0x80 { cut -= 1 }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: payload[0..<cut]), as: UTF8.self)
-        let quoted = MessagePackPath.quoted(text)
-        return cut < payload.count ? "\(quoted)… (\(payload.count) bytes)" : quoted
-    }
 }
 
 extension WalkStyle {
     var isInspect: Bool { if case .inspect = self { return true } else { return false } }
     var isNotation: Bool { if case .notation = self { return true } else { return false } }
+}
+
+/// The walker's open containers, 9 bytes each (a `Frame` array would take its 12-byte stride): a 4 M-deep input
+/// keeps 4 M of them, so this is most of what `decode` and `inspect` need beyond the input on deep messages.
+struct FrameStack: Sequence {
+    /// Per frame: entry count (high half) and entry index (low half).
+    private var positions: [UInt64] = []
+    /// Per frame: kind (low 3 bits) and flags (next 3).
+    private var kinds: [UInt8] = []
+
+    var count: Int { kinds.count }
+    var isEmpty: Bool { kinds.isEmpty }
+
+    mutating func reserveCapacity(_ n: Int) {
+        positions.reserveCapacity(n)
+        kinds.reserveCapacity(n)
+    }
+
+    mutating func removeAll(keepingCapacity: Bool) {
+        positions.removeAll(keepingCapacity: keepingCapacity)
+        kinds.removeAll(keepingCapacity: keepingCapacity)
+    }
+
+    mutating func append(_ frame: MessageWalker.Frame) {
+        positions.append(UInt64(frame.entryCount) << 32 | UInt64(frame.entryIndex))
+        kinds.append(frame.kind.rawValue | frame.flags << 3)
+    }
+
+    @discardableResult
+    mutating func removeLast() -> MessageWalker.Frame {
+        Self.frame(positions.removeLast(), kinds.removeLast())
+    }
+
+    var last: MessageWalker.Frame? { isEmpty ? nil : self[count - 1] }
+
+    subscript(i: Int) -> MessageWalker.Frame {
+        get { Self.frame(positions[i], kinds[i]) }
+        set {
+            positions[i] = UInt64(newValue.entryCount) << 32 | UInt64(newValue.entryIndex)
+            kinds[i] = newValue.kind.rawValue | newValue.flags << 3
+        }
+    }
+
+    func makeIterator() -> AnyIterator<MessageWalker.Frame> {
+        var i = 0
+        return AnyIterator {
+            guard i < count else { return nil }
+            defer { i += 1 }
+            return self[i]
+        }
+    }
+
+    private static func frame(_ position: UInt64, _ bits: UInt8) -> MessageWalker.Frame {
+        MessageWalker.Frame(
+            kind: MessageWalker.Frame.Kind(rawValue: bits & 7)!, flags: bits >> 3,
+            entryCount: UInt32(truncatingIfNeeded: position >> 32), entryIndex: UInt32(truncatingIfNeeded: position))
+    }
 }

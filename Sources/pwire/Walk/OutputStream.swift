@@ -55,12 +55,64 @@ struct OutputStream {
     /// Writes `n` in decimal.
     mutating func write<T: BinaryInteger>(decimal n: T) {
         guard isEnabled else { return }
+        if let small = Int(exactly: n) { return write(decimal: small) }
         write(String(n))
+    }
+
+    /// Writes `n` in decimal, digit by digit (no `String`).
+    mutating func write(decimal n: Int) {
+        guard isEnabled else { return }
+        if n < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[23 - count] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[(24 - count)...]))
+        }
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    /// Writes `n` (not negative) in lowercase hex, left-padded with zeros to `minimumDigits`.
+    mutating func writeHex(_ n: Int, minimumDigits: Int) {
+        guard isEnabled else { return }
+        var digitCount = 1
+        while digitCount < 16 && n >> (4 * digitCount) != 0 { digitCount += 1 }
+        for i in stride(from: max(digitCount, minimumDigits) - 1, through: 0, by: -1) {
+            buffer.append(Self.hexDigit(UInt8(truncatingIfNeeded: n >> (4 * i)) & 0xf))
+        }
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    /// Writes one byte as two lowercase hex digits.
+    @inline(__always)
+    mutating func writeHex(byte: UInt8) {
+        guard isEnabled else { return }
+        buffer.append(Self.hexDigit(byte >> 4))
+        buffer.append(Self.hexDigit(byte & 0xf))
+    }
+
+    /// Writes `count` spaces.
+    mutating func writeSpaces(_ count: Int) {
+        guard isEnabled, count > 0 else { return }
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// Writes a JSON string from UTF-8 bytes already known to be valid: quotes, backslashes and control
     /// characters escaped, everything else copied as it is.
-    mutating func writeJSONString(_ bytes: UnsafeRawBufferPointer) {
+    /// With `shortControlEscapes`, backspace and form feed are written `\b` and `\f` (as in error paths) rather
+    /// than `\u0008` and `\u000c`.
+    mutating func writeJSONString(_ bytes: UnsafeRawBufferPointer, shortControlEscapes: Bool = false) {
         guard isEnabled else { return }
         buffer.append(UInt8(ascii: "\""))
         var runStart = 0
@@ -75,6 +127,8 @@ struct OutputStream {
             case 0x0a: buffer.append(contentsOf: [0x5c, UInt8(ascii: "n")])
             case 0x0d: buffer.append(contentsOf: [0x5c, UInt8(ascii: "r")])
             case 0x09: buffer.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0x08 where shortControlEscapes: buffer.append(contentsOf: [0x5c, UInt8(ascii: "b")])
+            case 0x0c where shortControlEscapes: buffer.append(contentsOf: [0x5c, UInt8(ascii: "f")])
             default:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 buffer.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xf)]])
