@@ -163,14 +163,14 @@ extension MessagePackReader {
                     if count == 0 {
                         top.add(builder.makeArray([]))
                     } else {
-                        outer.append(top)
+                        outer.append(consume top)  // moved, not copied
                         top = Frame(count: count, isMap: false, reader: self)
                     }
                 case .map(let count):
                     if count == 0 {
                         top.add(builder.makeMap([]))
                     } else {
-                        outer.append(top)
+                        outer.append(consume top)  // moved, not copied
                         top = Frame(count: count, isMap: true, reader: self)
                     }
                 }
