@@ -72,6 +72,22 @@ extension _DynamicTreeVisitor {
     }
 }
 
+/// The punctuation of the diagnostic notation (`[1, 2]`, `{"a": 1}`), shared by the descriptions of
+/// `MessagePackValue` and the portable layer's value.
+package enum _DiagnosticNotation {
+    /// Before the child at visiting `position` of an array or a map (see ``_DynamicTreeVisitor``).
+    package static func beforeChild(at position: Int, isMap: Bool, into out: inout String) {
+        if isMap {
+            if position & 1 == 1 { out += ": " } else if position > 0 { out += ", " }
+        } else if position > 0 {
+            out += ", "
+        }
+    }
+
+    /// After the last child.
+    package static func close(isMap: Bool, into out: inout String) { out += isMap ? "}" : "]" }
+}
+
 /// One container being rebuilt by ``_rebuildTree(_:children:leaf:array:map:)``.
 @usableFromInline
 package struct _RebuildLevel<Source, Target> {

@@ -149,6 +149,9 @@ extension MessagePackWriter {
     }
 
     /// Writes `value` keeping the containers it is inside in an array on the heap.
+    ///
+    /// The loop of `_DynamicTreeVisitor.visit(_:)`, written out: the writer is `~Copyable`, so it cannot be
+    /// handed to a visitor and back.
     mutating func _writeIteratively(_ value: MessagePackValue) {
         guard let children = _writeOpening(value) else { return }
         var outer: [(children: _TreeChildren<MessagePackValue>, next: Int)] = []

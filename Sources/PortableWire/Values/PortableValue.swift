@@ -273,13 +273,9 @@ extension PortableValue: CustomStringConvertible {
         }
 
         mutating func beforeChild(at position: Int, isMap: Bool) {
-            if isMap {
-                if position & 1 == 1 { out += ": " } else if position > 0 { out += ", " }
-            } else if position > 0 {
-                out += ", "
-            }
+            _DiagnosticNotation.beforeChild(at: position, isMap: isMap, into: &out)
         }
 
-        mutating func exit(isMap: Bool) { out += isMap ? "}" : "]" }
+        mutating func exit(isMap: Bool) { _DiagnosticNotation.close(isMap: isMap, into: &out) }
     }
 }
