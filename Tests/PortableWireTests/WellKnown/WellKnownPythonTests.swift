@@ -172,4 +172,66 @@ import TestSupport
         let dynamic = try PortableDecoder(registry: Self.registry).decode(from: full)
         #expect(try encoder.encode(dynamic) == full)
     }
+
+    /// Well-known values inside registered objects, at the edges Swift's types reach (a 40-digit decimal is kept
+    /// as the generic value, a NaN decimal as `Decimal.nan`), Python → Swift → Python, byte for byte.
+    struct Event: Portable, Codable, Equatable {
+        static let portableName = "app.Event"
+        var when: OffsetDateTime
+        var span: Duration
+        var amount: PortableValue
+        var odd: Decimal
+        var ids: Set<UUID>
+        var days: [LocalDate]
+        var color: Color
+    }
+
+    @Test func wellKnownValuesInsideObjectsRoundTripByteForByte() throws {
+        let python = """
+            import dataclasses
+            @dataclasses.dataclass
+            class Event:
+                when: dt.datetime
+                span: dt.timedelta
+                amount: Decimal
+                odd: Decimal
+                ids: set
+                days: list
+                color: Color
+            registry.register(Event, 'app.Event')
+            events = [
+                Event(dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-14))), dt.timedelta(days=-3, microseconds=7),
+                      Decimal('-1234567890123456789012345678901234567890'), Decimal('NaN'),
+                      {uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)}, [dt.date(9999, 12, 31)], Color.red),
+                Event(dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+                      dt.timedelta(0), Decimal('1.5E-30'), Decimal('-0.5'), set(), [], Color.green),
+            ]
+            data = packb(events, registry=registry)
+            if sys.argv[1:] == ['check']:
+                back = unpackb(sys.stdin.buffer.read(), registry=registry)
+                assert len(back) == 2 and all(type(e) is Event for e in back), back
+                assert back[0].amount == events[0].amount and back[0].odd.is_nan() and back[1] == events[1], back
+                assert back[0].when == events[0].when and back[0].ids == events[0].ids, back
+                print('ok')
+            else:
+                sys.stdout.buffer.write(data)
+            """
+        let sent = try runCommand(try Self.python(), ["-c", Self.pythonPrelude + python], input: [])
+        try #require(sent.status == 0, "python failed: \(sent.stderr)")
+        var registry = Self.registry
+        try registry.register(Event.self)
+        let events = try PortableDecoder(registry: registry).decode([Event].self, from: sent.stdout)
+        #expect(events.count == 2)
+        #expect(events.first?.odd.isNaN == true)
+        #expect(events.first?.ids.count == 2)
+        #expect(events.last?.days.isEmpty == true)
+        #expect(events.first?.when.offsetSeconds == -14 * 3600)
+        var encoder = PortableEncoder(registry: registry)
+        encoder.options.sortsDictionaryKeys = false
+        let bytes = try encoder.encode(events)
+        #expect(bytes == sent.stdout, "Swift's bytes differ from Python's")
+        let check = try runCommand(try Self.python(), ["-c", Self.pythonPrelude + python, "check"], input: bytes)
+        #expect(check.status == 0, "python: \(check.stderr)")
+        #expect(check.stdoutText == "ok\n")
+    }
 }

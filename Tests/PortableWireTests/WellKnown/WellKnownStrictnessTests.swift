@@ -81,4 +81,22 @@ import TestSupport
         #expect(error?.code == .typeMismatch)
         #expect(error?.byteOffset == 3)
     }
+
+    @Test func aPortableValueFieldKeepsWhatCameAndOtherCodersRefuseIt() throws {
+        struct Job: Codable {
+            var name: String
+            var payload: PortableValue
+        }
+        // A 40-digit decimal and a tuple: no Swift type holds them; the field keeps them exactly.
+        let forty = "1234567890123456789012345678901234567890"
+        let bytes = hex("82 a4 6e 61 6d 65 a1 6a a7 70 61 79 6c 6f 61 64 92 c7 35 50 aa 70 77 2e 64 65 63 69 6d 61 6c d9 28")
+            + Array(forty.utf8) + hex("c7 0d 50 a8 70 77 2e 74 75 70 6c 65 92 01 a1 61")
+        let job = try Self.decoder.decode(Job.self, from: bytes)
+        #expect(job.payload.description.contains(forty))
+        var encoder = Self.encoder
+        encoder.options.sortsDictionaryKeys = false
+        #expect(try encoder.encode(job) == bytes)
+        #expect(throws: EncodingError.self) { try MessagePackEncoder().encode(job) }
+        #expect(throws: DecodingError.self) { try MessagePackDecoder().decode(Job.self, from: bytes) }
+    }
 }
