@@ -94,118 +94,11 @@ extension MessagePackReader {
         }
     }
 
+    /// Consumes one value and builds it, with `depth` containers already open around it: the one dynamic-value
+    /// walk (``_walkValue(_:limits:depth:)``) with every ext read as a plain ext or a timestamp.
     @usableFromInline
     package mutating func _readValue(limits: MessagePackLimits, depth: Int) throws(MessagePackError) -> MessagePackValue {
-        let b = try peekFormatByte()
-        switch b {
-        case 0x00...0x7f:  // positive fixint
-            offset &+= 1
-            return .int(Int64(b))
-        case 0xe0...0xff:  // negative fixint
-            offset &+= 1
-            return .int(Int64(Int8(bitPattern: b)))
-        case FormatByte.nil: offset &+= 1; return .nil
-        case FormatByte.false: offset &+= 1; return .bool(false)
-        case FormatByte.true: offset &+= 1; return .bool(true)
-        case FormatByte.neverUsed: throw .invalidFormatByte(at: offset)
-        case 0xcc...0xd3:  // uint8 ... int64
-            switch try readIntegerValue() {
-            case .signed(let v): return .int(v)
-            case .unsigned(let v): return v <= UInt64(Int64.max) ? .int(Int64(v)) : .uint(v)
-            }
-        case FormatByte.float32: return .float(try readFloat())
-        case FormatByte.float64: return .double(try readDouble())
-        case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:
-            // The length limit is checked before the payload is validated (Spec/format.md 6.4).
-            let start = offset
-            let (_, count) = try readStringHeader()
-            offset = start
-            guard count <= limits.maxPayloadByteCount else {
-                throw .limit("maxPayloadByteCount", limits.maxPayloadByteCount, at: start)
-            }
-            return .string(try readString())
-        case FormatByte.bin8, FormatByte.bin16, FormatByte.bin32:
-            let start = offset
-            let (payload, count) = try readBinaryHeader()
-            guard count <= limits.maxPayloadByteCount else {
-                offset = start
-                throw .limit("maxPayloadByteCount", limits.maxPayloadByteCount, at: start)
-            }
-            return .binary([UInt8](UnsafeRawBufferPointer(rebasing: _bytes[payload..<(payload &+ count)])))
-        case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
-            // Checked in the order of Spec/format.md 6.4: the count fits the input, the count limit, the depth.
-            let start = offset
-            let count = try readArrayHeader()
-            guard count <= limits.maxElementCount else {
-                offset = start
-                throw .limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            guard depth < limits.maxDepth else {
-                offset = start
-                throw .limit("maxDepth", limits.maxDepth, at: start)
-            }
-            var elements: [MessagePackValue] = []
-            elements.reserveCapacity(_reservable(count))
-            let owedOutside = _owed
-            defer { _owed = owedOutside }
-            for i in 0..<count {
-                _owed = owedOutside &+ (count &- 1 &- i)
-                do {
-                    elements.append(try _readValue(limits: limits, depth: depth &+ 1))
-                } catch {
-                    throw error.prefixed(with: .index(i))
-                }
-            }
-            return .array(elements)
-        case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
-            let start = offset
-            let count = try readMapHeader()
-            guard count <= limits.maxElementCount else {
-                offset = start
-                throw .limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            guard depth < limits.maxDepth else {
-                offset = start
-                throw .limit("maxDepth", limits.maxDepth, at: start)
-            }
-            var entries: [(key: MessagePackValue, value: MessagePackValue)] = []
-            entries.reserveCapacity(_reservable(count, bytesPerElement: 2))
-            let owedOutside = _owed
-            defer { _owed = owedOutside }
-            for i in 0..<count {
-                let owedAfterEntry = owedOutside &+ 2 &* (count &- 1 &- i)
-                _owed = owedAfterEntry &+ 1
-                // A defect inside a key reports the path of the map (Spec/format.md 6.6), so no segment here.
-                let key = try _readValue(limits: limits, depth: depth &+ 1)
-                _owed = owedAfterEntry
-                do {
-                    entries.append((key, try _readValue(limits: limits, depth: depth &+ 1)))
-                } catch {
-                    throw error.prefixed(with: Self._segment(for: key, index: i))
-                }
-            }
-            return .map(entries)
-        default:  // fixext, ext8/16/32
-            let start = offset
-            let (type, count) = try readExtensionHeader()
-            guard count <= limits.maxPayloadByteCount else {
-                offset = start
-                throw .limit("maxPayloadByteCount", limits.maxPayloadByteCount, at: start)
-            }
-            let payload = UnsafeRawBufferPointer(rebasing: _bytes[offset..<(offset &+ count)])
-            if type == -1 {
-                do {
-                    let ts = try MessagePackTimestamp(extensionPayload: payload, at: start)
-                    offset &+= count
-                    return .timestamp(ts)
-                } catch {
-                    offset = start
-                    throw error
-                }
-            }
-            offset &+= count
-            return .extension(type, [UInt8](payload))
-        }
+        try _walkValue(_PlainValueBuilder(), limits: limits, depth: depth)
     }
 
     /// The path segment for a map entry: `.name` for string keys, the key's compact JSON notation otherwise
@@ -217,11 +110,72 @@ extension MessagePackReader {
 }
 
 extension MessagePackWriter {
-    /// Writes any value in canonical form (maps in their stored order).
+    /// Writes any value in canonical form (maps in their stored order), however deep: below the first few levels
+    /// the containers it is inside are kept in an array on the heap, not on the stack.
     ///
     /// Arrays and maps count toward ``maxDepth`` (no limit unless set): one that would open deeper is not
     /// written, and ``checkDepth()`` throws afterwards.
     public mutating func write(_ value: MessagePackValue) {
+        _write(value, recursionBudget: Self._recursionBudget)
+    }
+
+    /// Levels written by recursion before the rest of a value is written iteratively: recursion is the faster
+    /// way for the nesting real messages have (an explicit stack cost 25% more instructions on a 145-byte
+    /// message), and this many levels take a few KiB of stack even in a debug build.
+    static var _recursionBudget: Int { 16 }
+
+    mutating func _write(_ value: MessagePackValue, recursionBudget: Int) {
+        switch value {
+        case .array(let elements):
+            guard recursionBudget > 0 else { return _writeIteratively(value) }
+            guard _mayOpenContainer() else { return }
+            _writeArrayHeader(count: elements.count)
+            _depth &+= 1
+            for element in elements { _write(element, recursionBudget: recursionBudget &- 1) }
+            _depth &-= 1
+        case .map(let entries):
+            guard recursionBudget > 0 else { return _writeIteratively(value) }
+            guard _mayOpenContainer() else { return }
+            _writeMapHeader(count: entries.count)
+            _depth &+= 1
+            for entry in entries {
+                _write(entry.key, recursionBudget: recursionBudget &- 1)
+                _write(entry.value, recursionBudget: recursionBudget &- 1)
+            }
+            _depth &-= 1
+        default:
+            _ = _writeOpening(value)
+        }
+    }
+
+    /// Writes `value` keeping the containers it is inside in an array on the heap.
+    ///
+    /// The loop of `_DynamicTreeVisitor.visit(_:)`, written out: the writer is `~Copyable`, so it cannot be
+    /// handed to a visitor and back.
+    mutating func _writeIteratively(_ value: MessagePackValue) {
+        guard let children = _writeOpening(value) else { return }
+        var outer: [(children: _TreeChildren<MessagePackValue>, next: Int)] = []
+        var top = (children: children, next: 0)
+        while true {
+            if top.next < top.children.visitCount {
+                let child = top.children.child(at: top.next)
+                top.next &+= 1
+                if let grandchildren = _writeOpening(child) {
+                    outer.append(top)
+                    top = (grandchildren, 0)
+                }
+                continue
+            }
+            _depth &-= 1
+            guard let parent = outer.popLast() else { return }
+            top = parent
+        }
+    }
+
+    /// Writes a scalar whole and returns nil, or a container's header and returns its children (the container
+    /// then counts as open); nil too for a container that would open deeper than ``maxDepth``.
+    @inline(__always)
+    mutating func _writeOpening(_ value: MessagePackValue) -> _TreeChildren<MessagePackValue>? {
         switch value {
         case .nil: writeNil()
         case .bool(let b): write(b)
@@ -232,22 +186,18 @@ extension MessagePackWriter {
         case .string(let s): write(s)
         case .binary(let b): writeBinary(b)
         case .array(let elements):
-            guard _mayOpenContainer() else { return }
+            guard _mayOpenContainer() else { return nil }
             _writeArrayHeader(count: elements.count)
             _depth &+= 1
-            for element in elements { write(element) }
-            _depth &-= 1
+            return .array(elements)
         case .map(let entries):
-            guard _mayOpenContainer() else { return }
+            guard _mayOpenContainer() else { return nil }
             _writeMapHeader(count: entries.count)
             _depth &+= 1
-            for entry in entries {
-                write(entry.key)
-                write(entry.value)
-            }
-            _depth &-= 1
+            return .map(entries)
         case .extension(let type, let payload): writeExtension(type: type, payload: payload)
         case .timestamp(let t): write(t)
         }
+        return nil
     }
 }

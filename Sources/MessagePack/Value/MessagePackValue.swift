@@ -95,7 +95,24 @@ extension MessagePackValue {
 // MARK: Equality
 
 extension MessagePackValue: Hashable {
+    /// Structural equality (see the type's notes on integers and floats), however deep: it compares with a list of
+    /// pending pairs on the heap, not by recursion.
     public static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
+        _treesEqual(lhs, rhs, children: \._children, leaves: _leavesEqual)
+    }
+
+    /// The elements or entries of an array or a map; nil for every other kind.
+    @inlinable
+    package var _children: _TreeChildren<MessagePackValue>? {
+        switch self {
+        case .array(let a): return .array(a)
+        case .map(let m): return .map(m)
+        default: return nil
+        }
+    }
+
+    /// Equality of two values of which at least one is not a container.
+    static func _leavesEqual(_ lhs: MessagePackValue, _ rhs: MessagePackValue) -> Bool {
         switch (lhs, rhs) {
         case (.nil, .nil): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -105,9 +122,6 @@ extension MessagePackValue: Hashable {
         case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
         case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.binary(let a), .binary(let b)): return a == b
-        case (.array(let a), .array(let b)): return a == b
-        case (.map(let a), .map(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         case (.extension(let t1, let d1), .extension(let t2, let d2)): return t1 == t2 && d1 == d2
         case (.timestamp(let a), .timestamp(let b)): return a == b
         default: return false
@@ -115,24 +129,41 @@ extension MessagePackValue: Hashable {
     }
 
     public func hash(into hasher: inout Hasher) {
-        switch self {
-        case .nil: hasher.combine(0)
-        case .bool(let b): hasher.combine(1); hasher.combine(b)
-        case .int, .uint:
-            hasher.combine(2)
-            if let v = int64Value { hasher.combine(v) } else { hasher.combine(uint64Value) }
-        case .float(let f): hasher.combine(3); hasher.combine(f.bitPattern)
-        case .double(let d): hasher.combine(4); hasher.combine(d.bitPattern)
-        case .string(let s): hasher.combine(5); for b in s.utf8 { hasher.combine(b) }
-        case .binary(let b): hasher.combine(6); hasher.combine(b)
-        case .array(let a): hasher.combine(7); hasher.combine(a)
-        case .map(let m):
-            hasher.combine(8)
-            hasher.combine(m.count)
-            for entry in m { hasher.combine(entry.key); hasher.combine(entry.value) }
-        case .extension(let t, let d): hasher.combine(9); hasher.combine(t); hasher.combine(d)
-        case .timestamp(let t): hasher.combine(10); hasher.combine(t)
+        var hashing = _Hashing(hasher: hasher)
+        hashing.visit(self)
+        hasher = hashing.hasher
+    }
+
+    /// Feeds every node to a hasher, containers with their kind and size (so `[[1], 2]` and `[[1, 2]]` differ).
+    struct _Hashing: _DynamicTreeVisitor {
+        var hasher: Hasher
+
+        mutating func enter(_ node: MessagePackValue) -> _TreeChildren<MessagePackValue>? {
+            switch node {
+            case .nil: hasher.combine(0)
+            case .bool(let b): hasher.combine(1); hasher.combine(b)
+            case .int, .uint:
+                hasher.combine(2)
+                if let v = node.int64Value { hasher.combine(v) } else { hasher.combine(node.uint64Value) }
+            case .float(let f): hasher.combine(3); hasher.combine(f.bitPattern)
+            case .double(let d): hasher.combine(4); hasher.combine(d.bitPattern)
+            case .string(let s): hasher.combine(5); for b in s.utf8 { hasher.combine(b) }
+            case .binary(let b): hasher.combine(6); hasher.combine(b)
+            case .array(let a):
+                hasher.combine(7)
+                hasher.combine(a.count)
+                return .array(a)
+            case .map(let m):
+                hasher.combine(8)
+                hasher.combine(m.count)
+                return .map(m)
+            case .extension(let t, let d): hasher.combine(9); hasher.combine(t); hasher.combine(d)
+            case .timestamp(let t): hasher.combine(10); hasher.combine(t)
+            }
+            return nil
         }
+        func beforeChild(at position: Int, isMap: Bool) {}
+        func exit(isMap: Bool) {}
     }
 }
 

@@ -159,16 +159,29 @@ final class PortableDecodingState: _DecodingHook {
         }
     }
 
-    /// Whether `value` holds an object with an identity (not a well-known value, not an enum member).
+    /// Whether `value` holds an object with an identity (not a well-known value, not an enum member), at any
+    /// depth (a list of pending values on the heap, no recursion).
     static func holdsIdentity(_ value: PortableValue) -> Bool {
-        switch value {
-        case .array(let a): return a.contains(where: holdsIdentity)
-        case .map(let m): return m.contains { holdsIdentity($0.key) || holdsIdentity($0.value) }
-        case .object(let o):
-            if let opaque = o as? OpaquePortable { return !opaque.isWellKnown || holdsIdentity(opaque.data) }
-            return !(o is any _WellKnownNative) && !PortableTypeFacts.isEnum(type(of: o))
-        default: return false
+        var pending = [value]
+        while let next = pending.popLast() {
+            switch next {
+            case .array(let a): pending.append(contentsOf: a)
+            case .map(let m):
+                for entry in m {
+                    pending.append(entry.key)
+                    pending.append(entry.value)
+                }
+            case .object(let o):
+                if let opaque = o as? OpaquePortable {
+                    if !opaque.isWellKnown { return true }
+                    pending.append(opaque.data)
+                } else if !(o is any _WellKnownNative) && !PortableTypeFacts.isEnum(type(of: o)) {
+                    return true
+                }
+            default: break
+            }
         }
+        return false
     }
 
     func isPortable(_ ext: Int8) -> Bool {
@@ -395,67 +408,16 @@ final class PortableDecodingState: _DecodingHook {
     // MARK: Dynamic values
 
     /// Reads any value at the cursor as a ``PortableValue``, with objects and references resolved.
+    ///
+    /// This is the core's dynamic-value walk (`MessagePackReader._walkValue`, the one `MessagePackValue`
+    /// decoding uses) with P, Q and R values read as objects; so arrays and maps nest without recursion, and the
+    /// limits, the depth rule and the paths of errors are the core's. Only an object's data re-enters it.
     func readValue(_ impl: _DecoderImpl) throws -> PortableValue {
-        let b = try impl.reader.peekFormatByte()
-        switch b {
-        case 0x90...0x9f, FormatByte.array16, FormatByte.array32:
-            guard impl.depth < limits.maxDepth else {
-                throw MessagePackError.limit("maxDepth", limits.maxDepth, at: impl.reader.offset)
-            }
-            let start = impl.reader.offset
-            let count = try impl.reader.readArrayHeader()
-            guard count <= limits.maxElementCount else {
-                impl.reader.offset = start
-                throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            impl.depth += 1
-            defer { impl.depth -= 1 }
-            var elements: [PortableValue] = []
-            elements.reserveCapacity(impl.reader._reservable(count))
-            let owedOutside = impl.reader._owed
-            defer { impl.reader._owed = owedOutside }
-            for i in 0..<count {
-                impl.reader._owed = owedOutside &+ (count &- 1 &- i)
-                do { elements.append(try readValue(impl)) } catch let error as MessagePackError {
-                    throw error.prefixed(with: .index(i))
-                }
-            }
-            return .array(elements)
-        case 0x80...0x8f, FormatByte.map16, FormatByte.map32:
-            guard impl.depth < limits.maxDepth else {
-                throw MessagePackError.limit("maxDepth", limits.maxDepth, at: impl.reader.offset)
-            }
-            let start = impl.reader.offset
-            let count = try impl.reader.readMapHeader()
-            guard count <= limits.maxElementCount else {
-                impl.reader.offset = start
-                throw MessagePackError.limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            impl.depth += 1
-            defer { impl.depth -= 1 }
-            var entries: [(key: PortableValue, value: PortableValue)] = []
-            entries.reserveCapacity(impl.reader._reservable(count, bytesPerElement: 2))
-            let owedOutside = impl.reader._owed
-            defer { impl.reader._owed = owedOutside }
-            for i in 0..<count {
-                let owedAfterEntry = owedOutside &+ 2 &* (count &- 1 &- i)
-                impl.reader._owed = owedAfterEntry &+ 1
-                // A fault inside a key is reported at the map's path, as the core decoder does.
-                let key = try readValue(impl)
-                impl.reader._owed = owedAfterEntry
-                do { entries.append((key, try readValue(impl))) } catch let error as MessagePackError {
-                    let segment: MessagePackPath.Segment =
-                        key.stringValue.map { .key($0) } ?? .otherKey(key.plainValue?.compactNotation ?? key.description)
-                    throw error.prefixed(with: segment)
-                }
-            }
-            return .map(entries)
-        case 0xd4...0xd8, FormatByte.ext8, FormatByte.ext16, FormatByte.ext32:
-            if let ext = impl.reader.peekExtensionType(), isPortable(ext) { return .object(try readObject(impl)) }
-            return PortableValue(try impl.reader._readValue(limits: limits, depth: impl.depth))
-        default:
-            return PortableValue(try impl.reader._readValue(limits: limits, depth: impl.depth))
-        }
+        // The walk reads a copy of the cursor, handed back and forth around each object (objects are built
+        // through `impl`, which owns the cursor).
+        var reader = impl.reader
+        defer { impl.reader = reader }
+        return try reader._walkValue(PortableValueBuilder(state: self, impl: impl), limits: limits, depth: impl.depth)
     }
 
     // MARK: Messages
@@ -483,6 +445,37 @@ final class PortableDecodingState: _DecodingHook {
         let result = try body()
         impl.reader.offset = envelope.end
         return result
+    }
+}
+
+/// The walk that builds a ``PortableValue``: P, Q and R values (and a G envelope out of place, which the scan
+/// has already refused) are read as objects by the decoding state; everything else as the core reads it.
+struct PortableValueBuilder: _DynamicValueBuilder {
+    let state: PortableDecodingState
+    let impl: _DecoderImpl
+
+    static var claimsExtensions: Bool { true }
+    func claims(_ type: Int8) -> Bool { state.isPortable(type) }
+
+    func readExtension(_ type: Int8, from reader: inout MessagePackReader, depth: Int) throws -> PortableValue {
+        impl.reader = reader
+        defer { reader = impl.reader }
+        return .object(try state.readObject(impl))
+    }
+
+    func makeScalar(_ scalar: MessagePackValue) -> PortableValue { PortableValue(scalar: scalar) }
+    func makeArray(_ elements: [PortableValue]) -> PortableValue { .array(elements) }
+    func makeMap(_ entries: [(key: PortableValue, value: PortableValue)]) -> PortableValue { .map(entries) }
+
+    func segment(forKey key: PortableValue, index: Int) -> MessagePackPath.Segment {
+        key.stringValue.map { .key($0) } ?? .otherKey(key.plainValue?.compactNotation ?? key.description)
+    }
+    func failure(_ error: MessagePackError) -> any Error { error }
+    /// Only the core's errors get a path here; an error located from the message's index (`_LocatedError`) has
+    /// its own, and the errors of types' deserializers pass through unchanged.
+    func prefixed(_ error: any Error, innermostFirst segments: [MessagePackPath.Segment]) -> any Error {
+        guard let error = error as? MessagePackError else { return error }
+        return error.prefixed(innermostFirst: segments)
     }
 }
 

@@ -72,6 +72,8 @@ struct PortableMessageScanner {
 
     var index = PortableMessageIndex()
     var reader: MessagePackReader
+    /// The whole message (the reader is bounded to an ext payload while it reads one).
+    let message: UnsafeRawBufferPointer
     var depth = 0
     var referenceCount = 0
     /// Bytes charged for back-references that decode into copies (portable-objects.md 7.4).
@@ -93,6 +95,7 @@ struct PortableMessageScanner {
         self.passthrough = passthrough
         self.rejectsCycles = rejectsCycles
         self.reader = MessagePackReader(raw, limits: limits)
+        self.message = raw
     }
 
     /// Scans the whole message; the reader ends after it (trailing bytes are the caller's to judge).
@@ -109,47 +112,68 @@ struct PortableMessageScanner {
         ext == types.object || ext == types.twoPhaseObject || ext == types.reference || ext == types.globalData
     }
 
+    /// One container the scan is inside: an array, a map, or a P/Q object's payload (whose one child is its data).
+    struct Frame {
+        enum Kind { case root, array, map, object }
+        var kind: Kind
+        /// Children scanned (two per map entry: key, then value).
+        var next = 0
+        /// Children declared.
+        var total: Int
+        /// For a map: where the key of the entry being scanned starts.
+        var keyAt = 0
+        // For an object:
+        var id = 0
+        var start = 0
+        var payloadEnd = 0
+        /// The reader's end outside the payload, restored when the object is done.
+        var outerEnd = 0
+        var expansionBefore = 0
+        var parent: Int32 = -1
+        var nameIndex: Int32 = 0
+        var isValueType = false
+    }
+
     /// Scans one value at the cursor (the same checks, in the same order, as decoding it dynamically).
+    ///
+    /// Iterative: the containers and objects it is inside are frames in an array on the heap, so a message
+    /// nested as deep as `limits.maxDepth` allows needs no more stack than a flat one. An error gets the path of
+    /// the value at fault (array indices, map keys; a fault inside a key is reported at the map's path), and a
+    /// value cut short by the end of an ext payload is `malformedPortable` rather than `truncated`.
     mutating func scanValue() throws(MessagePackError) {
-        let b = try reader.peekFormatByte()
-        switch b {
-        case 0x90...0x9f, FormatByte.array16, FormatByte.array32:  // arrays
-            guard depth < limits.maxDepth else { throw .limit("maxDepth", limits.maxDepth, at: reader.offset) }
-            let start = reader.offset
-            let count = try reader.readArrayHeader()
-            guard count <= limits.maxElementCount else {
-                reader.offset = start
-                throw .limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            depth &+= 1
-            for i in 0..<count {
-                do throws(MessagePackError) { try scanValue() } catch { throw error.prefixed(with: .index(i)) }
-            }
-            depth &-= 1
-        case 0x80...0x8f, FormatByte.map16, FormatByte.map32:  // maps
-            guard depth < limits.maxDepth else { throw .limit("maxDepth", limits.maxDepth, at: reader.offset) }
-            let start = reader.offset
-            let count = try reader.readMapHeader()
-            guard count <= limits.maxElementCount else {
-                reader.offset = start
-                throw .limit("maxElementCount", limits.maxElementCount, at: start)
-            }
-            depth &+= 1
-            for _ in 0..<count {
-                let keyAt = reader.offset
-                // A fault inside a key is reported at the map's path, as the dynamic decoders do.
-                try scanValue()
-                do throws(MessagePackError) { try scanValue() } catch {
-                    throw error.prefixed(with: segment(forKeyAt: keyAt))
+        var outer: [Frame] = []
+        var top = Frame(kind: .root, total: 1)
+        do throws(MessagePackError) {
+            while true {
+                if top.kind == .map && top.next & 1 == 0 { top.keyAt = reader.offset }
+                if let opened = try scanToken() {
+                    outer.append(top)
+                    top = opened
+                    depth &+= 1
+                    continue
+                }
+                // A value is complete: count it, and close every container it completes.
+                top.next &+= 1
+                while top.next == top.total {
+                    if top.kind == .root { return }
+                    let done = top
+                    top = outer.removeLast()
+                    depth &-= 1
+                    if done.kind == .object { try finishObject(done) }
+                    top.next &+= 1
                 }
             }
-            depth &-= 1
-        case 0xd4...0xd8, FormatByte.ext8, FormatByte.ext16, FormatByte.ext32:  // ext family
-            if let ext = reader.peekExtensionType(), isPortable(ext) {
-                try scanPortable()
-            } else {
-                try reader.skipValue(limits: limits)
-            }
+        } catch {
+            throw located(error, top: top, outer: outer)
+        }
+    }
+
+    /// Scans the token at the cursor: a whole value (returns nil), or the header of a non-empty container or the
+    /// start of an object's payload (returns its frame, which the caller pushes).
+    @inline(__always)
+    mutating func scanToken() throws(MessagePackError) -> Frame? {
+        let b = try reader.peekFormatByte()
+        switch b {
         case 0x00...0x7f, 0xe0...0xff, FormatByte.nil, FormatByte.false, FormatByte.true:  // one-byte values
             reader.offset &+= 1
         case 0xa0...0xbf, FormatByte.str8, FormatByte.str16, FormatByte.str32:  // strs: checked like any decode
@@ -159,11 +183,68 @@ struct PortableMessageScanner {
             guard MessagePackReader._isValidUTF8(payload) else {
                 reader.offset = headerAt
                 try reader.skipValue(limits: limits)  // throws the same invalidUTF8 error as a plain decoder
-                return
+                return nil
             }
+        case 0x90...0x9f, FormatByte.array16, FormatByte.array32:  // arrays
+            let start = reader.offset
+            let count = try reader.readArrayHeader()
+            try checkContainer(count: count, start: start)
+            if count > 0 { return Frame(kind: .array, total: count) }
+        case 0x80...0x8f, FormatByte.map16, FormatByte.map32:  // maps
+            let start = reader.offset
+            let count = try reader.readMapHeader()
+            try checkContainer(count: count, start: start)
+            if count > 0 { return Frame(kind: .map, total: count &* 2) }
+        case 0xd4...0xd8, FormatByte.ext8, FormatByte.ext16, FormatByte.ext32:  // ext family
+            if let ext = reader.peekExtensionType(), isPortable(ext) { return try scanPortable() }
+            try reader.skipValue(limits: limits)
         default:
             try reader.skipValue(limits: limits)
         }
+        return nil
+    }
+
+    /// The count limit, then the depth, for a container header just read at `start` (Spec/format.md 6.4, steps 3
+    /// and 4, after the header's own checks).
+    @inline(__always)
+    mutating func checkContainer(count: Int, start: Int) throws(MessagePackError) {
+        guard count <= limits.maxElementCount else {
+            reader.offset = start
+            throw .limit("maxElementCount", limits.maxElementCount, at: start)
+        }
+        guard depth < limits.maxDepth else {
+            reader.offset = start
+            throw .limit("maxDepth", limits.maxDepth, at: start)
+        }
+    }
+
+    /// `error` with the path of the value being scanned in `top` inside `outer`, and `truncated` inside an ext
+    /// payload turned into `malformedPortable` (error path only).
+    @inline(never)
+    func located(_ error: MessagePackError, top: Frame, outer: [Frame]) -> MessagePackError {
+        var error = error
+        var segments: [MessagePackPath.Segment] = []
+        for i in (0...outer.count).reversed() {
+            let frame = i == outer.count ? top : outer[i]
+            switch frame.kind {
+            case .root: break
+            case .array: segments.append(.index(frame.next))
+            case .map:
+                // A fault inside a key is reported at the map's path, as the dynamic decoders do.
+                if frame.next & 1 == 1 { segments.append(segment(forKeyAt: frame.keyAt)) }
+            case .object:
+                if error.code == .truncated { error = Self.payloadEndsInside(error) }
+            }
+        }
+        return error.prefixed(innermostFirst: segments)
+    }
+
+    /// A value that runs past the end of its ext payload: `malformedPortable`, at the same offset and path.
+    static func payloadEndsInside(_ error: MessagePackError) -> MessagePackError {
+        var malformed = PortableDecodingState.malformed(
+            at: error.byteOffset, "an ext payload ends inside a value: \(error.detail)")
+        malformed.path = error.path
+        return malformed
     }
 
     /// The path segment of the map key at `offset` (only built when an error is reported).
@@ -183,18 +264,17 @@ struct PortableMessageScanner {
         } catch {
             reader = full
             guard error.code == .truncated else { throw error }
-            var malformed = PortableDecodingState.malformed(
-                at: error.byteOffset, "an ext payload ends inside a value: \(error.detail)")
-            malformed.path = error.path
-            throw malformed
+            throw Self.payloadEndsInside(error)
         }
         let offset = reader.offset
         reader = full
         reader.offset = offset
     }
 
-    /// Scans a P, Q, R or G value at the cursor.
-    mutating func scanPortable() throws(MessagePackError) {
+    /// Scans a P, Q, R or G value at the cursor: an R whole (returns nil); for a P or Q, its header and type-ref,
+    /// leaving the reader bounded to the payload at the start of the object's data, and returns the object's
+    /// frame (``finishObject(_:)`` closes it once its data is scanned).
+    mutating func scanPortable() throws(MessagePackError) -> Frame? {
         let start = reader.offset
         let (ext, byteCount) = try reader.readExtensionHeader()
         let payloadEnd = reader.offset &+ byteCount
@@ -202,7 +282,7 @@ struct PortableMessageScanner {
             try withPayload(end: payloadEnd) { (this) throws(MessagePackError) in
                 try this.scanReference(start: start, payloadEnd: payloadEnd)
             }
-            return
+            return nil
         }
         guard ext != types.globalData else {
             reader.offset = start
@@ -219,13 +299,15 @@ struct PortableMessageScanner {
         }
         guard byteCount > 0 else { throw PortableDecodingState.malformed(at: start, "the portable object's payload is empty") }
         let isTwoPhaseOnWire = ext == types.twoPhaseObject
-        try withPayload(end: payloadEnd) { (this) throws(MessagePackError) in
-            try this.scanObjectPayload(start: start, payloadEnd: payloadEnd, isTwoPhaseOnWire: isTwoPhaseOnWire)
+        let outerEnd = reader.bytes.count
+        reader = MessagePackReader(
+            UnsafeRawBufferPointer(rebasing: reader.bytes[0..<payloadEnd]), offset: reader.offset, limits: limits)
+        let nameIndex: Int32
+        do throws(MessagePackError) {
+            nameIndex = try scanTypeRef()
+        } catch {
+            throw error.code == .truncated ? Self.payloadEndsInside(error) : error
         }
-    }
-
-    mutating func scanObjectPayload(start: Int, payloadEnd: Int, isTwoPhaseOnWire: Bool) throws(MessagePackError) {
-        let nameIndex = try scanTypeRef()
         guard reader.offset < payloadEnd else {
             throw PortableDecodingState.malformed(
                 at: start, "the portable object '\(index.names[Int(nameIndex)])' has a type-ref but no data")
@@ -250,20 +332,25 @@ struct PortableMessageScanner {
                 start: start, end: payloadEnd, dataStart: reader.offset, nameIndex: nameIndex, parent: current,
                 depth: Int32(depth &+ 1), isTwoPhaseOnWire: isTwoPhaseOnWire, isPublishedEarly: publishedEarly))
         state.append(0)
-        let expansionBefore = expansion
-        let parent = current
+        let frame = Frame(
+            kind: .object, total: 1, id: id, start: start, payloadEnd: payloadEnd, outerEnd: outerEnd,
+            expansionBefore: expansion, parent: current, nameIndex: nameIndex, isValueType: entry?.isValueType ?? false)
         current = Int32(id)
-        depth &+= 1
-        try scanValue()
-        depth &-= 1
-        current = parent
-        guard reader.offset == payloadEnd else {
+        return frame
+    }
+
+    /// Closes an object whose data was scanned: its payload must end there; the reader gets its outer bound back.
+    mutating func finishObject(_ object: Frame) throws(MessagePackError) {
+        current = object.parent
+        guard reader.offset == object.payloadEnd else {
             throw PortableDecodingState.malformed(
                 at: reader.offset,
-                "the payload of '\(index.names[Int(nameIndex)])' holds more than a type-ref and one data value")
+                "the payload of '\(index.names[Int(object.nameIndex)])' holds more than a type-ref and one data value")
         }
-        let isValueType = entry?.isValueType ?? false
-        state[id] = 1 &+ (isValueType ? (payloadEnd &- start) &+ (expansion &- expansionBefore) : 0)
+        reader = MessagePackReader(
+            UnsafeRawBufferPointer(rebasing: message[0..<object.outerEnd]), offset: reader.offset, limits: limits)
+        state[object.id] =
+            1 &+ (object.isValueType ? (object.payloadEnd &- object.start) &+ (expansion &- object.expansionBefore) : 0)
     }
 
     /// Reads a type-ref and returns its index in the table, appending a new name (section 5).

@@ -25,9 +25,25 @@ public enum PortableValue {
     case object(any Portable)
 }
 
+// `MessagePackValue` and `PortableValue` stay two types over one walk (the core's `_walkValue` builds both;
+// `DynamicTree.swift` describes, compares and rebuilds both) rather than one generic value: the core's value is
+// `Hashable` and `Sendable` and knows nothing of objects, while this one holds class instances (identity, no
+// `Sendable`) and compares objects by identity. A single `Value<Object>` would put a type parameter into every
+// core signature and make plain users spell `Value<Never>`; keeping two thin enums costs only the conversions
+// below, which are O(n) and iterative.
+
 extension PortableValue {
-    /// Wraps a plain value.
+    /// Wraps a plain value (any depth: the conversion does not recurse).
     public init(_ value: MessagePackValue) {
+        self =
+            _rebuildTree(
+                value, children: \._children, leaf: { PortableValue(scalar: $0) }, array: { .array($0) },
+                map: { entries, _ in .map(entries) })!
+    }
+
+    /// Wraps a plain scalar; containers are converted in full.
+    @inline(__always)
+    init(scalar value: MessagePackValue) {
         switch value {
         case .nil: self = .nil
         case .bool(let b): self = .bool(b)
@@ -37,15 +53,23 @@ extension PortableValue {
         case .double(let v): self = .double(v)
         case .string(let s): self = .string(s)
         case .binary(let b): self = .binary(b)
-        case .array(let a): self = .array(a.map(PortableValue.init))
-        case .map(let m): self = .map(m.map { (PortableValue($0.key), PortableValue($0.value)) })
         case .extension(let t, let d): self = .extension(t, d)
         case .timestamp(let t): self = .timestamp(t)
+        case .array, .map: self.init(value)
         }
     }
 
-    /// The plain value, or nil when it holds a portable object somewhere.
-    public var plainValue: MessagePackValue? {
+    /// The elements or entries of an array or a map; nil for every other kind (objects included).
+    var children: _TreeChildren<PortableValue>? {
+        switch self {
+        case .array(let a): return .array(a)
+        case .map(let m): return .map(m)
+        default: return nil
+        }
+    }
+
+    /// The plain value of a node that is not a container; nil for an object.
+    var plainScalar: MessagePackValue? {
         switch self {
         case .nil: return .nil
         case .bool(let b): return .bool(b)
@@ -55,26 +79,25 @@ extension PortableValue {
         case .double(let v): return .double(v)
         case .string(let s): return .string(s)
         case .binary(let b): return .binary(b)
-        case .array(let a):
-            var out: [MessagePackValue] = []
-            out.reserveCapacity(a.count)
-            for e in a {
-                guard let p = e.plainValue else { return nil }
-                out.append(p)
-            }
-            return .array(out)
-        case .map(let m):
-            var out: [(key: MessagePackValue, value: MessagePackValue)] = []
-            out.reserveCapacity(m.count)
-            for e in m {
-                guard let k = e.key.plainValue, let v = e.value.plainValue else { return nil }
-                out.append((k, v))
-            }
-            return .map(out)
         case .extension(let t, let d): return .extension(t, d)
         case .timestamp(let t): return .timestamp(t)
-        case .object: return nil
+        case .object, .array, .map: return nil
         }
+    }
+
+    /// Frees the value without recursion, for trees nested deeper than the stack can free (see
+    /// `MessagePackValue.releaseIteratively()`: Swift frees nested arrays with about 200 bytes of stack a
+    /// level). Objects are dropped as they are: an object's own data is freed by the object.
+    ///
+    /// - Complexity: O(n) in the nodes.
+    public consuming func releaseIteratively() {
+        _releaseIteratively(self, children: \.children)
+    }
+
+    /// The plain value, or nil when it holds a portable object somewhere (any depth: no recursion).
+    public var plainValue: MessagePackValue? {
+        _rebuildTree(
+            self, children: \.children, leaf: \.plainScalar, array: { .array($0) }, map: { entries, _ in .map(entries) })
     }
 
     /// The value of a map entry whose key is this string.
@@ -120,29 +143,33 @@ extension PortableValue {
     /// The value as Swift values: `[Any]`, `[String: Any]` (or `[AnyHashable: Any]` for other keys), the
     /// objects themselves, `Int64`, `String`, … — so `as? [any Shape]` recovers typed collections.
     public var unwrapped: Any {
-        switch self {
-        case .nil: return Optional<Any>.none as Any
-        case .bool(let b): return b
-        case .int(let v): return v
-        case .uint(let v): return v
-        case .float(let v): return v
-        case .double(let v): return v
-        case .string(let s): return s
-        case .binary(let b): return b
-        case .array(let a): return a.map(\.unwrapped)
-        case .map(let m):
-            if m.allSatisfy({ $0.key.stringValue != nil }) {
+        let leaf: (PortableValue) -> Any? = { node in
+            switch node {
+            case .nil: return Optional<Any>.none as Any
+            case .bool(let b): return b
+            case .int(let v): return v
+            case .uint(let v): return v
+            case .float(let v): return v
+            case .double(let v): return v
+            case .string(let s): return s
+            case .binary(let b): return b
+            case .extension(let t, let d): return MessagePackValue.extension(t, d)
+            case .timestamp(let t): return t
+            case .object(let o): return o
+            case .array, .map: return nil  // never called for containers
+            }
+        }
+        let map: ([(key: Any, value: Any)], [(key: PortableValue, value: PortableValue)]) -> Any = { entries, source in
+            if source.allSatisfy({ $0.key.stringValue != nil }) {
                 var d: [String: Any] = [:]
-                for e in m { d[e.key.stringValue!] = e.value.unwrapped }
+                for (i, e) in entries.enumerated() { d[source[i].key.stringValue!] = e.value }
                 return d
             }
             var d: [AnyHashable: Any] = [:]
-            for e in m { if let k = e.key.plainValue { d[AnyHashable(k)] = e.value.unwrapped } }
+            for (i, e) in entries.enumerated() { if let k = source[i].key.plainValue { d[AnyHashable(k)] = e.value } }
             return d
-        case .extension(let t, let d): return MessagePackValue.extension(t, d)
-        case .timestamp(let t): return t
-        case .object(let o): return o
         }
+        return _rebuildTree(self, children: \.children, leaf: leaf, array: { $0 as Any }, map: map)!
     }
 }
 
@@ -151,15 +178,15 @@ extension PortableValue {
 extension PortableValue: Equatable {
     /// Structural equality; floats by bit pattern (as `MessagePackValue`); class objects by identity
     /// (`===`), value-type objects with their own `==` when they are `Equatable`.
+    ///
+    /// Any depth: pending pairs wait in a list on the heap, not on the stack.
     public static func == (lhs: PortableValue, rhs: PortableValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.object(let a), .object(let b)): return objectsEqual(a, b)
-        case (.object, _), (_, .object): return false
-        case (.array(let a), .array(let b)): return a == b
-        case (.map(let a), .map(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        default:
-            return lhs.plainValue == rhs.plainValue
+        _treesEqual(lhs, rhs, children: \.children) { a, b in
+            switch (a, b) {
+            case (.object(let a), .object(let b)): return objectsEqual(a, b)
+            case (.object, _), (_, .object): return false
+            default: return a.plainScalar == b.plainScalar
+            }
         }
     }
 
@@ -202,46 +229,53 @@ extension PortableValue: CustomStringConvertible {
     /// The diagnostic notation of `MessagePackValue`, with objects as `Name{…}`; an object met again
     /// (shared or cyclic) is shown as `^Name`, so the output stays linear in the graph's size.
     public var description: String {
-        var out = ""
-        var seen = Set<ObjectIdentifier>()
-        describe(into: &out, seen: &seen)
-        return out
+        var describing = Describing()
+        describing.visit(self)
+        return describing.out
     }
 
-    func describe(into out: inout String, seen: inout Set<ObjectIdentifier>) {
-        switch self {
-        case .array(let a):
-            out += "["
-            for (i, e) in a.enumerated() {
-                if i > 0 { out += ", " }
-                e.describe(into: &out, seen: &seen)
-            }
-            out += "]"
-        case .map(let m):
-            out += "{"
-            for (i, e) in m.enumerated() {
-                if i > 0 { out += ", " }
-                e.key.describe(into: &out, seen: &seen)
-                out += ": "
-                e.value.describe(into: &out, seen: &seen)
-            }
-            out += "}"
-        case .object(let o):
-            if let opaque = o as? OpaquePortable {
-                if !seen.insert(portableIdentity(opaque)).inserted {
-                    out += "^\(opaque.name)"
-                    return
+    /// Writes the notation of each node without recursion; an object's data is entered in place of the object
+    /// after its name, so chains of objects do not recurse either.
+    struct Describing: _DynamicTreeVisitor {
+        var out = ""
+        var seen = Set<ObjectIdentifier>()
+
+        mutating func enter(_ node: PortableValue) -> _TreeChildren<PortableValue>? {
+            var node = node
+            while case .object(let o) = node {
+                if let opaque = o as? OpaquePortable {
+                    if !seen.insert(portableIdentity(opaque)).inserted {
+                        out += "^\(opaque.name)"
+                        return nil
+                    }
+                    out += opaque.name
+                    node = opaque.data
+                } else if type(of: o) is AnyClass {
+                    let id = ObjectIdentifier(o as AnyObject)
+                    out += seen.insert(id).inserted ? String(describing: o) : "^\(type(of: o))"
+                    return nil
+                } else {
+                    out += String(describing: o)
+                    return nil
                 }
-                out += opaque.name
-                opaque.data.describe(into: &out, seen: &seen)
-            } else if type(of: o) is AnyClass {
-                let id = ObjectIdentifier(o as AnyObject)
-                out += seen.insert(id).inserted ? String(describing: o) : "^\(type(of: o))"
-            } else {
-                out += String(describing: o)
             }
-        default:
-            out += plainValue!.description
+            switch node {
+            case .array(let a):
+                out += "["
+                return .array(a)
+            case .map(let m):
+                out += "{"
+                return .map(m)
+            default:
+                out += node.plainScalar!.description
+                return nil
+            }
         }
+
+        mutating func beforeChild(at position: Int, isMap: Bool) {
+            _DiagnosticNotation.beforeChild(at: position, isMap: isMap, into: &out)
+        }
+
+        mutating func exit(isMap: Bool) { _DiagnosticNotation.close(isMap: isMap, into: &out) }
     }
 }
