@@ -32,6 +32,8 @@ struct OutputStream {
         if buffer.count >= Self.chunk { flush() }
     }
 
+    /// Disfavoured, so that a literal (`out.write("nil")`) takes the `StaticString` overload and is copied as bytes.
+    @_disfavoredOverload
     @inline(__always)
     mutating func write(_ text: String) {
         guard isEnabled else { return }
@@ -77,13 +79,18 @@ struct OutputStream {
         if buffer.count >= Self.chunk { flush() }
     }
 
-    /// Writes `n` (not negative) in lowercase hex, left-padded with zeros to `minimumDigits`.
+    /// Writes `n` (not negative) in lowercase hex, left-padded with zeros to `minimumDigits` (at most 16).
     mutating func writeHex(_ n: Int, minimumDigits: Int) {
         guard isEnabled else { return }
         var digitCount = 1
         while digitCount < 16 && n >> (4 * digitCount) != 0 { digitCount += 1 }
-        for i in stride(from: max(digitCount, minimumDigits) - 1, through: 0, by: -1) {
-            buffer.append(Self.hexDigit(UInt8(truncatingIfNeeded: n >> (4 * i)) & 0xf))
+        let count = max(digitCount, min(minimumDigits, 16))
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            for i in 0..<count {
+                raw[count - 1 - i] = Self.hexDigit(UInt8(truncatingIfNeeded: n >> (4 * i)) & 0xf)
+            }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<count]))
         }
         if buffer.count >= Self.chunk { flush() }
     }
