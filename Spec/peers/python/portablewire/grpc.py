@@ -41,6 +41,7 @@ from .encoder import packb
 from .options import Limits
 from .registry import Registry
 from .task_client import CustomVariable, OptimisationResult, TaskError
+from .task_client import _jsonable as _task_jsonable
 
 __all__ = [
     "serializer",
@@ -234,13 +235,7 @@ class TaskServiceClient:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, (CustomVariable, OptimisationResult, Dataset)):
-        return {"class": type(value).__name__, **{k: _jsonable(v) for k, v in vars(value).items()}}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+    return _task_jsonable(value, (Dataset,))
 
 
 def main(argv: list[str] | None = None) -> int:

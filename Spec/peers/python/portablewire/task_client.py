@@ -113,13 +113,14 @@ class TaskClient:
             self._unpacker.feed(data)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (CustomVariable, OptimisationResult)):
-        return {"class": type(value).__name__, **{k: _jsonable(v) for k, v in vars(value).items()}}
+def _jsonable(value: Any, classes: tuple[type, ...] = ()) -> Any:
+    """A demo reply as JSON: instances of the example's classes (and of `classes`) as maps naming their class."""
+    if isinstance(value, (CustomVariable, OptimisationResult, *classes)):
+        return {"class": type(value).__name__, **{k: _jsonable(v, classes) for k, v in vars(value).items()}}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, classes) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, classes) for k, v in value.items()}
     return value
 
 
