@@ -109,19 +109,25 @@ func residentBytes(pid: Int32? = nil) -> Int {
         #expect(weakObjects.allSatisfy { $0.object == nil })
     }
 
-    /// 10,000 cyclic messages through the library: the resident set must not grow with them.
+    /// 10,000 cyclic messages through the library, four times: the resident set must not grow with them.
+    ///
+    /// Other suites run in this process at the same time and can grow it in any one round (CI saw 4.5 MB once),
+    /// so the check takes the quietest of four rounds. A leak of the size issue 13 measured (432 to 720 bytes a
+    /// message, 4 to 7 MB a round) grows every round; `pwire testee` below measures the same in its own process.
     @Test func tenThousandCyclicMessagesDoNotGrowMemory() throws {
         let decoder = try Self.decoder()
         func run(_ count: Int) throws {
             for i in 0..<count { _ = try decoder.decode(from: CycleMessages.all[i % 3]) }
         }
         try run(1_000)
-        let before = residentBytes()
-        try run(10_000)
-        let grown = residentBytes() - before
-        // A leak of the size issue 13 measured (432 to 720 bytes a message) would be 4 to 7 MB here. Other
-        // suites run at the same time in this process, so the bound leaves them room.
-        #expect(grown < 3 << 20, "the resident set grew by \(grown) bytes over 10,000 cyclic messages")
+        var growth: [Int] = []
+        for _ in 0..<4 {
+            let before = residentBytes()
+            try run(10_000)
+            growth.append(residentBytes() - before)
+        }
+        let quietest = growth.min() ?? .max
+        #expect(quietest < 2 << 20, "the resident set grew in every round of 10,000 cyclic messages: \(growth) bytes")
     }
 
     /// 10,000 cyclic messages through `pwire testee` (generic objects, default `cycles`), in its own process.
