@@ -16,11 +16,13 @@ public struct MessagePackLimits: Hashable, Sendable {
     /// (`PortableValue(_:)`, `plainValue`, `unwrapped`) of both value types. Tested at 100,000 levels on a
     /// 512 KiB thread in a debug build.
     ///
-    /// These still take stack per level, so the depth is what bounds them: the Codable and typed routes
-    /// (`init(from:)` nests by the language's design), portable objects inside portable objects (each object
-    /// re-enters the walk from its own deserializer), `PortableEncoder` (the Codable encoder), and Swift's own
-    /// freeing of a value tree (about 200 bytes a level in the runtime; end the life of a tree deeper than a few
-    /// thousand levels with `releaseIteratively()`).
+    /// These still take stack per level: the Codable and typed routes (`init(from:)` nests by the language's
+    /// design), portable objects inside portable objects (each object re-enters the walk from its own
+    /// deserializer), `PortableEncoder` (the Codable encoder), and Swift's own freeing of a value tree (about
+    /// 200 bytes a level in the runtime; end the life of a tree deeper than a few thousand levels with
+    /// `releaseIteratively()`). All but the last also watch the thread's stack: where fewer than 128 KiB of it
+    /// remain they stop with `.limitExceeded` ("would overflow this thread's stack") instead of crashing, so no
+    /// `maxDepth` and no thread makes them overflow; on a small stack they simply accept less depth.
     public var maxDepth: Int = 512
 
     /// The largest ``maxDepth`` that is stack-safe everywhere: the deepest nesting that every route, the
@@ -31,8 +33,9 @@ public struct MessagePackLimits: Hashable, Sendable {
     /// The recursive routes take up to about 3.9 KiB of stack a level in a debug build (the Codable and the
     /// portable typed decoders; the portable re-encoder 2.9 KiB), so at 768 levels they use at most about 3 MiB.
     /// On a 512 KiB thread (a secondary thread on Apple platforms) only the iterative routes listed under
-    /// ``maxDepth`` are safe at this depth (at any depth, in fact); decode there dynamically, or with a lower
-    /// ``maxDepth``, or on a thread with a larger stack. Measured by
+    /// ``maxDepth`` reach this depth (at any depth, in fact); the recursive ones stop there with `.limitExceeded`
+    /// naming the stack once 128 KiB of it remain (about 80 levels of debug-build Codable decoding, far more in
+    /// release); decode there dynamically, or on a thread with a larger stack. Measured by
     /// `Tests/PortableWireTests/Limits/StackDepthTests.swift` (`PWIRE_STACK_REPORT=1` prints each route's stack
     /// use per level), which runs every route at this depth on 8 MiB and the iterative ones at the default depth
     /// and at 100,000 levels on 512 KiB.

@@ -67,6 +67,8 @@ package final class _DecoderImpl: Decoder {
     @exclusivity(unchecked) package var codingPath: [any CodingKey] = []
     @exclusivity(unchecked) package var hook: (any _DecodingHook)?
     @exclusivity(unchecked) package var depth = 0
+    /// Where this thread's stack ends for the recursive decode (see `_StackGuard`); checked at every level.
+    package let stackLimit = _StackGuard.threadLimit()
 
     /// State of one open keyed or unkeyed container. Containers refer to their frame by index.
     struct Frame {
@@ -174,6 +176,7 @@ package final class _DecoderImpl: Decoder {
     /// Runs `T.init(from:)` at the cursor, then moves the cursor past the value whatever the initializer read.
     package func decodeWithContainers<T: Decodable>(_ type: T.Type) throws -> T {
         guard depth < limits.maxDepth else { throw MessagePackError.limit("maxDepth", limits.maxDepth, at: reader.offset) }
+        guard _StackGuard.hasRoom(above: stackLimit) else { throw MessagePackError.stackExhausted(depth: depth, at: reader.offset) }
         let savedStart = valueStart
         let savedMark = levelMark
         let savedIsDictionary = valueIsDictionary

@@ -181,6 +181,8 @@ package final class _EncoderImpl: Encoder {
     /// 2 × `maxDepth`: values without a container of their own (optionals, wrappers) nest without adding to
     /// `depth`, and must not recurse without bound either.
     @exclusivity(unchecked) var nesting = 0
+    /// Where this thread's stack ends for the recursive encode (see `_StackGuard`); checked at every level.
+    package let stackLimit = _StackGuard.threadLimit()
 
     struct Frame {
         enum Kind { case map, array, single }
@@ -380,21 +382,26 @@ package final class _EncoderImpl: Encoder {
     package func writeDynamic(_ value: MessagePackValue) throws {
         // The writer may be the caller's (`encode(_:into:)`): its own depth settings are put back afterwards.
         let (savedDepth, savedMaxDepth, savedExceeded) = (writer._depth, writer._maxDepth, writer._depthExceeded)
+        let savedStackStop = writer._stackStopDepth
         writer._depth = depth
         writer._maxDepth = maxDepth
         writer._depthExceeded = false
+        writer._stackStopDepth = 0
         writer.write(value)
         let exceeded = writer._depthExceeded
+        let stackStop = writer._stackStopDepth
         writer._depth = savedDepth
         writer._maxDepth = savedMaxDepth
         writer._depthExceeded = savedExceeded
-        if exceeded { throw Self.tooDeep(maxDepth) }
+        writer._stackStopDepth = savedStackStop
+        if exceeded { throw stackStop > 0 ? MessagePackError.stackExhausted(depth: stackStop, at: -1) : Self.tooDeep(maxDepth) }
     }
 
     /// Runs `value.encode(to:)` and closes the containers it opened.
     package func encodeWithContainers<T: Encodable>(_ value: T) throws {
         // nesting < 2 × maxDepth, without overflow for a maxDepth of Int.max.
         guard nesting &>> 1 < maxDepth else { throw Self.tooDeep(maxDepth) }
+        guard _StackGuard.hasRoom(above: stackLimit) else { throw MessagePackError.stackExhausted(depth: nesting, at: -1) }
         nesting &+= 1
         let savedLevelMark = levelMark
         levelMark = frames.count

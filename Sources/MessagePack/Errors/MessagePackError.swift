@@ -144,8 +144,9 @@ extension MessagePackError {
     }
 }
 
+/// Two lowercase hex digits for `byte` (error texts of both modules).
 @usableFromInline
-func hexByte(_ byte: UInt8) -> String {
+package func hexByte(_ byte: UInt8) -> String {
     let digits: StaticString = "0123456789abcdef"
     return String(decoding: [digits.utf8Start[Int(byte >> 4)], digits.utf8Start[Int(byte & 0xf)]], as: UTF8.self)
 }

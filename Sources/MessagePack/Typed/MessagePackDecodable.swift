@@ -148,6 +148,7 @@ extension MessagePackReader {
     @inlinable
     mutating func _decodeNested<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
         guard _depth < _maxDepth else { throw _limitError("maxDepth", _maxDepth) }
+        guard _StackGuard.mayNest(depth: _depth) else { throw .stackExhausted(depth: _depth, at: offset) }
         _depth &+= 1
         defer { _depth &-= 1 }
         return try T(from: &self)

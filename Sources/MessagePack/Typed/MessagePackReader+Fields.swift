@@ -64,6 +64,7 @@ extension MessagePackReader {
     ) throws(MessagePackError) -> T {
         do throws(MessagePackError) {
             guard _depth < _maxDepth else { throw _limitError("maxDepth", _maxDepth) }
+            guard _StackGuard.mayNest(depth: _depth) else { throw .stackExhausted(depth: _depth, at: offset) }
             _depth &+= 1
             defer { _depth &-= 1 }
             return try body(&self)

@@ -26,6 +26,9 @@ public struct MessagePackWriter: ~Copyable {
     @usableFromInline var _maxDepth: Int
     /// Whether a depth-checked write went deeper than `maxDepth`; see ``checkDepth()``.
     @usableFromInline var _depthExceeded: Bool
+    /// The depth at which a depth-checked write stopped because the thread's stack was nearly used up
+    /// (see `_StackGuard`), or 0.
+    @usableFromInline var _stackStopDepth: Int
 
     /// Creates an empty writer with room for `capacity` bytes before it first grows.
     @inlinable
@@ -36,6 +39,7 @@ public struct MessagePackWriter: ~Copyable {
         _depth = 0
         _maxDepth = .max
         _depthExceeded = false
+        _stackStopDepth = 0
     }
 
     // The buffer comes from malloc and grows with realloc, which moves large buffers by remapping pages
@@ -78,6 +82,7 @@ public struct MessagePackWriter: ~Copyable {
         _count = 0
         _depth = 0
         _depthExceeded = false
+        _stackStopDepth = 0
     }
 
     // MARK: Depth
@@ -100,17 +105,25 @@ public struct MessagePackWriter: ~Copyable {
         set { _maxDepth = newValue }
     }
 
-    /// Throws `.limitExceeded` (naming `maxDepth`) if a depth-checked write went deeper than ``maxDepth``;
-    /// the bytes written are then not a valid message.
+    /// Throws `.limitExceeded` (naming `maxDepth`) if a depth-checked write went deeper than ``maxDepth``,
+    /// or stopped because the thread's stack was nearly used up; the bytes written are then not a valid message.
     @inlinable
     public func checkDepth() throws(MessagePackError) {
-        if _depthExceeded { throw .encodingTooDeep(_maxDepth) }
+        guard _depthExceeded else { return }
+        if _stackStopDepth > 0 { throw .stackExhausted(depth: _stackStopDepth, at: -1) }
+        throw .encodingTooDeep(_maxDepth)
     }
 
     /// Whether a container may open at the current depth; records the failure when it may not.
+    ///
+    /// With a ``maxDepth`` set, the thread's remaining stack is checked too (every eighth level), since
+    /// ``encode(_:)`` recurses: a value too deep for the stack stops like one too deep for `maxDepth`.
     @inlinable @inline(__always)
     mutating func _mayOpenContainer() -> Bool {
-        if _depth < _maxDepth { return true }
+        if _depth < _maxDepth {
+            if _maxDepth == .max || _StackGuard.mayNest(depth: _depth) { return true }
+            _stackStopDepth = _depth
+        }
         _depthExceeded = true
         return false
     }

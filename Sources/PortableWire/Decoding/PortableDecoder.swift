@@ -78,11 +78,16 @@ public struct PortableDecoder: Sendable {
     /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
     public func decode<T>(as type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         let value = try decode(from: bytes)
+        // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
+        // values returned are the caller's, and Swift frees those its own way).
         guard let typed = value.unwrapped as? T else {
-            throw MessagePackError(
+            let error = MessagePackError(
                 .typeMismatch, at: 0, "the message decodes to \(value), which is not a \(T.self)",
                 hint: "decode into PortableValue to inspect it")
+            (consume value).releaseIteratively()
+            throw error
         }
+        (consume value).releaseIteratively()
         return typed
     }
 

@@ -223,6 +223,10 @@ final class PortableDecodingState: _DecodingHook {
     func build(_ id: Int, _ impl: _DecoderImpl) throws -> any Portable {
         let object = index.objects[id]
         let entry = index.entries[Int(object.nameIndex)]
+        // An object's deserializer nests on the stack (objects inside objects): stop before the thread's stack runs out.
+        guard _StackGuard.hasRoom(above: impl.stackLimit) else {
+            throw MessagePackError.stackExhausted(depth: Int(object.depth), at: object.start)
+        }
         let savedDepth = impl.depth
         impl.depth = Int(object.depth)
         defer { impl.depth = savedDepth }

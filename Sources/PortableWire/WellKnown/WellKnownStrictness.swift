@@ -30,12 +30,7 @@ extension PortableDecodingState {
         }
         return MessagePackError(
             .typeMismatch, at: offset,
-            "expected \(T.self) as \(what) but found \(FormatByte.familyName(found)) (0x\(Self.hex(found)))",
+            "expected \(T.self) as \(what) but found \(FormatByte.familyName(found)) (0x\(hexByte(found)))",
             hint: hint)
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let text = String(byte, radix: 16)
-        return byte < 16 ? "0" + text : text
     }
 }
