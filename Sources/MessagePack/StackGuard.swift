@@ -66,7 +66,7 @@ package enum _StackGuard {
     #if !canImport(Darwin)
     /// `pthread_getattr_np`, a GNU extension that the Glibc module does not import (it needs `_GNU_SOURCE`), looked
     /// up in the C library itself; Musl has it too.
-    nonisolated(unsafe) private static let _getattr: (@convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32)? = {
+    private static let _getattr: (@convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32)? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_getattr_np") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32).self)
     }()
