@@ -225,6 +225,10 @@ class _FastDecoder:
             key_types = set(map(type, value))
             types = key_types.union(map(type, value.values()))
         elif t is list:
+            if value:
+                first = type(value[0])
+                if first is list or first is dict:
+                    return False  # (a list of records: saves a pass over it before the re-pack)
             types = set(map(type, value))
         else:
             types = {t}
