@@ -18,6 +18,7 @@ byte offset and path.
 from __future__ import annotations
 
 import threading
+from operator import itemgetter
 from typing import Any
 
 from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
@@ -32,6 +33,9 @@ from .wellknown import DECODERS
 __all__ = ["Fallback", "fast_unpackb"]
 
 _new_ext = tuple.__new__
+_HEIGHT = itemgetter(3)  # of a record (code, payload, value, height bound)
+_STR_ONLY = frozenset((str,))
+
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
 # Objects nested inside objects that the fast path follows; deeper input goes to the exact decoder,
@@ -68,6 +72,8 @@ class _FastDecoder:
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
         self.code_global = ext_types.global_data
+        self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
+        self._hook = self._make_hook()
         self.options = {
             "ext_hook": self._hook,
             "raw": False,
@@ -85,7 +91,6 @@ class _FastDecoder:
         self.small = min(limits.max_payload_byte_count, limits.max_element_count)
         self.small_options = {"ext_hook": self._hook, "strict_map_key": False}
         self.unpack_options = self.small_options
-        self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
         self.begin()
         self.wrapper = _Wrapper()
         self.busy = False
@@ -107,19 +112,23 @@ class _FastDecoder:
 
     def finish(self, value: object, data: bytes, records: list[tuple[int, bytes, object, int]]) -> None:
         """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
-        if not records and len(data) <= self.max_depth:
-            # The common small plain message: too short to be too deep; packing it again is the
-            # cheapest proof (no float32, no repeated key).
-            self.put_back = records
-            self.put_back_index = 0
-            if self.verifier.pack(value) != data:
-                raise Fallback
+        if len(data) <= self.max_depth:
+            # Too short to be too deep (each level takes a byte, and an ext's height bound is
+            # below its length): what _finish_top would do without a wrap.
+            if not records:
+                # The common small plain message: packing it again is the cheapest proof (no
+                # float32, no repeated key).
+                self.put_back = records
+                self.put_back_index = 0
+                if self.verifier.pack(value) != data:
+                    raise Fallback
+                return
+            if not self._flat(value, data):
+                self._verify(value, data, records)
+            self.begin()
             return
         if self._flat(value, data):
-            height = 0
-            for record in records:
-                if record[3] > height:
-                    height = record[3]
+            height = max(map(_HEIGHT, records), default=0)
             if height + 1 > self.max_depth:
                 raise Fallback
         else:
@@ -156,10 +165,7 @@ class _FastDecoder:
 
     def _finish_top(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], base: int) -> None:
         """Verifies a top-level segment, proving its depth under ``base`` levels."""
-        height = 0
-        for record in records:
-            if record[3] > height:
-                height = record[3]
+        height = max(map(_HEIGHT, records), default=0)
         wrap = 0
         max_depth = self.limits.max_depth - base
         if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
@@ -194,13 +200,14 @@ class _FastDecoder:
             if self.verifier.pack(value) != data:
                 raise Fallback
             return value, 0
-        height = 0
-        for record in records:
-            if record[3] > height:
-                height = record[3]
+        return value, self._proven_segment(value, data, records)
+
+    def _proven_segment(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]]) -> int:
+        """Proves an object's data that holds exts; returns the height bound of its exts."""
+        height: int = max(map(_HEIGHT, records))
         if not self._flat(value, data):
             self._verify(value, data, records)
-        return value, height
+        return height
 
     def _flat(self, value: Any, data: bytes | memoryview) -> bool:
         """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
@@ -337,7 +344,85 @@ class _FastDecoder:
 
     # MARK: The ext hook
 
-    def _hook(self, code: int, payload: bytes) -> object:
+    def _make_hook(self) -> Any:
+        """The ext hook: the common object (a P of a registered class whose type-ref is an index
+        or a fixstr) inline, with what it needs bound once; everything else in :meth:`_hook_general`.
+
+        It does exactly what ``_hook_general`` -> ``_object`` -> ``_segment`` do for that object.
+        """
+        code_object = self.code_object
+        max_object_count = self.max_object_count
+        by_name_get = self.by_name.get
+        verifier_pack = self.verifier.pack
+        general = self._hook_general
+        name_known = self._name
+        incomplete = _INCOMPLETE
+        str_only = _STR_ONLY
+
+        def hook(code: int, payload: bytes) -> object:
+            if code != code_object:
+                return general(code, payload)
+            b = payload[0]
+            if b < 0x80:
+                name = self.type_names[b]
+                start = 1
+            elif 0xA0 <= b <= 0xBF:
+                start = 1 + (b & 0x1F)
+                name = payload[1:start].decode()
+                if name not in self.known_names:
+                    name_known(name)
+            else:
+                return general(code, payload)
+            entry = by_name_get(name)
+            if entry is None:
+                return general(code, payload)
+            cls: Any = entry.cls
+            if cls is None:
+                return general(code, payload)
+            objects = self.objects
+            object_id = len(objects)
+            if object_id >= max_object_count:
+                raise Fallback
+            objects.append(incomplete)
+            # The object's data: a nested unpack, then its proof (as _segment).
+            data_bytes = payload[start:]
+            stack = self.records
+            if len(stack) > _MAX_NESTED_OBJECTS:
+                raise Fallback
+            records: list[tuple[int, bytes, object, int]] = []
+            stack.append(records)
+            try:
+                options = self.unpack_options
+                if options is self.small_options:
+                    data = unpackb(data_bytes, ext_hook=hook, strict_map_key=False)
+                else:
+                    data = unpackb(data_bytes, **options)
+            finally:
+                stack.pop()
+            if records:
+                height = self._proven_segment(data, data_bytes, records)
+            else:
+                if verifier_pack(data) != data_bytes:
+                    raise Fallback
+                height = 0
+            if entry.new_deserialized is not None:
+                obj = entry.new_deserialized(data, self.global_data)
+            elif entry.deserialize is not None:
+                obj = cls.__new__(cls)
+                entry.deserialize(obj, data, self.global_data)
+            else:
+                # Default serialization: a str-keyed map.
+                if type(data) is not dict or not str_only.issuperset(map(type, data)):
+                    raise Fallback
+                obj = cls.__new__(cls)
+                obj.__dict__.update(data)
+            objects[object_id] = obj
+            stack[-1].append((code, payload, obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)))
+            return obj
+
+        return hook
+
+    def _hook_general(self, code: int, payload: bytes) -> object:
         if code == self.code_object:
             value, height = self._object(False, payload)
         elif code == self.code_reference:

@@ -70,6 +70,7 @@ _ABSENT = object()
 _DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
 _PLAIN = (type(None), bool, int, float, str, bytes, Float32, Timestamp, Ext, Map)
 _PLAIN_TYPES = frozenset(_PLAIN)
+_STR = frozenset((str,))
 #: Values ``_from_wire`` returns as they are.
 _SCALARS = frozenset((type(None), bool, int, float, str, bytes, Float32, Ext))
 _WELL_KNOWN = (_dt.date, _dt.time, _dt.timedelta, Decimal, UUID)  # datetime is a date
@@ -104,6 +105,7 @@ def model_hooks(
     """
     if not hasattr(cls, "model_validate") or not hasattr(cls, "model_dump"):
         raise TypeError(f"{cls.__qualname__} is not a pydantic 2 model (no model_dump/model_validate)")
+    _base_methods()
     if two_phase:
         raise TypeError(
             f"{cls.__qualname__} is a pydantic model, built by model_validate from its complete data, so it "
@@ -113,6 +115,20 @@ def model_hooks(
 
 
 _ERRORS: tuple[type[Exception], type[Exception]] | None = None
+#: BaseModel.model_dump and the function of BaseModel.model_validate, set when a model is registered:
+#: a model that does not override them is dumped and validated by its schema's serializer and
+#: validator directly, with the same arguments the two methods pass.
+_BASE_DUMP: Any = None
+_BASE_VALIDATE: Any = None
+
+
+def _base_methods() -> None:
+    global _BASE_DUMP, _BASE_VALIDATE
+    if _BASE_DUMP is None:
+        from pydantic import BaseModel
+
+        _BASE_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+        _BASE_DUMP = BaseModel.model_dump
 
 
 def _pydantic_errors() -> tuple[type[Exception], type[Exception]]:
@@ -137,8 +153,13 @@ class _Dump:
     registry: Registry
 
     def __call__(self, obj: Any, global_data: object) -> object:
+        cls = type(obj)
         try:
-            dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
+            if cls.model_dump is _BASE_DUMP:
+                # What BaseModel.model_dump does with these arguments, one Python call less.
+                dumped = cls.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
+            else:
+                dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
         except (_pydantic_errors()[0], ValueError, TypeError) as error:
             raise PortableError(
                 "cannotSerialize",
@@ -146,6 +167,17 @@ class _Dump:
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
         return self._model(obj, dumped)
+
+    def _plain_unregistered(self) -> bool:
+        """Whether no type of ``_PLAIN`` is registered (cached per registry version)."""
+        registry = self.registry
+        cached = self.__dict__.get("_plain_cache")
+        if cached is not None and cached[0] == registry.version:
+            return bool(cached[1])
+        by_class = registry._by_class
+        answer = not any(t in by_class for t in _PLAIN)
+        object.__setattr__(self, "_plain_cache", (registry.version, answer))
+        return answer
 
     def _keep(self, value: object) -> bool:
         """Whether ``value`` is itself a portable object here (sent as such, identity kept)."""
@@ -158,6 +190,14 @@ class _Dump:
             return self._wire(raw.root, dumped)
         if type(dumped) is not dict:
             return _plain(dumped, self._keep)
+        if (
+            _PLAIN_TYPES.issuperset(map(type, dumped.values()))
+            and _STR.issuperset(map(type, dumped))
+            and self._plain_unregistered()
+        ):
+            # Every field dumped as a scalar under a str key: _wire and _plain_key would return
+            # each as it is, so the fresh dict model_dump made is the data.
+            return dumped
         keys = _dump_keys(type(raw))
         out = {}
         for key, value in dumped.items():
@@ -243,9 +283,14 @@ class _Load:
     name: str
 
     def __call__(self, data: object, global_data: object) -> object:
-        data = _from_wire(data)
+        if type(data) is not dict or not _SCALARS.issuperset(map(type, data.values())):
+            data = _from_wire(data)  # (a map of scalars is what _from_wire would copy unchanged)
+        cls = self.cls
         try:
-            return self.cls.model_validate(data)
+            if cls.model_validate.__func__ is _BASE_VALIDATE:
+                # What BaseModel.model_validate does with no options, one Python call less.
+                return cls.__pydantic_validator__.validate_python(data)
+            return cls.model_validate(data)
         except _pydantic_errors()[1] as error:
             raise _mismatch(self.cls, self.name, data, error) from error
 
