@@ -18,6 +18,9 @@ byte offset and path.
 from __future__ import annotations
 
 import threading
+from collections import deque
+from functools import partial
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -34,6 +37,8 @@ __all__ = ["Fallback", "fast_unpackb"]
 
 _new_ext = tuple.__new__
 _HEIGHT = itemgetter(3)  # of a record (code, payload, value, height bound)
+_CODE_AND_PAYLOAD = itemgetter(0, 1)
+_NEVER = object()  # the sentinel of the verifier's put-back iterator: never in the queue
 _STR_ONLY = frozenset((str,))
 
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
@@ -72,7 +77,15 @@ class _FastDecoder:
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
         self.code_global = ext_types.global_data
-        self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
+        # The verifier's default gives back the exts of the segment being verified, in order, as
+        # they came: a C callable taking the next one from ``put_back`` (see _verify).
+        self.put_back: deque[ExtType] = deque()
+        self.verifier = Packer(
+            use_bin_type=True,
+            strict_types=True,
+            autoreset=True,
+            default=partial(next, iter(self.put_back.popleft, _NEVER)),
+        )
         self._hook = self._make_hook()
         self.options = {
             "ext_hook": self._hook,
@@ -96,8 +109,6 @@ class _FastDecoder:
         self.busy = False
         # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.
         self.records: list[list[tuple[int, bytes, object, int]]] = []
-        self.put_back: list[tuple[int, bytes, object, int]] = []
-        self.put_back_index = 0
 
     def begin(self) -> list[tuple[int, bytes, object, int]]:
         """Resets the per-message tables; returns the list the top level's exts are recorded in."""
@@ -118,8 +129,6 @@ class _FastDecoder:
             if not records:
                 # The common small plain message: packing it again is the cheapest proof (no
                 # float32, no repeated key).
-                self.put_back = records
-                self.put_back_index = 0
                 if self.verifier.pack(value) != data:
                     raise Fallback
                 return
@@ -244,35 +253,33 @@ class _FastDecoder:
         return float not in types or 0xCA not in data
 
     def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
-        """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
-        self.put_back, self.put_back_index = records, 0
+        """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``.
+
+        The packer meets the values the ext hook returned in the order the hook was called (both
+        walk the segment in wire order), and its default puts back the next recorded ext for each.
+        Every ext must be taken, and the bytes must match: a hook value the packer writes
+        natively (never an ext), or a map that lost a repeated key, shifts what follows, which
+        changes the bytes or leaves exts untaken. The queue is empty again whatever happens.
+        """
+        queue = self.put_back
+        queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
         target = self.wrapper.wrap(value, wrap) if wrap else value
         try:
             packed = self.verifier.pack(target)
-        except Fallback:
-            raise
         except Exception as error:
+            queue.clear()
             raise Fallback from error
         finally:
             if wrap:
                 self.wrapper.clear()
-        if self.put_back_index != len(records):
+        if queue:
+            queue.clear()
             raise Fallback
         if wrap:
             if packed[wrap:] != data or packed[:wrap] != b"\x91" * wrap:
                 raise Fallback
         elif packed != data:
             raise Fallback
-
-    def _put_back(self, value: object) -> object:
-        """The verifier's default: each ext of the segment, in order, exactly as it came."""
-        index = self.put_back_index
-        records = self.put_back
-        if index >= len(records) or records[index][2] is not value:
-            raise Fallback
-        self.put_back_index = index + 1
-        record = records[index]
-        return _new_ext(ExtType, (record[0], record[1]))
 
     # MARK: Envelope
 
@@ -351,7 +358,9 @@ class _FastDecoder:
         It does exactly what ``_hook_general`` -> ``_object`` -> ``_segment`` do for that object.
         """
         code_object = self.code_object
+        code_reference = self.code_reference
         max_object_count = self.max_object_count
+        max_reference_count = self.max_reference_count
         by_name_get = self.by_name.get
         verifier_pack = self.verifier.pack
         general = self._hook_general
@@ -361,6 +370,18 @@ class _FastDecoder:
 
         def hook(code: int, payload: bytes) -> object:
             if code != code_object:
+                if code == code_reference and len(payload) == 1 and payload[0] < 0x80:
+                    # The common back-reference (ids 0..127, canonical d4 52 nn), as _hook_general.
+                    references = self.references = self.references + 1
+                    object_id = payload[0]
+                    objects = self.objects
+                    if references > max_reference_count or object_id >= len(objects):
+                        raise Fallback
+                    value = objects[object_id]
+                    if value is incomplete:
+                        raise Fallback
+                    self.records[-1].append((code, payload, value, 1))
+                    return value
                 return general(code, payload)
             b = payload[0]
             if b < 0x80:

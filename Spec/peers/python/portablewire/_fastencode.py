@@ -63,6 +63,7 @@ def _packer(default: object) -> Packer:
 
 
 _PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
+_UNUSED = GlobalData(writable=False)  # given to serializers that do not use global data
 
 
 class _Wrapper:
@@ -135,8 +136,10 @@ class _FastEncoder:
         self.code_reference = ext_types.reference
         self.code_global = ext_types.global_data
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
-        self.packers: list[Packer] = [_packer(self._default)]
         self.heights = [0]
+        self.packers: list[Packer] = []
+        self._default = self._make_default()
+        self.packers.append(_packer(self._default))
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
         self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
@@ -277,55 +280,99 @@ class _FastEncoder:
 
     # MARK: The packer's default
 
-    def _default(self, value: object) -> object:
-        entry = self.by_class.get(type(value))
-        object_ids = self.object_ids
-        if entry is None or object_ids is None or entry.value_type:
-            ext = self._convert(value)
-        else:
-            # An instance of a registered class (the common case, inlined): _convert does the same.
-            key = id(value)
-            object_id = object_ids.get(key)
-            if object_id is not None:
-                if key in self.active and not entry.two_phase:
-                    raise Fallback  # a cycle: the exact encoder names both paths
-                ext = self._reference(object_id)
+    def _make_default(self) -> Any:
+        """The packer's default: an instance of a registered class (the common case) inline, with
+        what it needs bound once; everything else in :meth:`_convert`.
+
+        For such an instance it does exactly what ``_convert``, ``_serialize`` and ``_payload`` do.
+        """
+        by_class_get = self.by_class.get
+        convert = self._convert
+        serialize_hook = self._serialize
+        new_type_ref = self._new_type_ref
+        code_object = self.code_object
+        code_two_phase = self.code_two_phase
+        code_reference = self.code_reference
+        max_object_count = self.max_object_count
+        max_reference_count = self.max_reference_count
+        small_references = self.small_references
+        packers = self.packers
+        heights = self.heights
+
+        def default(value: object) -> object:
+            entry = by_class_get(type(value))
+            if entry is None or entry.value_type:
+                ext = convert(value)
             else:
-                object_ids[key] = self.next_id
-                self.next_id += 1
-                self.kept.append(value)
-                data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
-                active = self.active
-                active.add(key)
-                ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
-                active.discard(key)
-        if self.level == 0:
-            self.top.append((value, ext))
-        return ext
+                object_ids = self.object_ids
+                if object_ids is None:
+                    object_ids = self._tables()
+                key = id(value)
+                object_id = object_ids.get(key)
+                if object_id is not None:
+                    if key in self.active and not entry.two_phase:
+                        raise Fallback  # a cycle: the exact encoder names both paths
+                    # A back-reference (as _reference).
+                    references = self.references = self.references + 1
+                    if references > max_reference_count:
+                        raise Fallback
+                    level = self.level
+                    if heights[level] < 1:
+                        heights[level] = 1
+                    if object_id < 128:
+                        ext = small_references[object_id]  # immutable: one per id, shared by messages
+                    else:
+                        ext = _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
+                else:
+                    next_id = self.next_id
+                    object_ids[key] = next_id
+                    next_id = self.next_id = next_id + 1
+                    self.kept.append(value)
+                    data = value.__dict__ if entry.serialize is None else serialize_hook(value, entry)
+                    active = self.active
+                    active.add(key)
+                    # The payload: type-ref, then the data packed one level down (as _payload).
+                    if next_id > max_object_count:
+                        raise Fallback
+                    name = entry.name
+                    type_ref = self.type_indices.get(name)
+                    if type_ref is None:
+                        type_ref = new_type_ref(name)
+                    outer = self.level
+                    if outer >= _MAX_NESTED_OBJECTS:
+                        raise Fallback  # bounded C stack: the exact encoder goes on
+                    level = self.level = outer + 1
+                    if level == len(packers):
+                        packers.append(_packer(default))
+                        heights.append(0)
+                    heights[level] = 0
+                    try:
+                        packed = packers[level].pack(data)
+                    finally:
+                        self.level = outer
+                    payload = type_ref + packed
+                    height = 1 + min(len(payload), _MSGPACK_DEPTH + heights[level])
+                    if height > heights[outer]:
+                        heights[outer] = height
+                    ext = _new_ext(ExtType, (code_two_phase if entry.two_phase else code_object, payload))
+                    active.discard(key)
+            if self.level == 0:
+                self.top.append((value, ext))
+            return ext
+
+        return default
 
     def _convert(self, value: Any) -> object:
+        """Everything the packer's default does not handle inline."""
         object_ids = self.object_ids
         if object_ids is None:
             object_ids = self._tables()
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:
-            if entry.value_type:
-                return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
-            key = id(value)
-            object_id = object_ids.get(key)
-            if object_id is not None:
-                if key in self.active and not entry.two_phase:
-                    raise Fallback  # a cycle: the exact encoder names both paths
-                return self._reference(object_id)
-            object_ids[key] = self.next_id
-            self.next_id += 1
-            self.kept.append(value)
-            data: Any = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
-            self.active.add(key)
-            ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
-            self.active.discard(key)
-            return ext
+            # An enum member (a value type); instances of the other registered classes are the
+            # packer's default's own case.
+            return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
         if isinstance(value, OpaqueObject):
             key = id(value)
             object_id = object_ids.get(key)
@@ -347,6 +394,7 @@ class _FastEncoder:
             return _new_ext(ExtType, (value.type, value.data))
         known = well_known(value)
         if known is not None:
+            data: Any
             name, data = known
             if type(data) is _SetData:
                 return self._set(data.items)
@@ -388,6 +436,12 @@ class _FastEncoder:
             results = self.results = {}
         global_data = self.global_data
         if global_data is None:
+            if not entry.serialize_uses_global_data:
+                # The package's own serializer, which never looks at it: no table is made (a read
+                # finds nothing, a write fails and the exact encoder takes over with a real one).
+                data = entry.serialize(value, _UNUSED)
+                results[id(value)] = (value, data)
+                return data
             global_data = self.table = self.global_data = GlobalData()
         if global_data is not UNAVAILABLE:
             recorded = results.get(id(value))

@@ -168,16 +168,19 @@ class _Dump:
             ) from error
         return self._model(obj, dumped)
 
+    def __post_init__(self) -> None:
+        # [registry version, whether no type of _PLAIN is registered in it then]
+        object.__setattr__(self, "_plain_cache", [-1, False])
+
     def _plain_unregistered(self) -> bool:
         """Whether no type of ``_PLAIN`` is registered (cached per registry version)."""
         registry = self.registry
-        cached = self.__dict__.get("_plain_cache")
-        if cached is not None and cached[0] == registry.version:
-            return bool(cached[1])
-        by_class = registry._by_class
-        answer = not any(t in by_class for t in _PLAIN)
-        object.__setattr__(self, "_plain_cache", (registry.version, answer))
-        return answer
+        cache: list[Any] = self.__dict__["_plain_cache"]
+        if cache[0] != registry.version:
+            by_class = registry._by_class
+            cache[1] = not any(t in by_class for t in _PLAIN)
+            cache[0] = registry.version
+        return bool(cache[1])
 
     def _keep(self, value: object) -> bool:
         """Whether ``value`` is itself a portable object here (sent as such, identity kept)."""
@@ -190,10 +193,11 @@ class _Dump:
             return self._wire(raw.root, dumped)
         if type(dumped) is not dict:
             return _plain(dumped, self._keep)
+        cache = self.__dict__["_plain_cache"]
         if (
             _PLAIN_TYPES.issuperset(map(type, dumped.values()))
             and _STR.issuperset(map(type, dumped))
-            and self._plain_unregistered()
+            and (cache[1] if cache[0] == self.registry.version else self._plain_unregistered())
         ):
             # Every field dumped as a scalar under a str key: _wire and _plain_key would return
             # each as it is, so the fresh dict model_dump made is the data.

@@ -209,3 +209,37 @@ def test_shuffled_object_map_orders():
         rng.shuffle(items)
         payload = b"\x83" + b"".join(k + v for k, v in items)
         _check(b"\x92" + _object(b"m.Point", payload) + _object(0, payload))
+
+
+class Number:
+    """Built as a plain int: the re-pack writes it natively, not as the ext it came from."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __serialize__(self, global_data):
+        return self.n
+
+    @staticmethod
+    def __new_deserialized__(data, global_data):
+        return data if data % 2 else [data]
+
+
+def test_objects_decoded_as_plain_values_beside_others():
+    local = Registry()
+    local.register(Number, "m.Number")
+    local.register(Point, "m.Point")
+    for value in ([Number(3), Point(1, 1.5, "x")], [Point(1, 1.5, "x"), Number(4), Point(2, 0.5, "y")],
+                  {"a": Number(5), "b": [Number(6)], "c": Point(0, 0.0, "")}, [Number(7)] * 3):
+        data = packb(value, registry=local)
+        for wrapped in (data, b"\x91" + data, b"\x91" * 600 + data):
+            fast = _decode(lambda d, l: tuple(unpackb_message_local(d, l, local)), wrapped, Limits())
+            exact = _decode(lambda d, l: tuple(_exact_unpackb_message(d, local, False, l, False, _DEFAULT_EXT_TYPES)),
+                            wrapped, Limits())
+            assert fast == exact
+
+
+def unpackb_message_local(data, limits, local):
+    from portablewire import unpackb_message
+
+    return unpackb_message(data, registry=local, limits=limits)
