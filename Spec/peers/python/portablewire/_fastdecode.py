@@ -39,7 +39,6 @@ _new_ext = tuple.__new__
 _HEIGHT = itemgetter(3)  # of a record (code, payload, value, height bound)
 _CODE_AND_PAYLOAD = itemgetter(0, 1)
 _NEVER = object()  # the sentinel of the verifier's put-back iterator: never in the queue
-_STR_ONLY = frozenset((str,))
 
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
@@ -364,9 +363,8 @@ class _FastDecoder:
         by_name_get = self.by_name.get
         verifier_pack = self.verifier.pack
         general = self._hook_general
-        name_known = self._name
+        max_type_name_count = self.limits.max_type_name_count
         incomplete = _INCOMPLETE
-        str_only = _STR_ONLY
 
         def hook(code: int, payload: bytes) -> object:
             if code != code_object:
@@ -390,8 +388,13 @@ class _FastDecoder:
             elif 0xA0 <= b <= 0xBF:
                 start = 1 + (b & 0x1F)
                 name = payload[1:start].decode()
-                if name not in self.known_names:
-                    name_known(name)
+                known = self.known_names
+                if name not in known:  # a new name joins the table (as _name)
+                    type_names = self.type_names
+                    if len(type_names) >= max_type_name_count:
+                        raise Fallback
+                    known.add(name)
+                    type_names.append(name)
             else:
                 return general(code, payload)
             entry = by_name_get(name)
@@ -433,12 +436,18 @@ class _FastDecoder:
                 entry.deserialize(obj, data, self.global_data)
             else:
                 # Default serialization: a str-keyed map.
-                if type(data) is not dict or not str_only.issuperset(map(type, data)):
+                if type(data) is not dict:
                     raise Fallback
+                for key in data:
+                    if type(key) is not str:
+                        raise Fallback
                 obj = cls.__new__(cls)
                 obj.__dict__.update(data)
             objects[object_id] = obj
-            stack[-1].append((code, payload, obj, 1 + min(len(payload), _MSGPACK_DEPTH + height)))
+            bound = len(payload)  # the height bound: 1 + min(len(payload), _MSGPACK_DEPTH + height)
+            if bound > _MSGPACK_DEPTH + height:
+                bound = _MSGPACK_DEPTH + height
+            stack[-1].append((code, payload, obj, bound + 1))
             return obj
 
         return hook

@@ -342,16 +342,24 @@ class _FastEncoder:
                     if outer >= _MAX_NESTED_OBJECTS:
                         raise Fallback  # bounded C stack: the exact encoder goes on
                     level = self.level = outer + 1
-                    if level == len(packers):
-                        packers.append(_packer(default))
+                    try:
+                        packer = packers[level]
+                    except IndexError:
+                        packer = _packer(default)
+                        packers.append(packer)
                         heights.append(0)
                     heights[level] = 0
                     try:
-                        packed = packers[level].pack(data)
+                        packed = packer.pack(data)
                     finally:
                         self.level = outer
                     payload = type_ref + packed
-                    height = 1 + min(len(payload), _MSGPACK_DEPTH + heights[level])
+                    # The height bound: 1 + min(len(payload), _MSGPACK_DEPTH + heights[level]).
+                    height = len(payload)
+                    limit = _MSGPACK_DEPTH + heights[level]
+                    if height > limit:
+                        height = limit
+                    height += 1
                     if height > heights[outer]:
                         heights[outer] = height
                     ext = _new_ext(ExtType, (code_two_phase if entry.two_phase else code_object, payload))

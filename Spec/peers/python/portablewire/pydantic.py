@@ -70,7 +70,6 @@ _ABSENT = object()
 _DUMP_KEYS: weakref.WeakKeyDictionary[type, dict[str, str]] = weakref.WeakKeyDictionary()
 _PLAIN = (type(None), bool, int, float, str, bytes, Float32, Timestamp, Ext, Map)
 _PLAIN_TYPES = frozenset(_PLAIN)
-_STR = frozenset((str,))
 #: Values ``_from_wire`` returns as they are.
 _SCALARS = frozenset((type(None), bool, int, float, str, bytes, Float32, Ext))
 _WELL_KNOWN = (_dt.date, _dt.time, _dt.timedelta, Decimal, UUID)  # datetime is a date
@@ -194,14 +193,15 @@ class _Dump:
         if type(dumped) is not dict:
             return _plain(dumped, self._keep)
         cache = self.__dict__["_plain_cache"]
-        if (
-            _PLAIN_TYPES.issuperset(map(type, dumped.values()))
-            and _STR.issuperset(map(type, dumped))
-            and (cache[1] if cache[0] == self.registry.version else self._plain_unregistered())
-        ):
-            # Every field dumped as a scalar under a str key: _wire and _plain_key would return
-            # each as it is, so the fresh dict model_dump made is the data.
-            return dumped
+        if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
+            plain = _PLAIN_TYPES
+            for key, value in dumped.items():
+                if type(key) is not str or type(value) not in plain:
+                    break
+            else:
+                # Every field dumped as a scalar under a str key: _wire and _plain_key would
+                # return each as it is, so the fresh dict model_dump made is the data.
+                return dumped
         keys = _dump_keys(type(raw))
         out = {}
         for key, value in dumped.items():
@@ -287,8 +287,15 @@ class _Load:
     name: str
 
     def __call__(self, data: object, global_data: object) -> object:
-        if type(data) is not dict or not _SCALARS.issuperset(map(type, data.values())):
-            data = _from_wire(data)  # (a map of scalars is what _from_wire would copy unchanged)
+        if type(data) is dict:
+            scalars = _SCALARS
+            for value in data.values():
+                if type(value) not in scalars:
+                    data = _from_wire(data)
+                    break
+            # (else a map of scalars: what _from_wire would copy unchanged)
+        else:
+            data = _from_wire(data)
         cls = self.cls
         try:
             if cls.model_validate.__func__ is _BASE_VALIDATE:
