@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
@@ -63,6 +64,34 @@ def _packer(default: object) -> Packer:
 
 
 _PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
+# Back-references the body's packer finds in C (see _FastEncoder.encode): used for a message when
+# the last one had at least this many at its top level, all to instances of identity-hashed classes.
+_CACHE_MIN_REFERENCES = 8
+_CACHE_COOLDOWN = 32  # messages without the cache after one it could not take
+_CACHE_RUN = 16  # messages with the cache before one without (which decides again)
+_FIRST = itemgetter(0)
+
+
+class _Retry(Exception):
+    """The body was packed with the reference cache but needs what only the plain path records."""
+
+
+class _ReferenceCache(dict):  # type: ignore[type-arg]
+    """Maps an instance already written in this message to its back-reference ext; the top-level
+    packer's default is this dict's ``__getitem__``, so a back-reference costs no Python call.
+    Anything else is a miss, which the encoder's default handles."""
+
+    __slots__ = ("miss",)
+    miss: Any
+
+    def __missing__(self, value: object) -> object:
+        return self.miss(value)
+
+
+def _identity_hashed(cls: type) -> bool:
+    """Whether instances of ``cls`` hash and compare by identity (a dict lookup runs no user code
+    and never takes one instance for another)."""
+    return cls.__hash__ is object.__hash__ and cls.__eq__ is object.__eq__  # type: ignore[comparison-overlap]
 _UNUSED = GlobalData(writable=False)  # given to serializers that do not use global data
 
 
@@ -138,8 +167,17 @@ class _FastEncoder:
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
         self.heights = [0]
         self.packers: list[Packer] = []
+        self.identity_types: dict[type, bool] = {}
+        self.reference_cache = _ReferenceCache()
+        self.caching = False  # the body being packed uses the cache
+        self.cache_next = False  # the next message's body does
+        self.cooldown = 0
+        self.top_references = 0
+        self.cache_runs = 0
         self._default = self._make_default()
         self.packers.append(_packer(self._default))
+        self.reference_cache.miss = self._default
+        self.cached_top = _packer(self.reference_cache.__getitem__)
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
         self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
@@ -161,16 +199,35 @@ class _FastEncoder:
         self.level = 0
         self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
         self.results = None
+        self.top_references = 0
         try:
-            # When the last message became an envelope, this one likely does too: its body is then
-            # proven for one level less from the start (inside G), so it is never packed twice.
-            in_envelope = self.last_was_envelope
-            body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
-            table = self.table
-            if table is not None and table._entries:
-                self.last_was_envelope = True
-                return self._envelope(body, obj, in_envelope)
-            self.last_was_envelope = False
+            if self.cache_next:
+                # The last message referred back to the same instances many times at its top
+                # level: the body's packer finds those back-references in the reference cache, in
+                # C. A value the cache cannot look up (unhashable), a depth re-proof (which needs
+                # every top-level ext recorded), or any fault: the message again without it, the
+                # serializers' results reused (each runs once), and no cache for a while.
+                self.caching = True
+                self.cache_runs += 1
+                if self.cache_runs == _CACHE_RUN:
+                    # Every so often the plain path again, which counts the back-references.
+                    self.cache_runs = 0
+                    self.cache_next = False
+                try:
+                    return self._encode(obj)
+                except Exception:
+                    self.caching = self.cache_next = False
+                    self.cooldown = _CACHE_COOLDOWN
+                    self.reference_cache.clear()
+                    if self.object_ids is not None:
+                        self.object_ids = None
+                        self.kept = []
+                        self.top = []
+            body = self._encode(obj)
+            if self.cooldown:
+                self.cooldown -= 1
+            elif self.top_references >= _CACHE_MIN_REFERENCES:
+                self.cache_next = all(map(self._identity, set(map(type, map(_FIRST, self.top)))))
             return body
         except Exception as error:
             self.last_was_envelope = False
@@ -181,12 +238,34 @@ class _FastEncoder:
                 raise
             raise handover from error  # the exact encoder reports it, with its path
         finally:
+            self.caching = False
+            if self.reference_cache:
+                self.reference_cache.clear()
             if self.object_ids is not None:
                 self.kept = []
                 self.object_ids = None
                 self.top = []
             self.wrapper.clear()
             self.table = self.global_data = self.results = None
+
+    def _encode(self, obj: object) -> bytes:
+        """The body, and the envelope when serializers wrote global data."""
+        # When the last message became an envelope, this one likely does too: its body is then
+        # proven for one level less from the start (inside G), so it is never packed twice.
+        in_envelope = self.last_was_envelope
+        body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
+        table = self.table
+        if table is not None and table._entries:
+            self.last_was_envelope = True
+            return self._envelope(body, obj, in_envelope)
+        self.last_was_envelope = False
+        return body
+
+    def _identity(self, cls: type) -> bool:
+        known = self.identity_types.get(cls)
+        if known is None:
+            known = self.identity_types[cls] = _identity_hashed(cls)
+        return known
 
     def _tables(self) -> dict[int, int]:
         object_ids: dict[int, int] = {}
@@ -214,13 +293,14 @@ class _FastEncoder:
         self.heights[0] = 0
         self.top = []
         guess = self.guess[slot]
+        packer = self.cached_top if self.caching else self.packers[0]
         if guess:
-            packed: bytes = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            packed: bytes = packer.pack(self.wrapper.wrap(value, guess))
             if packed[:guess] != b"\x91" * guess:
                 raise Fallback
             packed = packed[guess:]
         else:
-            packed = self.packers[0].pack(value)
+            packed = packer.pack(value)
         if len(packed) <= max_depth:
             self.guess[slot] = 0
             return packed
@@ -230,6 +310,8 @@ class _FastEncoder:
         self.guess[slot] = needed
         if guess >= needed:
             return packed
+        if self.caching:
+            raise _Retry  # back-references found in C are not in self.top
         self.put_back_index = 0
         again = self.verifier.pack(self.wrapper.wrap(value, needed))
         if self.put_back_index != len(self.top) or again[needed:] != packed:
@@ -249,6 +331,8 @@ class _FastEncoder:
         needed = _MSGPACK_DEPTH - (self.limits.max_depth - 1) + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
+        if self.caching:
+            raise _Retry  # back-references found in C are not in self.top
         self.put_back_index = 0
         again = self.verifier.pack(self.wrapper.wrap(value, needed))
         if self.put_back_index != len(self.top) or again[needed:] != body:
@@ -270,6 +354,7 @@ class _FastEncoder:
         entries = dict(table._entries)
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
+        self.caching = False  # the table's packer counts every reference (objects in it come first)
         packed = self._pack_top(entries, 1)
         if self.next_id != ids or len(self.type_indices) != names or self.references != references:
             raise Fallback  # objects in the global data come first in wire order: ids change
@@ -296,6 +381,8 @@ class _FastEncoder:
         max_object_count = self.max_object_count
         max_reference_count = self.max_reference_count
         small_references = self.small_references
+        identity_types = self.identity_types
+        reference_cache = self.reference_cache
         packers = self.packers
         heights = self.heights
 
@@ -319,14 +406,16 @@ class _FastEncoder:
                     level = self.level
                     if heights[level] < 1:
                         heights[level] = 1
+                    if not level:
+                        self.top_references += 1
                     if object_id < 128:
                         ext = small_references[object_id]  # immutable: one per id, shared by messages
                     else:
                         ext = _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
                 else:
-                    next_id = self.next_id
-                    object_ids[key] = next_id
-                    next_id = self.next_id = next_id + 1
+                    object_id = self.next_id
+                    object_ids[key] = object_id
+                    next_id = self.next_id = object_id + 1
                     self.kept.append(value)
                     data = value.__dict__ if entry.serialize is None else serialize_hook(value, entry)
                     active = self.active
@@ -364,6 +453,18 @@ class _FastEncoder:
                         heights[outer] = height
                     ext = _new_ext(ExtType, (code_two_phase if entry.two_phase else code_object, payload))
                     active.discard(key)
+                    if self.caching:
+                        # Written in full: from now on the top level's packer finds its
+                        # back-reference in C (instances of identity-hashed classes only).
+                        identity = identity_types.get(type(value))
+                        if identity is None:
+                            identity = identity_types[type(value)] = _identity_hashed(type(value))
+                        if identity:
+                            reference_cache[value] = (
+                                small_references[object_id]
+                                if object_id < 128
+                                else _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
+                            )
             if self.level == 0:
                 self.top.append((value, ext))
             return ext
@@ -447,6 +548,9 @@ class _FastEncoder:
             if not entry.serialize_uses_global_data:
                 # The package's own serializer, which never looks at it: no table is made (a read
                 # finds nothing, a write fails and the exact encoder takes over with a real one).
+                recorded = results.get(id(value))
+                if recorded is not None:
+                    return recorded[1]
                 data = entry.serialize(value, _UNUSED)
                 results[id(value)] = (value, data)
                 return data

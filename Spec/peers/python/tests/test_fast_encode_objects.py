@@ -19,7 +19,19 @@ import pytest
 from pydantic import BaseModel
 
 from portablewire import GlobalData, Limits, PortableError, Registry, packb
+from portablewire._extwatch import made_codes
 from portablewire.encoder import _DEFAULT_EXT_TYPES, _exact_packb
+
+
+@pytest.fixture(autouse=True)
+def no_portable_ext_types_made():
+    """Forgets, for one test, that other tests made ExtTypes with portable codes (none is alive
+    here): once one has been made, ``packb`` always takes the exact encoder (``_extwatch``), and
+    these tests are about the fast one."""
+    saved = set(made_codes)
+    made_codes.clear()
+    yield
+    made_codes.update(saved)
 
 
 class Plain:
@@ -144,3 +156,166 @@ def test_a_back_reference_at_the_depth_limit(max_depth):
             assert _outcome(lambda: packb(value, registry=registry, limits=limits)) == _outcome(
                 lambda: _exact(value, limits)
             ), (depth, value)
+
+
+# MARK: The reference cache (back-references found in C once a message had many)
+
+
+class Customer:
+    """Identity-hashed, keeps its name in the global data (as the benchmark's rows)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __serialize__(self, global_data):
+        names = global_data.setdefault("names", [])
+        names.append(self.name)
+        return len(names) - 1
+
+    def __deserialize__(self, data, global_data):
+        self.name = global_data["names"][data]
+
+
+class Equal:
+    """Hashable by value: two equal instances are still two objects."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __eq__(self, other):
+        return isinstance(other, Equal) and other.key == self.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+
+registry.register(Customer, "e.Customer")
+registry.register(Equal, "e.Equal")
+
+
+def _messages(rng: random.Random) -> list[object]:
+    customers = [Customer(f"c{i}") for i in range(rng.choice([3, 10, 200]))]
+    plains = [Plain(i) for i in range(rng.choice([3, 150]))]
+    loop = Plain(None)
+    loop.value = [loop]
+    kinds = [
+        lambda: [{"row": i, "who": rng.choice(customers)} for i in range(rng.choice([20, 300]))],
+        lambda: [rng.choice(plains) for _ in range(rng.choice([10, 400]))],
+        lambda: [Plain([p]) for p in rng.sample(plains, min(3, len(plains)))] + rng.sample(plains, min(3, len(plains))),
+        lambda: [Point(1, 2.0, "x")] * 3 + [rng.choice(plains)] * 9,  # unhashable at the top
+        lambda: [Equal(1), Equal(1), Equal(2)] + [rng.choice(plains)] * 9,  # equal but distinct
+        lambda: [Model(kind="m")] + [rng.choice(plains)] * 9,
+        lambda: [loop, loop],  # a cycle
+        lambda: [[[[[rng.choice(plains)]]]] for _ in range(12)],
+        lambda: {"deep": _nest(rng.choice(plains), rng.randrange(505, 515)), "again": [rng.choice(plains)] * 9},
+        lambda: [Color.red, (1, 2), {3}] + [rng.choice(customers)] * 9,
+    ]
+    messages: list[object] = []
+    while len(messages) < 60:
+        kind = rng.choice(kinds)  # a run of messages of one kind: the cache comes into use
+        messages.extend(kind() for _ in range(rng.choice([1, 3, 12, 40])))
+    return messages
+
+
+def _nest(value, depth):
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+    label: str
+
+
+registry.register(Point, "e.Point")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_message_sequences_with_and_without_the_reference_cache(seed):
+    rng = random.Random(seed)
+    limits = Limits(max_depth=rng.choice([512, 40]))
+    for message in _messages(rng):
+        got = _outcome(lambda: packb(message, registry=registry, limits=limits))
+        assert got == _outcome(lambda: _exact(message, limits))
+
+
+def test_the_cache_is_used_and_gives_the_same_bytes(monkeypatch):
+    customers = [Customer(f"c{i}") for i in range(10)]
+    rows = [{"row": i, "who": customers[i % 10]} for i in range(100)]
+    limits = Limits()
+    expected = _exact(rows, limits)
+    import portablewire._fastencode as fastencode
+
+    looked_up = []
+    original = fastencode._ReferenceCache.__missing__
+
+    def missing(self, value):
+        looked_up.append(value)
+        return original(self, value)
+
+    monkeypatch.setattr(fastencode._ReferenceCache, "__missing__", missing)
+    for _ in range(20):
+        assert packb(rows, registry=registry, limits=limits) == expected
+    # With the cache, only first occurrences miss: 10 per message, not 100.
+    assert looked_up and len(looked_up) % 10 == 0 and len(looked_up) < 20 * 100
+
+
+class Owned:
+    """Puts its owner (a registered instance, maybe also in the body) into the global data."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __serialize__(self, global_data):
+        global_data["owner"] = self.owner
+        return 0
+
+    def __deserialize__(self, data, global_data):
+        self.owner = global_data["owner"]
+
+
+registry.register(Owned, "e.Owned")
+
+
+def _probes() -> list[object]:
+    plains = [Plain(i) for i in range(200)]
+    customers = [Customer(f"c{i}") for i in range(5)]
+    shared = plains[0]
+    return [
+        [Equal(1), Equal(1), Equal(2)] + [shared] * 9,  # equal instances stay distinct objects
+        [Point(1, 2.0, "x"), Point(1, 2.0, "x")] + [shared] * 9,  # unhashable
+        [Owned(shared)] + [shared] * 9,  # an object the global data refers to
+        [shared] * 9 + [Owned(shared)],
+        _nest([shared] * 9, 45),  # deeper than Limits(max_depth=40), first at this shape
+        [_nest(shared, 38)] + [shared] * 9,
+        {"rows": [{"who": customers[i % 5]} for i in range(50)]},  # an envelope
+        [plains[150], plains[150]] + plains[100:160] + [plains[130]] * 9,  # ids above 128
+        [Plain([shared]), shared, shared] + [shared] * 9,  # first written inside an object
+        [Color.red] * 3 + [(shared, shared)] + [shared] * 9,
+        # Too deep, or just deep enough, through an object's data: proven by the top's wrap,
+        # whose size depends on the heights of the exts met, so a new shape is proven again.
+        [Plain(_nest(1, 37)), shared] + [shared] * 9,
+        [Plain(_nest(1, 38)), shared] + [shared] * 9,
+        [Plain(_nest(1, 39)), shared] + [shared] * 9,
+        [Plain(_nest(1, 509)), shared] + [shared] * 9,
+        [Plain(_nest(1, 510)), shared] + [shared] * 9,
+    ]
+
+
+@pytest.mark.parametrize("max_depth", [512, 40])
+@pytest.mark.parametrize("probe", range(15))
+def test_each_kind_of_message_right_after_the_cache_came_into_use(max_depth, probe):
+    limits = Limits(max_depth=max_depth)
+    plains = [Plain(i) for i in range(5)]
+    customers = [Customer(f"c{i}") for i in range(5)]
+    for warm_up in ([plains[0]] * 12, [{"row": i, "who": customers[i % 5]} for i in range(40)]):
+        for _ in range(3):
+            assert packb(warm_up, registry=registry, limits=limits) == _exact(warm_up, limits)
+        message = _probes()[probe]
+        for _ in range(2):
+            assert _outcome(lambda: packb(message, registry=registry, limits=limits)) == _outcome(
+                lambda: _exact(message, limits)
+            )
