@@ -275,7 +275,8 @@ class _FastDecoder:
             queue.clear()
             raise Fallback
         if wrap:
-            if packed[wrap:] != data or packed[:wrap] != b"\x91" * wrap:
+            # (endswith/startswith compare in place: no copy of a long message)
+            if len(packed) != wrap + len(data) or not packed.endswith(data) or not packed.startswith(b"\x91" * wrap):
                 raise Fallback
         elif packed != data:
             raise Fallback
