@@ -167,6 +167,7 @@ class _FastEncoder:
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
         self.heights = [0]
         self.packers: list[Packer] = []
+        self._names: dict[str, bytes] = {}  # each type name, packed
         self.identity_types: dict[type, bool] = {}
         self.reference_cache = _ReferenceCache()
         self.caching = False  # the body being packed uses the cache
@@ -180,12 +181,16 @@ class _FastEncoder:
         self.cached_top = _packer(self.reference_cache.__getitem__)
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
+        self.wrapper_slot = self.wrapper.lists[0]
+        self.object_ids = None  # the message's tables, made when the first object needs them
+        self.level = 0
+        self.table = self.global_data = None
+        self.results = None
         self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
         self.last_was_envelope = False
         self.top: list[tuple[object, object]] = []
         self.put_back_index = 0
         self.busy = False
-        self._names: dict[str, bytes] = {}
 
     # MARK: Per message
 
@@ -195,10 +200,10 @@ class _FastEncoder:
             # msgpack's C packer writes an ExtType without asking: once one with a portable (or
             # the timestamp's) code exists, only the exact encoder can refuse it (see _extwatch).
             raise Fallback
-        self.object_ids = None  # the message's tables, made when the first object needs them
-        self.level = 0
-        self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
-        self.results = None
+        # (object_ids, table, global_data and results are None, and level 0, between messages:
+        # the finally below and the packer's default restore them.)
+        if initial is not None:
+            self.table = self.global_data = GlobalData(initial)  # type: ignore[arg-type]
         self.top_references = 0
         try:
             if self.cache_next:
@@ -238,15 +243,17 @@ class _FastEncoder:
                 raise
             raise handover from error  # the exact encoder reports it, with its path
         finally:
-            self.caching = False
+            if self.caching:
+                self.caching = False
             if self.reference_cache:
                 self.reference_cache.clear()
             if self.object_ids is not None:
                 self.kept = []
                 self.object_ids = None
                 self.top = []
-            self.wrapper.clear()
+            self.wrapper_slot[0] = None  # (the wrapper's clear())
             self.table = self.global_data = self.results = None
+            self.level = 0
 
     def _encode(self, obj: object) -> bytes:
         """The body, and the envelope when serializers wrote global data."""
@@ -374,7 +381,8 @@ class _FastEncoder:
         by_class_get = self.by_class.get
         convert = self._convert
         serialize_hook = self._serialize
-        new_type_ref = self._new_type_ref
+        max_type_name_count = self.limits.max_type_name_count
+        names = self._names
         code_object = self.code_object
         code_two_phase = self.code_two_phase
         code_reference = self.code_reference
@@ -424,9 +432,17 @@ class _FastEncoder:
                     if next_id > max_object_count:
                         raise Fallback
                     name = entry.name
-                    type_ref = self.type_indices.get(name)
+                    type_indices = self.type_indices
+                    type_ref = type_indices.get(name)
                     if type_ref is None:
-                        type_ref = new_type_ref(name)
+                        # The name's first use in this message: the name itself (as _new_type_ref).
+                        count = len(type_indices)
+                        if count >= max_type_name_count:
+                            raise Fallback
+                        type_indices[name] = _SMALL_INTS[count] if count < 128 else _int_bytes(count)
+                        type_ref = names.get(name)
+                        if type_ref is None:
+                            type_ref = names[name] = _PLAIN.pack(name)
                     outer = self.level
                     if outer >= _MAX_NESTED_OBJECTS:
                         raise Fallback  # bounded C stack: the exact encoder goes on

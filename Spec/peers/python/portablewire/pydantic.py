@@ -150,13 +150,17 @@ class _Dump:
 
     cls: type
     registry: Registry
+    #: [registry version, whether no type of _PLAIN is registered in it then]
+    _plain_cache: list[Any] = dataclasses.field(
+        default_factory=lambda: [-1, False], init=False, repr=False, compare=False, hash=False
+    )
 
     def __call__(self, obj: Any, global_data: object) -> object:
         cls = type(obj)
         try:
             if cls.model_dump is _BASE_DUMP:
                 # What BaseModel.model_dump does with these arguments, one Python call less.
-                dumped = cls.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
+                dumped = obj.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
             else:
                 dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
         except (_pydantic_errors()[0], ValueError, TypeError) as error:
@@ -165,16 +169,22 @@ class _Dump:
                 f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
+        if type(dumped) is dict and not getattr(cls, "__pydantic_root_model__", False):
+            # _model's first case, inline: every field dumped as a scalar under a str key.
+            cache = self._plain_cache
+            if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
+                plain = _PLAIN_TYPES
+                for key, value in dumped.items():
+                    if type(key) is not str or type(value) not in plain:
+                        break
+                else:
+                    return dumped
         return self._model(obj, dumped)
-
-    def __post_init__(self) -> None:
-        # [registry version, whether no type of _PLAIN is registered in it then]
-        object.__setattr__(self, "_plain_cache", [-1, False])
 
     def _plain_unregistered(self) -> bool:
         """Whether no type of ``_PLAIN`` is registered (cached per registry version)."""
         registry = self.registry
-        cache: list[Any] = self.__dict__["_plain_cache"]
+        cache = self._plain_cache
         if cache[0] != registry.version:
             by_class = registry._by_class
             cache[1] = not any(t in by_class for t in _PLAIN)
@@ -192,7 +202,7 @@ class _Dump:
             return self._wire(raw.root, dumped)
         if type(dumped) is not dict:
             return _plain(dumped, self._keep)
-        cache = self.__dict__["_plain_cache"]
+        cache = self._plain_cache
         if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
             plain = _PLAIN_TYPES
             for key, value in dumped.items():
