@@ -68,7 +68,7 @@ _PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
 # the last one had at least this many at its top level, all to instances of identity-hashed classes.
 _CACHE_MIN_REFERENCES = 8
 _CACHE_COOLDOWN = 32  # messages without the cache after one it could not take
-_CACHE_RUN = 16  # messages with the cache before one without (which decides again)
+_CACHE_RUN = 64  # messages with the cache before one without (which decides again)
 _FIRST = itemgetter(0)
 
 
@@ -175,6 +175,7 @@ class _FastEncoder:
         self.cooldown = 0
         self.top_references = 0
         self.cache_runs = 0
+        self.retries = 0  # consecutive messages the cache had to retry for a depth re-proof
         self._default = self._make_default()
         self.packers.append(_packer(self._default))
         self.reference_cache.miss = self._default
@@ -219,15 +220,23 @@ class _FastEncoder:
                     self.cache_runs = 0
                     self.cache_next = False
                 try:
-                    return self._encode(obj)
+                    body = self._encode(obj)
+                    self.retries = 0
+                    return body
+                except _Retry:
+                    # A new shape whose depth must be proven again (the guess is now updated):
+                    # the cache stays, unless this happens twice in a row.
+                    self.caching = False
+                    self.retries += 1
+                    if self.retries > 1:
+                        self.retries = 0
+                        self.cache_next = False
+                        self.cooldown = _CACHE_COOLDOWN
+                    self._forget_attempt()
                 except Exception:
                     self.caching = self.cache_next = False
                     self.cooldown = _CACHE_COOLDOWN
-                    self.reference_cache.clear()
-                    if self.object_ids is not None:
-                        self.object_ids = None
-                        self.kept = []
-                        self.top = []
+                    self._forget_attempt()
             body = self._encode(obj)
             if self.cooldown:
                 self.cooldown -= 1
@@ -254,6 +263,16 @@ class _FastEncoder:
             self.wrapper_slot[0] = None  # (the wrapper's clear())
             self.table = self.global_data = self.results = None
             self.level = 0
+
+    def _forget_attempt(self) -> None:
+        """Before the message is packed again: fresh tables; the global data and the serializers'
+        results stay (each serializer runs once per message)."""
+        self.reference_cache.clear()
+        if self.object_ids is not None:
+            self.object_ids = None
+            self.kept = []
+            self.top = []
+        self.global_data = self.table  # (an attempt that reached the envelope's table made it UNAVAILABLE)
 
     def _encode(self, obj: object) -> bytes:
         """The body, and the envelope when serializers wrote global data."""
