@@ -92,6 +92,8 @@ def _identity_hashed(cls: type) -> bool:
     """Whether instances of ``cls`` hash and compare by identity (a dict lookup runs no user code
     and never takes one instance for another)."""
     return cls.__hash__ is object.__hash__ and cls.__eq__ is object.__eq__  # type: ignore[comparison-overlap]
+
+
 _UNUSED = GlobalData(writable=False)  # given to serializers that do not use global data
 
 
@@ -212,7 +214,8 @@ class _FastEncoder:
                 # level: the body's packer finds those back-references in the reference cache, in
                 # C. A value the cache cannot look up (unhashable), a depth re-proof (which needs
                 # every top-level ext recorded), or any fault: the message again without it, the
-                # serializers' results reused (each runs once), and no cache for a while.
+                # serializers' results reused (each runs once), and no cache for a while (after a
+                # re-proof only when the next message needs one too).
                 self.caching = True
                 self.cache_runs += 1
                 if self.cache_runs == _CACHE_RUN:
