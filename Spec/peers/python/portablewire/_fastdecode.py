@@ -20,11 +20,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from functools import partial
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
+from msgpack import ExtType, Packer, Timestamp, unpackb  # type: ignore[import-untyped]
 
 from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
@@ -39,6 +39,14 @@ _new_ext = tuple.__new__
 _HEIGHT = itemgetter(3)  # of a record (code, payload, value, height bound)
 _CODE_AND_PAYLOAD = itemgetter(0, 1)
 _NEVER = object()  # the sentinel of the verifier's put-back iterator: never in the queue
+_CODE = attrgetter("start")  # of an ext read as slice(code, payload)
+_PAYLOAD = attrgetter("stop")
+_AFTER_INDEX_0 = itemgetter(slice(1, None))
+_ONLY_SLICE = {slice}
+_ONLY_DICT = {dict}
+_ONLY_STR = frozenset((str,))
+_BULK_SCALARS = frozenset((int, float, str, bytes, bool, type(None), Timestamp))
+_BULK_MIN = 16
 
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
@@ -160,6 +168,10 @@ class _FastDecoder:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
+            elif (b == 0xDC or b == 0xDD) and options is self.small_options:
+                bulk = self._bulk(data, b)
+                if bulk is not None:
+                    return bulk, {}
             if options is self.small_options:
                 value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
             else:
@@ -183,6 +195,102 @@ class _FastDecoder:
             if wrap >= _MSGPACK_DEPTH:
                 raise Fallback
         self._verify(value, data, records, wrap)
+
+    # MARK: A list of objects of one class, in bulk
+
+    def _bulk(self, data: bytes, b: int) -> list[object] | None:
+        """A message that is a list (of 16 or more) of objects of one registered class filled from
+        their data (``__dict__``), each a map of str keys to scalars: unpacked without the ext
+        hook, the objects' data unpacked and proven by C maps over the list, no Python call per
+        object. ``None`` when the message is not exactly that (decided before anything is built
+        or any class's code runs), and the usual way decodes it.
+
+        What it proves is what the usual way proves: the list and its exts re-pack to the
+        message, every object's data re-packs to its bytes (no float32, repeated key or
+        non-shortest form), the type is named once and then by index 0, and the nesting is 3.
+        """
+        start = 3 if b == 0xDC else 5
+        if len(data) < start + 4:
+            return None
+        e = data[start]
+        if e == 0xC7:
+            at = start + 2
+        elif e == 0xC8:
+            at = start + 3
+        elif e == 0xC9:
+            at = start + 5
+        elif 0xD4 <= e <= 0xD8:
+            at = start + 1
+        else:
+            return None
+        if at + 1 >= len(data) or data[at] != self.code_object & 0xFF or not 0xA0 <= data[at + 1] <= 0xBF:
+            return None
+        name_end = at + 2 + (data[at + 1] & 0x1F)
+        try:
+            name = data[at + 2 : name_end].decode()
+        except UnicodeDecodeError:
+            return None
+        entry = self.by_name.get(name)
+        if entry is None:
+            return None
+        cls: Any = entry.cls
+        limits = self.limits
+        if (
+            cls is None
+            or entry.deserialize is not None
+            or entry.new_deserialized is not None
+            or cls.__new__ is not object.__new__
+            or cls.__setattr__ is not object.__setattr__
+            or cls.__getattribute__ is not object.__getattribute__
+            or limits.max_depth < 3
+            or limits.max_type_name_count < 1
+        ):
+            return None
+        try:
+            # Each ext comes back as slice(code, payload): a C call, where msgpack's ExtType is a
+            # Python __new__; no other value is ever a slice.
+            value = unpackb(data, ext_hook=slice, strict_map_key=False)
+        except Exception:
+            return None
+        if type(value) is not list:
+            return None
+        count = len(value)
+        if (
+            count < _BULK_MIN
+            or count > self.max_object_count
+            or set(map(type, value)) != _ONLY_SLICE
+            or set(map(_CODE, value)) != {self.code_object}
+        ):
+            return None
+        payloads = list(map(_PAYLOAD, value))
+        rest = payloads[1:]
+        if not all(map(bytes.startswith, rest, repeat(b"\x00"))):  # type index 0: this type again
+            return None
+        encoded = list(map(_AFTER_INDEX_0, rest))
+        encoded.insert(0, payloads[0][name_end - at - 1 :])
+        try:
+            datas = list(map(unpackb, encoded))
+        except Exception:
+            return None
+        if (
+            set(map(type, datas)) != _ONLY_DICT
+            or not _ONLY_STR.issuperset(map(type, chain.from_iterable(datas)))
+            or not _BULK_SCALARS.issuperset(map(type, chain.from_iterable(map(dict.values, datas))))
+        ):
+            return None
+        # The list itself needs no re-pack: msgpack read it as exactly a list of exts, which the
+        # exact decoder reads alike (a non-shortest header changes no value), and its depth is 3.
+        joined = b"".join(encoded)
+        packed = self.verifier.pack(datas)
+        if len(packed) != (3 if count < 0x10000 else 5) + len(joined) or not packed.endswith(joined):
+            return None
+        objects: list[object] = list(map(cls.__new__, repeat(cls, count)))
+        try:
+            # Each blank instance gets its data as its __dict__ (what updating the empty one gives).
+            any(map(object.__setattr__, objects, repeat("__dict__"), datas))
+        except Exception:
+            return None
+        return objects
 
     # MARK: Segments
 

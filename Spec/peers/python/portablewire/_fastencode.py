@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
-from operator import itemgetter
+from itertools import repeat
+from operator import add, attrgetter, itemgetter
 from typing import Any
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
@@ -70,6 +71,9 @@ _CACHE_MIN_REFERENCES = 8
 _CACHE_COOLDOWN = 32  # messages without the cache after one it could not take
 _CACHE_RUN = 64  # messages with the cache before one without (which decides again)
 _FIRST = itemgetter(0)
+_DICT = attrgetter("__dict__")
+# A top-level list of at least this many instances of one registered class is tried in bulk.
+_BULK_MIN = 16
 
 
 class _Retry(Exception):
@@ -207,6 +211,13 @@ class _FastEncoder:
         # the finally below and the packer's default restore them.)
         if initial is not None:
             self.table = self.global_data = GlobalData(initial)  # type: ignore[arg-type]
+        elif type(obj) is list and len(obj) >= _BULK_MIN:
+            entry = self.by_class.get(type(obj[0]))
+            if entry is not None and entry.serialize is None:
+                bulk = self._bulk(obj, entry)
+                if bulk is not None:
+                    self.last_was_envelope = False
+                    return bulk
         self.top_references = 0
         try:
             if self.cache_next:
@@ -266,6 +277,55 @@ class _FastEncoder:
             self.wrapper_slot[0] = None  # (the wrapper's clear())
             self.table = self.global_data = self.results = None
             self.level = 0
+
+    def _bulk(self, items: list[Any], entry: Any) -> bytes | None:
+        """A list of distinct instances of one registered class whose data is its ``__dict__`` of
+        plain values: every payload packed by C maps over the list, no Python call per object.
+
+        The bytes are those the packer's default writes (ids 0.. in list order, the type's name
+        first, then its index 0): an instance holding anything the plain packer refuses (another
+        object, a set, a Float32...), a repeated instance, or a limit in the way, and ``None``
+        sends the message the usual way (nothing has run that it would run again).
+        """
+        count = len(items)
+        max_depth = self.limits.max_depth
+        if (
+            entry.value_type
+            or entry.two_phase
+            or count > self.max_object_count
+            or self.limits.max_type_name_count < 1
+            or max_depth >= _MSGPACK_DEPTH
+            or len(set(map(type, items))) != 1
+            or len(set(map(id, items))) != count
+        ):
+            return None
+        try:
+            packed = list(map(_PLAIN.pack, map(_DICT, items)))
+        except Exception:
+            return None
+        name = entry.name
+        name_ref = self._names.get(name)
+        if name_ref is None:
+            name_ref = self._names[name] = _PLAIN.pack(name)
+        payloads = list(map(add, repeat(_SMALL_INTS[0], count), packed))
+        payloads[0] = name_ref + packed[0]
+        exts = list(map(_new_ext, repeat(ExtType), zip(repeat(self.code_object, count), payloads)))
+        body: bytes = self.packers[0].pack(exts)  # only ExtTypes: the default is never called
+        if len(body) > max_depth:
+            # The depth proof _pack_top makes: the list inside wrappers, the exts' height bound added.
+            height = 1 + min(max(map(len, payloads)), _MSGPACK_DEPTH)
+            needed = _MSGPACK_DEPTH - max_depth + height
+            if needed >= _MSGPACK_DEPTH:
+                return None
+            try:
+                again = _PLAIN.pack(self.wrapper.wrap(exts, needed))
+            except Exception:
+                return None
+            finally:
+                self.wrapper_slot[0] = None
+            if len(again) != needed + len(body) or not again.endswith(body):
+                return None
+        return body
 
     def _forget_attempt(self) -> None:
         """Before the message is packed again: fresh tables; the global data and the serializers'

@@ -93,6 +93,9 @@ def _messages() -> list[bytes]:
         [Model(kind="q", ratio=0.25), Model(kind="r")],
         [Pair(Point(0, 1.0, ""), Pair(2, None)), {"k": Model(kind="x", ratio=None)}],
         [__import__("datetime").date(2024, 2, 29), (1, 2), Point(5, 5.5, "t")],
+        # A list of 16 or more objects of one class: decoded in bulk when it can be.
+        [Point(i, i / 3, f"p{i % 3}") for i in range(20)],
+        [Point(i, float(i), "") for i in range(16)],
     ]
     return [packb(value, registry=registry) for value in values]
 
@@ -199,6 +202,66 @@ def test_handmade_object_data_the_fast_path_must_not_accept_as_is():
             _check(framed)
             for depth in (3, 5, 40, 600):
                 _check(framed, Limits(max_depth=depth))
+
+
+def _points_list(payloads: list[bytes], header: bytes | None = None) -> bytes:
+    """A list of Point objects: the name in the first, index 0 after (or what each payload says)."""
+    items = [_object(b"m.Point", payloads[0])] + [_object(0, payload) for payload in payloads[1:]]
+    if header is None:
+        header = b"\xdc" + len(items).to_bytes(2, "big")
+    return header + b"".join(items)
+
+
+def _point(x: int, y: bytes = b"\xcb" + bytes(8), label: bytes = b"\xa1a") -> bytes:
+    return b"\x83\xa1x" + msgpack.packb(x) + b"\xa1y" + y + b"\xa5label" + label
+
+
+def test_lists_of_one_class_with_one_odd_object():
+    good = [_point(i) for i in range(20)]
+    odd = {
+        "float32": _point(1, b"\xca\x3f\xc0\x00\x00"),
+        "repeated key": b"\x83\xa1x\x01\xa1x\x02\xa5label\xa1a",
+        "int key": b"\x83\x01\x01\xa1y\xc0\xa5label\xa1a",
+        "bin key": b"\x83\xc4\x01x\x01\xa1y\xc0\xa5label\xa1a",
+        "list value": _point(1, b"\x91\x01"),
+        "map value": _point(1, b"\x81\xa1k\x01"),
+        "nested object": _point(1, _object(b"m.Pair", b"\x92\x01\x02")),
+        "reference": _point(1, msgpack.packb(msgpack.ExtType(0x52, b"\x00"))),
+        "opaque ext": _point(1, msgpack.packb(msgpack.ExtType(5, b"\x00"))),
+        "timestamp": _point(1, msgpack.packb(msgpack.Timestamp(1, 0))),
+        "non-shortest int": b"\x83\xa1x\xcd\x00\x01\xa1y\xc0\xa5label\xa1a",
+        "not a map": b"\x92\x01\x02",
+        "fixmap16": b"\xde\x00\x03\xa1x\x01\xa1y\xc0\xa5label\xa1a",
+        "trailing": _point(1) + b"\x00",
+        "empty": b"",
+    }
+    for name, payload in odd.items():
+        for position in (0, 1, 19):
+            payloads = list(good)
+            payloads[position] = payload
+            _check(_points_list(payloads))
+    # The type named again mid-list, another class, R / Q / G exts among them, a non-shortest list
+    # or ext header, a fixarray of 15, index 1.
+    _check(_points_list(good[:10]) [:3] + b"".join(
+        [_object(b"m.Point", good[0])] + [_object(b"m.Point", p) for p in good[1:]]))
+    _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:19])
+           + _object(b"m.Model", b"\x81\xa4kind\xa1q"))
+    for ext in (msgpack.ExtType(0x52, b"\x00"), msgpack.ExtType(0x51, b"\x00" + good[1]),
+                msgpack.ExtType(0x47, b"\x80\x01"), msgpack.ExtType(5, b"")):
+        _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:19])
+               + msgpack.packb(ext))
+    _check(_points_list(good, b"\xdd" + (20).to_bytes(4, "big")))
+    _check(b"\xdc\x00\x14" + b"\xc9" + (len(good[0]) + 10).to_bytes(4, "big") + b"\x50\xa7m.Point" + good[0][1:]
+           + b"".join(_object(0, p) for p in good[1:]))
+    _check(b"\x9f" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:15]))
+    _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(1, p) for p in good[1:]))
+    _check(b"\xdc\x00\x0f" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:15]))
+    for limits in (Limits(max_depth=2), Limits(max_depth=3), Limits(max_object_count=19),
+                   Limits(max_object_count=20), Limits(max_type_name_count=0), Limits(max_payload_byte_count=20)):
+        _check(_points_list(good), limits)
+    # Every object distinct and filled, each its own __dict__, after a bulk decode.
+    points = unpackb(_points_list(good), registry=registry)
+    assert len({id(p) for p in points}) == 20 and [p.x for p in points] == list(range(20))
 
 
 def test_shuffled_object_map_orders():

@@ -319,3 +319,48 @@ def test_each_kind_of_message_right_after_the_cache_came_into_use(max_depth, pro
             assert _outcome(lambda: packb(message, registry=registry, limits=limits)) == _outcome(
                 lambda: _exact(message, limits)
             )
+
+
+# MARK: A top-level list of instances of one class, in bulk
+
+
+def _points(count, **fields):
+    return [Point(i, i / 3, f"p{i % 7}") for i in range(count)]
+
+
+def _bulk_cases():
+    base = _points(40)
+    odd = _points(40)
+    odd[0].__dict__[5] = "an int key"
+    cases = {
+        "plain": base,
+        "sixteen": _points(16),
+        "fifteen": _points(15),
+        "long": _points(3000),
+        "duplicate": base[:20] + [base[3]],
+        "subclass": _points(20) + [type("Sub", (Point,), {})(1, 2.0, "s")],
+        "other class": _points(20) + [Plain(1)],
+        "float32": _points(20) + [Point(1, __import__("portablewire").Float32(1.5), "f")],
+        "set": _points(20) + [Point(1, 2.0, {1, 2})],
+        "tuple": _points(20) + [Point(1, 2.0, (1, 2))],
+        "nested object": _points(20) + [Point(1, 2.0, Plain(3))],
+        "shared nested": [Point(i, 0.5, shared) for i, shared in enumerate([Plain(0)] * 20)],
+        "big int": _points(20) + [Point(2**70, 2.0, "x")],
+        "timestamp": _points(20) + [Point(1, 2.0, __import__("msgpack").Timestamp(1, 2))],
+        "deep field": _points(20) + [Point(1, 2.0, _nest(1, 600))],
+        "int key": odd,
+        "first differs": [Plain(0)] + _points(20),
+    }
+    return cases
+
+
+@pytest.mark.parametrize("name", list(_bulk_cases()))
+@pytest.mark.parametrize("max_depth", [512, 3, 2, 40])
+def test_lists_of_one_class_encode_as_the_exact_encoder_does(name, max_depth):
+    value = _bulk_cases()[name]
+    for limits in (Limits(max_depth=max_depth), Limits(max_depth=max_depth, max_object_count=25),
+                   Limits(max_depth=max_depth, max_type_name_count=0)):
+        for _ in range(2):
+            assert _outcome(lambda: packb(value, registry=registry, limits=limits)) == _outcome(
+                lambda: _exact(value, limits)
+            ), name
