@@ -47,6 +47,7 @@ _ONLY_DICT = {dict}
 _ONLY_STR = frozenset((str,))
 _BULK_SCALARS = frozenset((int, float, str, bytes, bool, type(None), Timestamp))
 _BULK_MIN = 16
+_BULK_COOLDOWN = 32
 
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
@@ -114,6 +115,8 @@ class _FastDecoder:
         self.begin()
         self.wrapper = _Wrapper()
         self.busy = False
+        # Messages the bulk path skips after it unpacked one it then could not take.
+        self.bulk_cooldown = 0
         # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.
         self.records: list[list[tuple[int, bytes, object, int]]] = []
 
@@ -169,9 +172,12 @@ class _FastDecoder:
                 if envelope is not None:
                     return self._envelope(envelope)
             elif (b == 0xDC or b == 0xDD) and options is self.small_options:
-                bulk = self._bulk(data, b)
-                if bulk is not None:
-                    return bulk, {}
+                if self.bulk_cooldown:
+                    self.bulk_cooldown -= 1
+                else:
+                    bulk = self._bulk(data, b)
+                    if bulk is not None:
+                        return bulk, {}
             if options is self.small_options:
                 value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
             else:
@@ -263,6 +269,14 @@ class _FastDecoder:
         ):
             return None
         payloads = list(map(_PAYLOAD, value))
+        try:
+            # The first object's data alone first: objects holding more than scalars give up here.
+            first = unpackb(payloads[0][name_end - at - 1 :])
+        except Exception:
+            return None
+        if type(first) is not dict or not _BULK_SCALARS.issuperset(map(type, first.values())):
+            self.bulk_cooldown = _BULK_COOLDOWN
+            return None
         rest = payloads[1:]
         if not all(map(bytes.startswith, rest, repeat(b"\x00"))):  # type index 0: this type again
             return None
@@ -271,12 +285,14 @@ class _FastDecoder:
         try:
             datas = list(map(unpackb, encoded))
         except Exception:
+            self.bulk_cooldown = _BULK_COOLDOWN
             return None
         if (
             set(map(type, datas)) != _ONLY_DICT
             or not _ONLY_STR.issuperset(map(type, chain.from_iterable(datas)))
             or not _BULK_SCALARS.issuperset(map(type, chain.from_iterable(map(dict.values, datas))))
         ):
+            self.bulk_cooldown = _BULK_COOLDOWN  # (its objects hold more than scalars: likely the next too)
             return None
         # The list itself needs no re-pack: msgpack read it as exactly a list of exts, which the
         # exact decoder reads alike (a non-shortest header changes no value), and its depth is 3.

@@ -74,6 +74,7 @@ _FIRST = itemgetter(0)
 _DICT = attrgetter("__dict__")
 # A top-level list of at least this many instances of one registered class is tried in bulk.
 _BULK_MIN = 16
+_BULK_COOLDOWN = 32
 
 
 class _Retry(Exception):
@@ -182,6 +183,7 @@ class _FastEncoder:
         self.top_references = 0
         self.cache_runs = 0
         self.retries = 0  # consecutive messages the cache had to retry for a depth re-proof
+        self.bulk_cooldown = 0  # messages not tried in bulk after one that could not be
         self._default = self._make_default()
         self.packers.append(_packer(self._default))
         self.reference_cache.miss = self._default
@@ -214,10 +216,13 @@ class _FastEncoder:
         elif type(obj) is list and len(obj) >= _BULK_MIN:
             entry = self.by_class.get(type(obj[0]))
             if entry is not None and entry.serialize is None:
-                bulk = self._bulk(obj, entry)
-                if bulk is not None:
-                    self.last_was_envelope = False
-                    return bulk
+                if self.bulk_cooldown:
+                    self.bulk_cooldown -= 1
+                else:
+                    bulk = self._bulk(obj, entry)
+                    if bulk is not None:
+                        self.last_was_envelope = False
+                        return bulk
         self.top_references = 0
         try:
             if self.cache_next:
@@ -302,6 +307,7 @@ class _FastEncoder:
         try:
             packed = list(map(_PLAIN.pack, map(_DICT, items)))
         except Exception:
+            self.bulk_cooldown = _BULK_COOLDOWN  # (an object holds more than plain values: likely the next too)
             return None
         name = entry.name
         name_ref = self._names.get(name)

@@ -119,8 +119,11 @@ def _decode(decoder, data: bytes, limits: Limits) -> tuple[str, object]:
 
 
 def _fast(data: bytes, limits: Limits):
-    from portablewire import unpackb_message
+    from portablewire import _fastdecode, unpackb_message
 
+    # Every input tries the bulk path (a decoder skips it for a while after one it could not take).
+    for decoder in getattr(_fastdecode._local, "decoders", {}).values():
+        decoder.bulk_cooldown = 0
     message = unpackb_message(data, registry=registry, limits=limits)
     return message.value, message.global_data
 

@@ -357,10 +357,23 @@ def _bulk_cases():
 @pytest.mark.parametrize("name", list(_bulk_cases()))
 @pytest.mark.parametrize("max_depth", [512, 3, 2, 40])
 def test_lists_of_one_class_encode_as_the_exact_encoder_does(name, max_depth):
+    import portablewire._fastencode as fastencode
+
     value = _bulk_cases()[name]
     for limits in (Limits(max_depth=max_depth), Limits(max_depth=max_depth, max_object_count=25),
                    Limits(max_depth=max_depth, max_type_name_count=0)):
         for _ in range(2):
+            # (an encoder skips the bulk path for a while after a list it could not take)
+            for encoder in getattr(fastencode._local, "encoders", {}).values():
+                encoder.bulk_cooldown = 0
             assert _outcome(lambda: packb(value, registry=registry, limits=limits)) == _outcome(
                 lambda: _exact(value, limits)
             ), name
+
+
+def test_the_bulk_path_pauses_after_a_list_it_could_not_take():
+    limits = Limits()
+    mixed = _points(20) + [Point(1, 2.0, {1})]
+    plain = _points(20)
+    for value in (mixed, plain, plain, mixed, plain):
+        assert packb(value, registry=registry, limits=limits) == _exact(value, limits)
