@@ -219,7 +219,10 @@ class _FastEncoder:
                 if self.bulk_cooldown:
                     self.bulk_cooldown -= 1
                 else:
-                    bulk = self._bulk(obj, entry)
+                    try:
+                        bulk = self._bulk(obj, entry)
+                    except Exception:
+                        bulk = None  # (the usual way then decides, and reports any fault)
                     if bulk is not None:
                         self.last_was_envelope = False
                         return bulk

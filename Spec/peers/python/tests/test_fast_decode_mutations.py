@@ -309,3 +309,42 @@ def unpackb_message_local(data, limits, local):
     from portablewire import unpackb_message
 
     return unpackb_message(data, registry=local, limits=limits)
+
+
+class Logged:
+    """Counts its attribute writes and blank creations: the bulk path must not skip or repeat them."""
+
+    writes = 0
+    made = 0
+
+    def __new__(cls, *args, **kwargs):
+        cls.made += 1
+        return super().__new__(cls)
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def __setattr__(self, name, value):
+        type(self).writes += 1
+        super().__setattr__(name, value)
+
+
+class Plain2:
+    def __init__(self, x=0):
+        self.x = x
+
+
+def test_lists_of_classes_with_their_own_new_or_setattr_decode_as_the_exact_decoder_does():
+    local = Registry()
+    local.register(Logged, "m.Logged")
+    local.register(Plain2, "m.Plain2")
+    for cls in (Logged, Plain2):
+        data = packb([cls(i) for i in range(20)], registry=local)
+        Logged.made = Logged.writes = 0
+        fast = unpackb(data, registry=local)
+        fast_counts = (Logged.made, Logged.writes)
+        Logged.made = Logged.writes = 0
+        exact = _exact_unpackb_message(data, local, False, Limits(), False, _DEFAULT_EXT_TYPES).value
+        assert fast_counts == (Logged.made, Logged.writes)
+        assert [vars(o) for o in fast] == [vars(o) for o in exact] == [{"x": i} for i in range(20)]
+        assert all(type(o) is cls for o in fast)
