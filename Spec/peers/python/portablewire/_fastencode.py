@@ -175,7 +175,6 @@ class _FastEncoder:
         self.heights = [0]
         self.packers: list[Packer] = []
         self._names: dict[str, bytes] = {}  # each type name, packed
-        self.identity_types: dict[type, bool] = {}
         self.reference_cache = _ReferenceCache()
         self.caching = False  # the body being packed uses the cache
         self.cache_next = False  # the next message's body does
@@ -263,7 +262,7 @@ class _FastEncoder:
             if self.cooldown:
                 self.cooldown -= 1
             elif self.top_references >= _CACHE_MIN_REFERENCES:
-                self.cache_next = all(map(self._identity, set(map(type, map(_FIRST, self.top)))))
+                self.cache_next = all(map(_identity_hashed, set(map(type, map(_FIRST, self.top)))))
             return body
         except Exception as error:
             self.last_was_envelope = False
@@ -358,12 +357,6 @@ class _FastEncoder:
             return self._envelope(body, obj, in_envelope)
         self.last_was_envelope = False
         return body
-
-    def _identity(self, cls: type) -> bool:
-        known = self.identity_types.get(cls)
-        if known is None:
-            known = self.identity_types[cls] = _identity_hashed(cls)
-        return known
 
     def _tables(self) -> dict[int, int]:
         object_ids: dict[int, int] = {}
@@ -480,7 +473,6 @@ class _FastEncoder:
         max_object_count = self.max_object_count
         max_reference_count = self.max_reference_count
         small_references = self.small_references
-        identity_types = self.identity_types
         reference_cache = self.reference_cache
         packers = self.packers
         heights = self.heights
@@ -563,10 +555,8 @@ class _FastEncoder:
                     if self.caching:
                         # Written in full: from now on the top level's packer finds its
                         # back-reference in C (instances of identity-hashed classes only).
-                        identity = identity_types.get(type(value))
-                        if identity is None:
-                            identity = identity_types[type(value)] = _identity_hashed(type(value))
-                        if identity:
+                        # (checked each time, not cached: a class's __eq__ or __hash__ could change)
+                        if _identity_hashed(type(value)):
                             reference_cache[value] = (
                                 small_references[object_id]
                                 if object_id < 128
