@@ -151,6 +151,7 @@ class Unpacker:
         # their values, and their ends (``_ready_base`` + each), so that a message taken costs one
         # step of a list iterator; ``_settle`` moves ``_start`` past the ones taken, when it matters.
         self._ready: Iterator[object] | None = None
+        self._ready_values: list[object] = []
         self._ready_ends: list[int] = []
         self._ready_base = 0
         self._records_done = False  # _records belongs to a message already unpacked
@@ -183,6 +184,7 @@ class Unpacker:
                 offset=len(self._buffer) - self._start,
                 hint="raise max_buffer_size (and Limits.max_message_byte_count) if this stream is trusted",
             )
+            self._drop_ready()
             raise self._error
         self._buffer += data
         if self._fast is not None and not self._exact_current:
@@ -212,6 +214,7 @@ class Unpacker:
                 offset=left,
                 hint="the sender stopped mid-message, or a length in the message is wrong",
             )
+            self._drop_ready()
             raise self._error
 
     # MARK: Output
@@ -330,6 +333,16 @@ class Unpacker:
             self._ready = None
             self._ready_ends = []
 
+    def _drop_ready(self) -> None:
+        """After an error: the ready batch's untaken messages are never given (every later call
+        raises the error), even to a ``for`` loop already chained to the batch's iterator."""
+        if self._ready is not None:
+            self._settle()
+            if self._ready is not None:
+                self._ready_values.clear()  # the list iterator then stops at once
+                self._ready = None
+                self._ready_ends = []
+
     def _take(self, value: object, end: int, records: object) -> Message | None:
         """The queued message that is not a proven plain one: to be proven alone, or the switch."""
         if records is _SWITCH:
@@ -424,6 +437,7 @@ class Unpacker:
         packed = verifier.pack(values)
         header = 1 if count < 16 else 3 if count < 0x10000 else 5
         if packed[header:] == buffer[first : base + ends[-1]]:
+            self._ready_values = values
             self._ready = iter(values)
             self._ready_ends = ends
             self._ready_base = base

@@ -203,3 +203,37 @@ def test_float32_in_a_batch_keeps_its_type():
     got = list(unpacker)
     assert type(got[25][0]) is Float32 and got[25] == [1.5]
     assert got[:25] + got[26:] == [{"i": i} for i in range(50) if i != 25]
+
+
+def test_after_a_feed_error_no_batched_message_is_given():
+    """Every call after an error raises it, even with complete messages waiting, and a for loop
+    already running over a batch stops at the next message."""
+    parts = [packb({"i": i}) for i in range(40)]
+    unpacker = Unpacker(max_buffer_size=sum(map(len, parts)) + 10)
+    unpacker.feed(b"".join(parts))
+    got = []
+    with pytest.raises(PortableError) as caught:
+        for value in unpacker:
+            got.append(value)
+            if len(got) == 5:
+                unpacker.feed(b"\x00" * 1000)  # over max_buffer_size: the stream fails
+    assert caught.value.code == "limitExceeded" and got == [{"i": i} for i in range(5)]
+    assert unpacker.tell() == sum(map(len, parts[:5]))
+    for call in (lambda: next(unpacker), unpacker.next_message, lambda: list(unpacker), unpacker.finish):
+        with pytest.raises(PortableError) as again:
+            call()
+        assert again.value is caught.value
+
+
+def test_finish_with_batched_messages_untaken_fails_and_stays_failed():
+    parts = [packb({"i": i}) for i in range(40)]
+    unpacker = Unpacker()
+    unpacker.feed(b"".join(parts))
+    assert next(unpacker) == {"i": 0}
+    with pytest.raises(PortableError) as caught:
+        unpacker.finish()
+    assert caught.value.code == "truncated"
+    with pytest.raises(PortableError):
+        next(unpacker)
+    with pytest.raises(PortableError):
+        list(unpacker)
