@@ -348,3 +348,15 @@ def test_lists_of_classes_with_their_own_new_or_setattr_decode_as_the_exact_deco
         assert fast_counts == (Logged.made, Logged.writes)
         assert [vars(o) for o in fast] == [vars(o) for o in exact] == [{"x": i} for i in range(20)]
         assert all(type(o) is cls for o in fast)
+
+
+def test_shuffled_object_map_orders_in_a_list_of_one_class():
+    rng = random.Random(9)
+    for _ in range(30):
+        payloads = []
+        for _ in range(rng.choice([16, 17, 40])):
+            items = [(b"\xa1x", msgpack.packb(rng.randrange(-5, 300))), (b"\xa1y", msgpack.packb(rng.random())),
+                     (b"\xa5label", msgpack.packb("z" * rng.randrange(3)))]
+            rng.shuffle(items)
+            payloads.append(b"\x83" + b"".join(k + v for k, v in items))
+        _check(_points_list(payloads))
