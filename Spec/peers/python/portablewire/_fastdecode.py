@@ -18,9 +18,13 @@ byte offset and path.
 from __future__ import annotations
 
 import threading
+from collections import deque
+from functools import partial
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
+from msgpack import ExtType, Packer, Timestamp, unpackb  # type: ignore[import-untyped]
 
 from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
@@ -32,6 +36,19 @@ from .wellknown import DECODERS
 __all__ = ["Fallback", "fast_unpackb"]
 
 _new_ext = tuple.__new__
+_HEIGHT = itemgetter(3)  # of a record (code, payload, value, height bound)
+_CODE_AND_PAYLOAD = itemgetter(0, 1)
+_NEVER = object()  # the sentinel of the verifier's put-back iterator: never in the queue
+_CODE = attrgetter("start")  # of an ext read as slice(code, payload)
+_PAYLOAD = attrgetter("stop")
+_AFTER_INDEX_0 = itemgetter(slice(1, None))
+_ONLY_SLICE = {slice}
+_ONLY_DICT = {dict}
+_ONLY_STR = frozenset((str,))
+_BULK_SCALARS = frozenset((int, float, str, bytes, bool, type(None), Timestamp))
+_BULK_MIN = 16
+_BULK_COOLDOWN = 32
+
 # See _fastencode: packing inside `1025 - n` one-element lists proves a value nests at most n levels.
 _MSGPACK_DEPTH = 1025
 # Objects nested inside objects that the fast path follows; deeper input goes to the exact decoder,
@@ -68,6 +85,16 @@ class _FastDecoder:
         self.code_two_phase = ext_types.two_phase_object
         self.code_reference = ext_types.reference
         self.code_global = ext_types.global_data
+        # The verifier's default gives back the exts of the segment being verified, in order, as
+        # they came: a C callable taking the next one from ``put_back`` (see _verify).
+        self.put_back: deque[ExtType] = deque()
+        self.verifier = Packer(
+            use_bin_type=True,
+            strict_types=True,
+            autoreset=True,
+            default=partial(next, iter(self.put_back.popleft, _NEVER)),
+        )
+        self._hook = self._make_hook()
         self.options = {
             "ext_hook": self._hook,
             "raw": False,
@@ -85,14 +112,13 @@ class _FastDecoder:
         self.small = min(limits.max_payload_byte_count, limits.max_element_count)
         self.small_options = {"ext_hook": self._hook, "strict_map_key": False}
         self.unpack_options = self.small_options
-        self.verifier = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=self._put_back)
         self.begin()
         self.wrapper = _Wrapper()
         self.busy = False
+        # Messages the bulk path skips after it unpacked one it then could not take.
+        self.bulk_cooldown = 0
         # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.
         self.records: list[list[tuple[int, bytes, object, int]]] = []
-        self.put_back: list[tuple[int, bytes, object, int]] = []
-        self.put_back_index = 0
 
     def begin(self) -> list[tuple[int, bytes, object, int]]:
         """Resets the per-message tables; returns the list the top level's exts are recorded in."""
@@ -107,19 +133,21 @@ class _FastDecoder:
 
     def finish(self, value: object, data: bytes, records: list[tuple[int, bytes, object, int]]) -> None:
         """Proves that ``value``, unpacked by msgpack from exactly ``data``, is what the Spec decodes."""
-        if not records and len(data) <= self.max_depth:
-            # The common small plain message: too short to be too deep; packing it again is the
-            # cheapest proof (no float32, no repeated key).
-            self.put_back = records
-            self.put_back_index = 0
-            if self.verifier.pack(value) != data:
-                raise Fallback
+        if len(data) <= self.max_depth:
+            # Too short to be too deep (each level takes a byte, and an ext's height bound is
+            # below its length): what _finish_top would do without a wrap.
+            if not records:
+                # The common small plain message: packing it again is the cheapest proof (no
+                # float32, no repeated key).
+                if self.verifier.pack(value) != data:
+                    raise Fallback
+                return
+            if not self._flat(value, data):
+                self._verify(value, data, records)
+            self.begin()
             return
         if self._flat(value, data):
-            height = 0
-            for record in records:
-                if record[3] > height:
-                    height = record[3]
+            height = max(map(_HEIGHT, records), default=0)
             if height + 1 > self.max_depth:
                 raise Fallback
         else:
@@ -143,6 +171,13 @@ class _FastDecoder:
                 envelope = self._envelope_payload(data)
                 if envelope is not None:
                     return self._envelope(envelope)
+            elif (b == 0xDC or b == 0xDD) and options is self.small_options:
+                if self.bulk_cooldown:
+                    self.bulk_cooldown -= 1
+                else:
+                    bulk = self._bulk(data, b)
+                    if bulk is not None:
+                        return bulk, {}
             if options is self.small_options:
                 value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
             else:
@@ -156,10 +191,7 @@ class _FastDecoder:
 
     def _finish_top(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], base: int) -> None:
         """Verifies a top-level segment, proving its depth under ``base`` levels."""
-        height = 0
-        for record in records:
-            if record[3] > height:
-                height = record[3]
+        height = max(map(_HEIGHT, records), default=0)
         wrap = 0
         max_depth = self.limits.max_depth - base
         if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
@@ -169,6 +201,112 @@ class _FastDecoder:
             if wrap >= _MSGPACK_DEPTH:
                 raise Fallback
         self._verify(value, data, records, wrap)
+
+    # MARK: A list of objects of one class, in bulk
+
+    def _bulk(self, data: bytes, b: int) -> list[object] | None:
+        """A message that is a list (of 16 or more) of objects of one registered class filled from
+        their data (``__dict__``), each a map of str keys to scalars: unpacked without the ext
+        hook, the objects' data unpacked and proven by C maps over the list, no Python call per
+        object. ``None`` when the message is not exactly that (decided before anything is built
+        or any class's code runs), and the usual way decodes it.
+
+        What it proves is what the usual way proves: the list and its exts re-pack to the
+        message, every object's data re-packs to its bytes (no float32, repeated key or
+        non-shortest form), the type is named once and then by index 0, and the nesting is 3.
+        """
+        start = 3 if b == 0xDC else 5
+        if len(data) < start + 4:
+            return None
+        e = data[start]
+        if e == 0xC7:
+            at = start + 2
+        elif e == 0xC8:
+            at = start + 3
+        elif e == 0xC9:
+            at = start + 5
+        elif 0xD4 <= e <= 0xD8:
+            at = start + 1
+        else:
+            return None
+        if at + 1 >= len(data) or data[at] != self.code_object & 0xFF or not 0xA0 <= data[at + 1] <= 0xBF:
+            return None
+        name_end = at + 2 + (data[at + 1] & 0x1F)
+        try:
+            name = data[at + 2 : name_end].decode()
+        except UnicodeDecodeError:
+            return None
+        entry = self.by_name.get(name)
+        if entry is None:
+            return None
+        cls: Any = entry.cls
+        limits = self.limits
+        if (
+            cls is None
+            or entry.deserialize is not None
+            or entry.new_deserialized is not None
+            or cls.__new__ is not object.__new__
+            or cls.__setattr__ is not object.__setattr__
+            or cls.__getattribute__ is not object.__getattribute__
+            or limits.max_depth < 3
+            or limits.max_type_name_count < 1
+        ):
+            return None
+        try:
+            # Each ext comes back as slice(code, payload): a C call, where msgpack's ExtType is a
+            # Python __new__; no other value is ever a slice.
+            value = unpackb(data, ext_hook=slice, strict_map_key=False)
+        except Exception:
+            return None
+        if type(value) is not list:
+            return None
+        count = len(value)
+        if (
+            count < _BULK_MIN
+            or count > self.max_object_count
+            or set(map(type, value)) != _ONLY_SLICE
+            or set(map(_CODE, value)) != {self.code_object}
+        ):
+            return None
+        payloads = list(map(_PAYLOAD, value))
+        try:
+            # The first object's data alone first: objects holding more than scalars give up here.
+            first = unpackb(payloads[0][name_end - at - 1 :])
+        except Exception:
+            return None
+        if type(first) is not dict or not _BULK_SCALARS.issuperset(map(type, first.values())):
+            self.bulk_cooldown = _BULK_COOLDOWN
+            return None
+        rest = payloads[1:]
+        if not all(map(bytes.startswith, rest, repeat(b"\x00"))):  # type index 0: this type again
+            return None
+        encoded = list(map(_AFTER_INDEX_0, rest))
+        encoded.insert(0, payloads[0][name_end - at - 1 :])
+        try:
+            datas = list(map(unpackb, encoded))
+        except Exception:
+            self.bulk_cooldown = _BULK_COOLDOWN
+            return None
+        if (
+            set(map(type, datas)) != _ONLY_DICT
+            or not _ONLY_STR.issuperset(map(type, chain.from_iterable(datas)))
+            or not _BULK_SCALARS.issuperset(map(type, chain.from_iterable(map(dict.values, datas))))
+        ):
+            self.bulk_cooldown = _BULK_COOLDOWN  # (its objects hold more than scalars: likely the next too)
+            return None
+        # The list itself needs no re-pack: msgpack read it as exactly a list of exts, which the
+        # exact decoder reads alike (a non-shortest header changes no value), and its depth is 3.
+        joined = b"".join(encoded)
+        packed = self.verifier.pack(datas)
+        if len(packed) != (3 if count < 0x10000 else 5) + len(joined) or not packed.endswith(joined):
+            return None
+        objects: list[object] = list(map(cls.__new__, repeat(cls, count)))
+        try:
+            # Each blank instance gets its data as its __dict__ (what updating the empty one gives).
+            any(map(object.__setattr__, objects, repeat("__dict__"), datas))
+        except Exception:
+            return None
+        return objects
 
     # MARK: Segments
 
@@ -194,13 +332,14 @@ class _FastDecoder:
             if self.verifier.pack(value) != data:
                 raise Fallback
             return value, 0
-        height = 0
-        for record in records:
-            if record[3] > height:
-                height = record[3]
+        return value, self._proven_segment(value, data, records)
+
+    def _proven_segment(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]]) -> int:
+        """Proves an object's data that holds exts; returns the height bound of its exts."""
+        height: int = max(map(_HEIGHT, records))
         if not self._flat(value, data):
             self._verify(value, data, records)
-        return value, height
+        return height
 
     def _flat(self, value: Any, data: bytes | memoryview) -> bool:
         """Whether ``value`` needs no re-packing: one level, all its keys kept, no float32 possible.
@@ -225,6 +364,10 @@ class _FastDecoder:
             key_types = set(map(type, value))
             types = key_types.union(map(type, value.values()))
         elif t is list:
+            if value:
+                first = type(value[0])
+                if first is list or first is dict:
+                    return False  # (a list of records: saves a pass over it before the re-pack)
             types = set(map(type, value))
         else:
             types = {t}
@@ -233,35 +376,34 @@ class _FastDecoder:
         return float not in types or 0xCA not in data
 
     def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
-        """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``."""
-        self.put_back, self.put_back_index = records, 0
+        """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``.
+
+        The packer meets the values the ext hook returned in the order the hook was called (both
+        walk the segment in wire order), and its default puts back the next recorded ext for each.
+        Every ext must be taken, and the bytes must match: a hook value the packer writes
+        natively (never an ext), or a map that lost a repeated key, shifts what follows, which
+        changes the bytes or leaves exts untaken. The queue is empty again whatever happens.
+        """
+        queue = self.put_back
+        queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
         target = self.wrapper.wrap(value, wrap) if wrap else value
         try:
             packed = self.verifier.pack(target)
-        except Fallback:
-            raise
         except Exception as error:
+            queue.clear()
             raise Fallback from error
         finally:
             if wrap:
                 self.wrapper.clear()
-        if self.put_back_index != len(records):
+        if queue:
+            queue.clear()
             raise Fallback
         if wrap:
-            if packed[wrap:] != data or packed[:wrap] != b"\x91" * wrap:
+            # (endswith/startswith compare in place: no copy of a long message)
+            if len(packed) != wrap + len(data) or not packed.endswith(data) or not packed.startswith(b"\x91" * wrap):
                 raise Fallback
         elif packed != data:
             raise Fallback
-
-    def _put_back(self, value: object) -> object:
-        """The verifier's default: each ext of the segment, in order, exactly as it came."""
-        index = self.put_back_index
-        records = self.put_back
-        if index >= len(records) or records[index][2] is not value:
-            raise Fallback
-        self.put_back_index = index + 1
-        record = records[index]
-        return _new_ext(ExtType, (record[0], record[1]))
 
     # MARK: Envelope
 
@@ -333,7 +475,109 @@ class _FastDecoder:
 
     # MARK: The ext hook
 
-    def _hook(self, code: int, payload: bytes) -> object:
+    def _make_hook(self) -> Any:
+        """The ext hook: the common object (a P of a registered class whose type-ref is an index
+        or a fixstr) inline, with what it needs bound once; everything else in :meth:`_hook_general`.
+
+        It does exactly what ``_hook_general`` -> ``_object`` -> ``_segment`` do for that object.
+        """
+        code_object = self.code_object
+        code_reference = self.code_reference
+        max_object_count = self.max_object_count
+        max_reference_count = self.max_reference_count
+        by_name_get = self.by_name.get
+        verifier_pack = self.verifier.pack
+        general = self._hook_general
+        max_type_name_count = self.limits.max_type_name_count
+        incomplete = _INCOMPLETE
+
+        def hook(code: int, payload: bytes) -> object:
+            if code != code_object:
+                if code == code_reference and len(payload) == 1 and payload[0] < 0x80:
+                    # The common back-reference (ids 0..127, canonical d4 52 nn), as _hook_general.
+                    references = self.references = self.references + 1
+                    object_id = payload[0]
+                    objects = self.objects
+                    if references > max_reference_count or object_id >= len(objects):
+                        raise Fallback
+                    value = objects[object_id]
+                    if value is incomplete:
+                        raise Fallback
+                    self.records[-1].append((code, payload, value, 1))
+                    return value
+                return general(code, payload)
+            b = payload[0]
+            if b < 0x80:
+                name = self.type_names[b]
+                start = 1
+            elif 0xA0 <= b <= 0xBF:
+                start = 1 + (b & 0x1F)
+                name = payload[1:start].decode()
+                known = self.known_names
+                if name not in known:  # a new name joins the table (as _name)
+                    type_names = self.type_names
+                    if len(type_names) >= max_type_name_count:
+                        raise Fallback
+                    known.add(name)
+                    type_names.append(name)
+            else:
+                return general(code, payload)
+            entry = by_name_get(name)
+            if entry is None:
+                return general(code, payload)
+            cls: Any = entry.cls
+            if cls is None:
+                return general(code, payload)
+            objects = self.objects
+            object_id = len(objects)
+            if object_id >= max_object_count:
+                raise Fallback
+            objects.append(incomplete)
+            # The object's data: a nested unpack, then its proof (as _segment).
+            data_bytes = payload[start:]
+            stack = self.records
+            if len(stack) > _MAX_NESTED_OBJECTS:
+                raise Fallback
+            records: list[tuple[int, bytes, object, int]] = []
+            stack.append(records)
+            try:
+                options = self.unpack_options
+                if options is self.small_options:
+                    data = unpackb(data_bytes, ext_hook=hook, strict_map_key=False)
+                else:
+                    data = unpackb(data_bytes, **options)
+            finally:
+                stack.pop()
+            if records:
+                height = self._proven_segment(data, data_bytes, records)
+            else:
+                if verifier_pack(data) != data_bytes:
+                    raise Fallback
+                height = 0
+            if entry.new_deserialized is not None:
+                obj = entry.new_deserialized(data, self.global_data)
+            elif entry.deserialize is not None:
+                obj = cls.__new__(cls)
+                entry.deserialize(obj, data, self.global_data)
+            else:
+                # Default serialization: a str-keyed map.
+                if type(data) is not dict:
+                    raise Fallback
+                for key in data:
+                    if type(key) is not str:
+                        raise Fallback
+                obj = cls.__new__(cls)
+                obj.__dict__.update(data)
+            objects[object_id] = obj
+            bound = len(payload)  # the height bound: 1 + min(len(payload), _MSGPACK_DEPTH + height)
+            if bound > _MSGPACK_DEPTH + height:
+                bound = _MSGPACK_DEPTH + height
+            stack[-1].append((code, payload, obj, bound + 1))
+            return obj
+
+        return hook
+
+    def _hook_general(self, code: int, payload: bytes) -> object:
         if code == self.code_object:
             value, height = self._object(False, payload)
         elif code == self.code_reference:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
+from itertools import repeat
+from operator import add, attrgetter, itemgetter
 from typing import Any
 
 from msgpack import ExtType, Packer  # type: ignore[import-untyped]
@@ -63,6 +65,41 @@ def _packer(default: object) -> Packer:
 
 
 _PLAIN = Packer(use_bin_type=True, strict_types=True, autoreset=True)
+# Back-references the body's packer finds in C (see _FastEncoder.encode): used for a message when
+# the last one had at least this many at its top level, all to instances of identity-hashed classes.
+_CACHE_MIN_REFERENCES = 8
+_CACHE_COOLDOWN = 32  # messages without the cache after one it could not take
+_CACHE_RUN = 64  # messages with the cache before one without (which decides again)
+_FIRST = itemgetter(0)
+_DICT = attrgetter("__dict__")
+# A top-level list of at least this many instances of one registered class is tried in bulk.
+_BULK_MIN = 16
+_BULK_COOLDOWN = 32
+
+
+class _Retry(Exception):
+    """The body was packed with the reference cache but needs what only the plain path records."""
+
+
+class _ReferenceCache(dict):  # type: ignore[type-arg]
+    """Maps an instance already written in this message to its back-reference ext; the top-level
+    packer's default is this dict's ``__getitem__``, so a back-reference costs no Python call.
+    Anything else is a miss, which the encoder's default handles."""
+
+    __slots__ = ("miss",)
+    miss: Any
+
+    def __missing__(self, value: object) -> object:
+        return self.miss(value)
+
+
+def _identity_hashed(cls: type) -> bool:
+    """Whether instances of ``cls`` hash and compare by identity (a dict lookup runs no user code
+    and never takes one instance for another)."""
+    return cls.__hash__ is object.__hash__ and cls.__eq__ is object.__eq__  # type: ignore[comparison-overlap]
+
+
+_UNUSED = GlobalData(writable=False)  # given to serializers that do not use global data
 
 
 class _Wrapper:
@@ -135,16 +172,33 @@ class _FastEncoder:
         self.code_reference = ext_types.reference
         self.code_global = ext_types.global_data
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
-        self.packers: list[Packer] = [_packer(self._default)]
         self.heights = [0]
+        self.packers: list[Packer] = []
+        self._names: dict[str, bytes] = {}  # each type name, packed
+        self.reference_cache = _ReferenceCache()
+        self.caching = False  # the body being packed uses the cache
+        self.cache_next = False  # the next message's body does
+        self.cooldown = 0
+        self.top_references = 0
+        self.cache_runs = 0
+        self.retries = 0  # consecutive messages the cache had to retry for a depth re-proof
+        self.bulk_cooldown = 0  # messages not tried in bulk after one that could not be
+        self._default = self._make_default()
+        self.packers.append(_packer(self._default))
+        self.reference_cache.miss = self._default
+        self.cached_top = _packer(self.reference_cache.__getitem__)
         self.verifier = _packer(self._put_back)
         self.wrapper = _Wrapper()
+        self.wrapper_slot = self.wrapper.lists[0]
+        self.object_ids = None  # the message's tables, made when the first object needs them
+        self.level = 0
+        self.table = self.global_data = None
+        self.results = None
         self.guess = [0, 0, 0]  # the wrap of the last message's body, table, and body inside an envelope
         self.last_was_envelope = False
         self.top: list[tuple[object, object]] = []
         self.put_back_index = 0
         self.busy = False
-        self._names: dict[str, bytes] = {}
 
     # MARK: Per message
 
@@ -154,20 +208,61 @@ class _FastEncoder:
             # msgpack's C packer writes an ExtType without asking: once one with a portable (or
             # the timestamp's) code exists, only the exact encoder can refuse it (see _extwatch).
             raise Fallback
-        self.object_ids = None  # the message's tables, made when the first object needs them
-        self.level = 0
-        self.table = self.global_data = None if initial is None else GlobalData(initial)  # type: ignore[arg-type]
-        self.results = None
+        # (object_ids, table, global_data and results are None, and level 0, between messages:
+        # the finally below and the packer's default restore them.)
+        if initial is not None:
+            self.table = self.global_data = GlobalData(initial)  # type: ignore[arg-type]
+        elif type(obj) is list and len(obj) >= _BULK_MIN:
+            entry = self.by_class.get(type(obj[0]))
+            if entry is not None and entry.serialize is None:
+                if self.bulk_cooldown:
+                    self.bulk_cooldown -= 1
+                else:
+                    try:
+                        bulk = self._bulk(obj, entry)
+                    except Exception:
+                        bulk = None  # (the usual way then decides, and reports any fault)
+                    if bulk is not None:
+                        self.last_was_envelope = False
+                        return bulk
+        self.top_references = 0
         try:
-            # When the last message became an envelope, this one likely does too: its body is then
-            # proven for one level less from the start (inside G), so it is never packed twice.
-            in_envelope = self.last_was_envelope
-            body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
-            table = self.table
-            if table is not None and table._entries:
-                self.last_was_envelope = True
-                return self._envelope(body, obj, in_envelope)
-            self.last_was_envelope = False
+            if self.cache_next:
+                # The last message referred back to the same instances many times at its top
+                # level: the body's packer finds those back-references in the reference cache, in
+                # C. A value the cache cannot look up (unhashable), a depth re-proof (which needs
+                # every top-level ext recorded), or any fault: the message again without it, the
+                # serializers' results reused (each runs once), and no cache for a while (after a
+                # re-proof only when the next message needs one too).
+                self.caching = True
+                self.cache_runs += 1
+                if self.cache_runs == _CACHE_RUN:
+                    # Every so often the plain path again, which counts the back-references.
+                    self.cache_runs = 0
+                    self.cache_next = False
+                try:
+                    body = self._encode(obj)
+                    self.retries = 0
+                    return body
+                except _Retry:
+                    # A new shape whose depth must be proven again (the guess is now updated):
+                    # the cache stays, unless this happens twice in a row.
+                    self.caching = False
+                    self.retries += 1
+                    if self.retries > 1:
+                        self.retries = 0
+                        self.cache_next = False
+                        self.cooldown = _CACHE_COOLDOWN
+                    self._forget_attempt()
+                except Exception:
+                    self.caching = self.cache_next = False
+                    self.cooldown = _CACHE_COOLDOWN
+                    self._forget_attempt()
+            body = self._encode(obj)
+            if self.cooldown:
+                self.cooldown -= 1
+            elif self.top_references >= _CACHE_MIN_REFERENCES:
+                self.cache_next = all(map(_identity_hashed, set(map(type, map(_FIRST, self.top)))))
             return body
         except Exception as error:
             self.last_was_envelope = False
@@ -178,12 +273,90 @@ class _FastEncoder:
                 raise
             raise handover from error  # the exact encoder reports it, with its path
         finally:
+            if self.caching:
+                self.caching = False
+            if self.reference_cache:
+                self.reference_cache.clear()
             if self.object_ids is not None:
                 self.kept = []
                 self.object_ids = None
                 self.top = []
-            self.wrapper.clear()
+            self.wrapper_slot[0] = None  # (the wrapper's clear())
             self.table = self.global_data = self.results = None
+            self.level = 0
+
+    def _bulk(self, items: list[Any], entry: Any) -> bytes | None:
+        """A list of distinct instances of one registered class whose data is its ``__dict__`` of
+        plain values: every payload packed by C maps over the list, no Python call per object.
+
+        The bytes are those the packer's default writes (ids 0.. in list order, the type's name
+        first, then its index 0): an instance holding anything the plain packer refuses (another
+        object, a set, a Float32...), a repeated instance, or a limit in the way, and ``None``
+        sends the message the usual way (nothing has run that it would run again).
+        """
+        count = len(items)
+        max_depth = self.limits.max_depth
+        if (
+            entry.value_type
+            or entry.two_phase
+            or count > self.max_object_count
+            or self.limits.max_type_name_count < 1
+            or max_depth >= _MSGPACK_DEPTH
+            or len(set(map(type, items))) != 1
+            or len(set(map(id, items))) != count
+        ):
+            return None
+        try:
+            packed = list(map(_PLAIN.pack, map(_DICT, items)))
+        except Exception:
+            self.bulk_cooldown = _BULK_COOLDOWN  # (an object holds more than plain values: likely the next too)
+            return None
+        name = entry.name
+        name_ref = self._names.get(name)
+        if name_ref is None:
+            name_ref = self._names[name] = _PLAIN.pack(name)
+        payloads = list(map(add, repeat(_SMALL_INTS[0], count), packed))
+        payloads[0] = name_ref + packed[0]
+        exts = list(map(_new_ext, repeat(ExtType), zip(repeat(self.code_object, count), payloads)))
+        body: bytes = self.packers[0].pack(exts)  # only ExtTypes: the default is never called
+        if len(body) > max_depth:
+            # The depth proof _pack_top makes: the list inside wrappers, the exts' height bound added.
+            height = 1 + min(max(map(len, payloads)), _MSGPACK_DEPTH)
+            needed = _MSGPACK_DEPTH - max_depth + height
+            if needed >= _MSGPACK_DEPTH:
+                return None
+            try:
+                again = _PLAIN.pack(self.wrapper.wrap(exts, needed))
+            except Exception:
+                return None
+            finally:
+                self.wrapper_slot[0] = None
+            if len(again) != needed + len(body) or not again.endswith(body):
+                return None
+        return body
+
+    def _forget_attempt(self) -> None:
+        """Before the message is packed again: fresh tables; the global data and the serializers'
+        results stay (each serializer runs once per message)."""
+        self.reference_cache.clear()
+        if self.object_ids is not None:
+            self.object_ids = None
+            self.kept = []
+            self.top = []
+        self.global_data = self.table  # (an attempt that reached the envelope's table made it UNAVAILABLE)
+
+    def _encode(self, obj: object) -> bytes:
+        """The body, and the envelope when serializers wrote global data."""
+        # When the last message became an envelope, this one likely does too: its body is then
+        # proven for one level less from the start (inside G), so it is never packed twice.
+        in_envelope = self.last_was_envelope
+        body = self._pack_top(obj, 1, 2) if in_envelope else self._pack_top(obj)
+        table = self.table
+        if table is not None and table._entries:
+            self.last_was_envelope = True
+            return self._envelope(body, obj, in_envelope)
+        self.last_was_envelope = False
+        return body
 
     def _tables(self) -> dict[int, int]:
         object_ids: dict[int, int] = {}
@@ -211,13 +384,14 @@ class _FastEncoder:
         self.heights[0] = 0
         self.top = []
         guess = self.guess[slot]
+        packer = self.cached_top if self.caching else self.packers[0]
         if guess:
-            packed: bytes = self.packers[0].pack(self.wrapper.wrap(value, guess))
+            packed: bytes = packer.pack(self.wrapper.wrap(value, guess))
             if packed[:guess] != b"\x91" * guess:
                 raise Fallback
             packed = packed[guess:]
         else:
-            packed = self.packers[0].pack(value)
+            packed = packer.pack(value)
         if len(packed) <= max_depth:
             self.guess[slot] = 0
             return packed
@@ -227,6 +401,8 @@ class _FastEncoder:
         self.guess[slot] = needed
         if guess >= needed:
             return packed
+        if self.caching:
+            raise _Retry  # back-references found in C are not in self.top
         self.put_back_index = 0
         again = self.verifier.pack(self.wrapper.wrap(value, needed))
         if self.put_back_index != len(self.top) or again[needed:] != packed:
@@ -246,6 +422,8 @@ class _FastEncoder:
         needed = _MSGPACK_DEPTH - (self.limits.max_depth - 1) + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
+        if self.caching:
+            raise _Retry  # back-references found in C are not in self.top
         self.put_back_index = 0
         again = self.verifier.pack(self.wrapper.wrap(value, needed))
         if self.put_back_index != len(self.top) or again[needed:] != body:
@@ -267,6 +445,7 @@ class _FastEncoder:
         entries = dict(table._entries)
         ids, names, references = self.next_id, len(self.type_indices), self.references
         self.global_data = UNAVAILABLE
+        self.caching = False  # the table's packer counts every reference (objects in it come first)
         packed = self._pack_top(entries, 1)
         if self.next_id != ids or len(self.type_indices) != names or self.references != references:
             raise Fallback  # objects in the global data come first in wire order: ids change
@@ -277,55 +456,129 @@ class _FastEncoder:
 
     # MARK: The packer's default
 
-    def _default(self, value: object) -> object:
-        entry = self.by_class.get(type(value))
-        object_ids = self.object_ids
-        if entry is None or object_ids is None or entry.value_type:
-            ext = self._convert(value)
-        else:
-            # An instance of a registered class (the common case, inlined): _convert does the same.
-            key = id(value)
-            object_id = object_ids.get(key)
-            if object_id is not None:
-                if key in self.active and not entry.two_phase:
-                    raise Fallback  # a cycle: the exact encoder names both paths
-                ext = self._reference(object_id)
+    def _make_default(self) -> Any:
+        """The packer's default: an instance of a registered class (the common case) inline, with
+        what it needs bound once; everything else in :meth:`_convert`.
+
+        For such an instance it does exactly what ``_convert``, ``_serialize`` and ``_payload`` do.
+        """
+        by_class_get = self.by_class.get
+        convert = self._convert
+        serialize_hook = self._serialize
+        max_type_name_count = self.limits.max_type_name_count
+        names = self._names
+        code_object = self.code_object
+        code_two_phase = self.code_two_phase
+        code_reference = self.code_reference
+        max_object_count = self.max_object_count
+        max_reference_count = self.max_reference_count
+        small_references = self.small_references
+        reference_cache = self.reference_cache
+        packers = self.packers
+        heights = self.heights
+
+        def default(value: object) -> object:
+            entry = by_class_get(type(value))
+            if entry is None or entry.value_type:
+                ext = convert(value)
             else:
-                object_ids[key] = self.next_id
-                self.next_id += 1
-                self.kept.append(value)
-                data = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
-                active = self.active
-                active.add(key)
-                ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
-                active.discard(key)
-        if self.level == 0:
-            self.top.append((value, ext))
-        return ext
+                object_ids = self.object_ids
+                if object_ids is None:
+                    object_ids = self._tables()
+                key = id(value)
+                object_id = object_ids.get(key)
+                if object_id is not None:
+                    if key in self.active and not entry.two_phase:
+                        raise Fallback  # a cycle: the exact encoder names both paths
+                    # A back-reference (as _reference).
+                    references = self.references = self.references + 1
+                    if references > max_reference_count:
+                        raise Fallback
+                    level = self.level
+                    if heights[level] < 1:
+                        heights[level] = 1
+                    if not level:
+                        self.top_references += 1
+                    if object_id < 128:
+                        ext = small_references[object_id]  # immutable: one per id, shared by messages
+                    else:
+                        ext = _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
+                else:
+                    object_id = self.next_id
+                    object_ids[key] = object_id
+                    next_id = self.next_id = object_id + 1
+                    self.kept.append(value)
+                    data = value.__dict__ if entry.serialize is None else serialize_hook(value, entry)
+                    active = self.active
+                    active.add(key)
+                    # The payload: type-ref, then the data packed one level down (as _payload).
+                    if next_id > max_object_count:
+                        raise Fallback
+                    name = entry.name
+                    type_indices = self.type_indices
+                    type_ref = type_indices.get(name)
+                    if type_ref is None:
+                        # The name's first use in this message: the name itself (as _new_type_ref).
+                        count = len(type_indices)
+                        if count >= max_type_name_count:
+                            raise Fallback
+                        type_indices[name] = _SMALL_INTS[count] if count < 128 else _int_bytes(count)
+                        type_ref = names.get(name)
+                        if type_ref is None:
+                            type_ref = names[name] = _PLAIN.pack(name)
+                    outer = self.level
+                    if outer >= _MAX_NESTED_OBJECTS:
+                        raise Fallback  # bounded C stack: the exact encoder goes on
+                    level = self.level = outer + 1
+                    try:
+                        packer = packers[level]
+                    except IndexError:
+                        packer = _packer(default)
+                        packers.append(packer)
+                        heights.append(0)
+                    heights[level] = 0
+                    try:
+                        packed = packer.pack(data)
+                    finally:
+                        self.level = outer
+                    payload = type_ref + packed
+                    # The height bound: 1 + min(len(payload), _MSGPACK_DEPTH + heights[level]).
+                    height = len(payload)
+                    limit = _MSGPACK_DEPTH + heights[level]
+                    if height > limit:
+                        height = limit
+                    height += 1
+                    if height > heights[outer]:
+                        heights[outer] = height
+                    ext = _new_ext(ExtType, (code_two_phase if entry.two_phase else code_object, payload))
+                    active.discard(key)
+                    if self.caching:
+                        # Written in full: from now on the top level's packer finds its
+                        # back-reference in C (instances of identity-hashed classes only).
+                        # (checked each time, not cached: a class's __eq__ or __hash__ could change)
+                        if _identity_hashed(type(value)):
+                            reference_cache[value] = (
+                                small_references[object_id]
+                                if object_id < 128
+                                else _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
+                            )
+            if self.level == 0:
+                self.top.append((value, ext))
+            return ext
+
+        return default
 
     def _convert(self, value: Any) -> object:
+        """Everything the packer's default does not handle inline."""
         object_ids = self.object_ids
         if object_ids is None:
             object_ids = self._tables()
         t = type(value)
         entry = self.by_class.get(t)
         if entry is not None:
-            if entry.value_type:
-                return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
-            key = id(value)
-            object_id = object_ids.get(key)
-            if object_id is not None:
-                if key in self.active and not entry.two_phase:
-                    raise Fallback  # a cycle: the exact encoder names both paths
-                return self._reference(object_id)
-            object_ids[key] = self.next_id
-            self.next_id += 1
-            self.kept.append(value)
-            data: Any = value.__dict__ if entry.serialize is None else self._serialize(value, entry)
-            self.active.add(key)
-            ext = self._payload(entry.name, data, self.code_two_phase if entry.two_phase else self.code_object)
-            self.active.discard(key)
-            return ext
+            # An enum member (a value type); instances of the other registered classes are the
+            # packer's default's own case.
+            return self._payload_object(entry.name, self._serialize(value, entry), self.code_object)
         if isinstance(value, OpaqueObject):
             key = id(value)
             object_id = object_ids.get(key)
@@ -347,6 +600,7 @@ class _FastEncoder:
             return _new_ext(ExtType, (value.type, value.data))
         known = well_known(value)
         if known is not None:
+            data: Any
             name, data = known
             if type(data) is _SetData:
                 return self._set(data.items)
@@ -388,6 +642,15 @@ class _FastEncoder:
             results = self.results = {}
         global_data = self.global_data
         if global_data is None:
+            if not entry.serialize_uses_global_data:
+                # The package's own serializer, which never looks at it: no table is made (a read
+                # finds nothing, a write fails and the exact encoder takes over with a real one).
+                recorded = results.get(id(value))
+                if recorded is not None:
+                    return recorded[1]
+                data = entry.serialize(value, _UNUSED)
+                results[id(value)] = (value, data)
+                return data
             global_data = self.table = self.global_data = GlobalData()
         if global_data is not UNAVAILABLE:
             recorded = results.get(id(value))

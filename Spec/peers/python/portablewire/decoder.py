@@ -20,6 +20,7 @@ from typing import NamedTuple
 from msgpack import Timestamp  # type: ignore[import-untyped]
 
 from ._fastdecode import Fallback, fast_unpackb
+from ._fastdecode import _local as _fast_local
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError
 from .objects import UNAVAILABLE, GenericObject, GlobalData, OpaqueObject
@@ -727,10 +728,27 @@ def unpackb(
     limits = _DEFAULT_LIMITS if limits is None else limits
     ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
     if not passthrough and not exact_maps:
-        try:
-            return fast_unpackb(data, registry, limits, ext_types)[0]
-        except Fallback:
-            pass
+        # This thread's last fast decoder, when it fits (fast_unpackb's first case, inline).
+        decoder = getattr(_fast_local, "last", None)
+        if (
+            decoder is not None
+            and decoder.registry is registry
+            and decoder.limits is limits
+            and decoder.ext_types is ext_types
+            and not decoder.busy
+        ):
+            decoder.busy = True
+            try:
+                return decoder.decode(data)[0]
+            except Fallback:
+                pass
+            finally:
+                decoder.busy = False
+        else:
+            try:
+                return fast_unpackb(data, registry, limits, ext_types)[0]
+            except Fallback:
+                pass
     return _exact_unpackb_message(data, registry, passthrough, limits, exact_maps, ext_types).value
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from msgpack import ExtType, Packer, Timestamp  # type: ignore[import-untyped]
 
 from ._fastencode import Fallback, fast_packb
+from ._fastencode import _local as _fast_local
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError, render_path
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
@@ -429,6 +430,21 @@ def packb(
     registry = default_registry if registry is None else registry
     ext_types = _DEFAULT_EXT_TYPES if ext_types is None else ext_types
     try:
+        # This thread's last fast encoder, when it fits (fast_packb's first case, inline).
+        encoder = getattr(_fast_local, "last", None)
+        if (
+            encoder is not None
+            and encoder.registry is registry
+            and encoder.limits is limits
+            and encoder.ext_types is ext_types
+            and not encoder.busy
+        ):
+            encoder.busy = True
+            try:
+                packed: bytes = encoder.encode(obj, global_data)
+                return packed
+            finally:
+                encoder.busy = False
         return fast_packb(obj, registry, limits, ext_types, global_data)
     except Fallback as handover:
         table = GlobalData(global_data) if handover.table is None else handover.table

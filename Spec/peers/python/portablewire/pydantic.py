@@ -104,6 +104,7 @@ def model_hooks(
     """
     if not hasattr(cls, "model_validate") or not hasattr(cls, "model_dump"):
         raise TypeError(f"{cls.__qualname__} is not a pydantic 2 model (no model_dump/model_validate)")
+    _base_methods()
     if two_phase:
         raise TypeError(
             f"{cls.__qualname__} is a pydantic model, built by model_validate from its complete data, so it "
@@ -113,6 +114,20 @@ def model_hooks(
 
 
 _ERRORS: tuple[type[Exception], type[Exception]] | None = None
+#: BaseModel.model_dump and the function of BaseModel.model_validate, set when a model is registered:
+#: a model that does not override them is dumped and validated by its schema's serializer and
+#: validator directly, with the same arguments the two methods pass.
+_BASE_DUMP: Any = None
+_BASE_VALIDATE: Any = None
+
+
+def _base_methods() -> None:
+    global _BASE_DUMP, _BASE_VALIDATE
+    if _BASE_DUMP is None:
+        from pydantic import BaseModel
+
+        _BASE_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+        _BASE_DUMP = BaseModel.model_dump
 
 
 def _pydantic_errors() -> tuple[type[Exception], type[Exception]]:
@@ -135,17 +150,46 @@ class _Dump:
 
     cls: type
     registry: Registry
+    #: [registry version, whether no type of _PLAIN is registered in it then]
+    _plain_cache: list[Any] = dataclasses.field(
+        default_factory=lambda: [-1, False], init=False, repr=False, compare=False, hash=False
+    )
 
     def __call__(self, obj: Any, global_data: object) -> object:
+        cls = type(obj)
         try:
-            dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
+            if cls.model_dump is _BASE_DUMP:
+                # What BaseModel.model_dump does with these arguments, one Python call less.
+                dumped = obj.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
+            else:
+                dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
         except (_pydantic_errors()[0], ValueError, TypeError) as error:
             raise PortableError(
                 "cannotSerialize",
                 f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
+        if type(dumped) is dict and not getattr(cls, "__pydantic_root_model__", False):
+            # _model's first case, inline: every field dumped as a scalar under a str key.
+            cache = self._plain_cache
+            if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
+                plain = _PLAIN_TYPES
+                for key, value in dumped.items():
+                    if type(key) is not str or type(value) not in plain:
+                        break
+                else:
+                    return dumped
         return self._model(obj, dumped)
+
+    def _plain_unregistered(self) -> bool:
+        """Whether no type of ``_PLAIN`` is registered (cached per registry version)."""
+        registry = self.registry
+        cache = self._plain_cache
+        if cache[0] != registry.version:
+            by_class = registry._by_class
+            cache[1] = not any(t in by_class for t in _PLAIN)
+            cache[0] = registry.version
+        return bool(cache[1])
 
     def _keep(self, value: object) -> bool:
         """Whether ``value`` is itself a portable object here (sent as such, identity kept)."""
@@ -158,6 +202,16 @@ class _Dump:
             return self._wire(raw.root, dumped)
         if type(dumped) is not dict:
             return _plain(dumped, self._keep)
+        cache = self._plain_cache
+        if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
+            plain = _PLAIN_TYPES
+            for key, value in dumped.items():
+                if type(key) is not str or type(value) not in plain:
+                    break
+            else:
+                # Every field dumped as a scalar under a str key: _wire and _plain_key would
+                # return each as it is, so the fresh dict model_dump made is the data.
+                return dumped
         keys = _dump_keys(type(raw))
         out = {}
         for key, value in dumped.items():
@@ -243,9 +297,21 @@ class _Load:
     name: str
 
     def __call__(self, data: object, global_data: object) -> object:
-        data = _from_wire(data)
+        if type(data) is dict:
+            scalars = _SCALARS
+            for value in data.values():
+                if type(value) not in scalars:
+                    data = _from_wire(data)
+                    break
+            # (else a map of scalars: what _from_wire would copy unchanged)
+        else:
+            data = _from_wire(data)
+        cls = self.cls
         try:
-            return self.cls.model_validate(data)
+            if cls.model_validate.__func__ is _BASE_VALIDATE:
+                # What BaseModel.model_validate does with no options, one Python call less.
+                return cls.__pydantic_validator__.validate_python(data)
+            return cls.model_validate(data)
         except _pydantic_errors()[1] as error:
             raise _mismatch(self.cls, self.name, data, error) from error
 

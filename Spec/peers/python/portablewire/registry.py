@@ -61,6 +61,9 @@ class TypeEntry:
     value_type: bool = False
     #: Whether the hooks are the user's own (their exceptions are wrapped with the type and path).
     user_hooks: bool = True
+    #: Whether ``serialize`` may use the global data it is given (``False`` for the package's own
+    #: serializers that never look at it, so an encoder need not make a table for them).
+    serialize_uses_global_data: bool = True
 
 
 class Registry:
@@ -201,7 +204,14 @@ def _entry_for(
                 f"{cls.__qualname__} is built by deserialize(data) from its complete data, so it cannot be "
                 "two-phase; give it __serialize__ and __deserialize__(self, data, global_data) instead"
             )
-        return TypeEntry(name, cls, False, serialize=_External(serialize_fn), new_deserialized=_Built(deserialize_fn))
+        return TypeEntry(
+            name,
+            cls,
+            False,
+            serialize=_External(serialize_fn),
+            new_deserialized=_Built(deserialize_fn),
+            serialize_uses_global_data=False,
+        )
     new_deserialized = getattr(cls, "__new_deserialized__", None)
     serialize, deserialize = getattr(cls, "__serialize__", None), getattr(cls, "__deserialize__", None)
     if serialize is deserialize is new_deserialized is None:
@@ -210,7 +220,13 @@ def _entry_for(
 
             serialize, new_deserialized = model_hooks(cls, name, registry, two_phase=two_phase)
             return TypeEntry(
-                name, cls, two_phase, serialize=serialize, new_deserialized=new_deserialized, user_hooks=False
+                name,
+                cls,
+                two_phase,
+                serialize=serialize,
+                new_deserialized=new_deserialized,
+                user_hooks=False,
+                serialize_uses_global_data=False,
             )
         if issubclass(cls, enum.Enum):
             if two_phase:
@@ -223,6 +239,7 @@ def _entry_for(
                 new_deserialized=_EnumMember(cls, name),
                 value_type=True,
                 user_hooks=False,
+                serialize_uses_global_data=False,
             )
         fields = _declared_fields(cls)
         if fields is not None and (not cls.__dictoffset__ or _is_frozen_or_tuple(cls)):
@@ -236,6 +253,7 @@ def _entry_for(
                     serialize=_FieldMap(fields),
                     new_deserialized=_NamedTupleBuild(cls, name, fields),
                     user_hooks=False,
+                    serialize_uses_global_data=False,
                 )
             return TypeEntry(
                 name,
@@ -244,6 +262,7 @@ def _entry_for(
                 serialize=_FieldMap(fields),
                 deserialize=_FieldFill(cls, name, fields),
                 user_hooks=False,
+                serialize_uses_global_data=False,
             )
     if two_phase and new_deserialized is not None:
         raise TypeError(

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, islice, repeat
+from operator import length_hint, sub
 from typing import Protocol
 
 import msgpack  # type: ignore[import-untyped]
@@ -39,6 +40,7 @@ __all__ = ["Unpacker"]
 # Messages unpacked and proven together, at most.
 _BATCH = 256
 _SWITCH = object()  # queued where msgpack failed: the exact path takes over there
+_NONE = object()
 
 
 class _Readable(Protocol):
@@ -145,6 +147,13 @@ class Unpacker:
         # msgpack failed. _buffer is compacted only by _fill (when the queue is empty) or after the
         # last queued item, so the offsets stay valid.
         self._queue: deque[tuple[object, int, object]] = deque()
+        # A batch of small plain messages proven together, taken before the queue: an iterator over
+        # their values, and their ends (``_ready_base`` + each), so that a message taken costs one
+        # step of a list iterator; ``_settle`` moves ``_start`` past the ones taken, when it matters.
+        self._ready: Iterator[object] | None = None
+        self._ready_values: list[object] = []
+        self._ready_ends: list[int] = []
+        self._ready_base = 0
         self._records_done = False  # _records belongs to a message already unpacked
         self._small = min(self._limits.max_depth, self._limits.max_message_byte_count)
         self._exact_current = self._fast is None  # the message at `_start` goes the exact way
@@ -164,6 +173,8 @@ class Unpacker:
         """
         if self._error is not None:
             raise self._error
+        if self._ready is not None:
+            self._settle()
         waiting = len(self._buffer) - self._start + len(data)
         if waiting > self._max_buffer:
             self._error = PortableError(
@@ -173,6 +184,7 @@ class Unpacker:
                 offset=len(self._buffer) - self._start,
                 hint="raise max_buffer_size (and Limits.max_message_byte_count) if this stream is trusted",
             )
+            self._drop_ready()
             raise self._error
         self._buffer += data
         if self._fast is not None and not self._exact_current:
@@ -180,6 +192,8 @@ class Unpacker:
 
     def tell(self) -> int:
         """The stream offset where the next message starts (bytes of complete messages so far)."""
+        if self._ready is not None:
+            self._settle()
         return self._consumed + self._start
 
     def close(self) -> None:
@@ -190,6 +204,8 @@ class Unpacker:
         """Says the stream has ended: raises ``truncated`` if it stopped inside a message."""
         if self._error is not None:
             raise self._error
+        if self._ready is not None:
+            self._settle()
         left = len(self._buffer) - self._start
         if left:
             self._error = PortableError(
@@ -198,36 +214,48 @@ class Unpacker:
                 offset=left,
                 hint="the sender stopped mid-message, or a length in the message is wrong",
             )
+            self._drop_ready()
             raise self._error
 
     # MARK: Output
 
     def __iter__(self) -> Iterator[object]:
         if self._source is None:
-            return self._drain()
+            # A batch of proven plain messages is handed to the caller's loop as its own list
+            # iterator: chained in C, a message taken costs no Python step.
+            return chain.from_iterable(self._drain())
         return self._read_all()
 
-    def _drain(self) -> Iterator[object]:
-        """``for value in unpacker``: the messages complete so far (what ``next`` returns, as a generator)."""
+    def _drain(self) -> Iterator[Iterator[object] | tuple[object]]:
+        """``for value in unpacker``: the messages complete so far, as iterators to chain (each a
+        ready batch, or one message; what ``next`` returns)."""
         queue = self._queue
         while True:
+            ready = self._ready
+            if ready is not None:
+                # tell() and the other methods settle the position from the iterator when they need it.
+                yield ready
+                self._settle()  # the chain has taken them all (or another call did)
+                continue
             if self._error is not None or self._exact_current:
                 message = self.next_message()
                 if message is None:
                     return
-                yield message.value
+                yield (message.value,)
                 continue
-            if not queue and not self._fill():
-                return
+            if not queue:
+                if not self._fill():
+                    return
+                continue
             value, end, records = queue.popleft()
             if records is None:  # a plain message, proven with its batch (_fill reset the scanner)
                 self._start = self._scan = end
-                yield value
+                yield (value,)
                 continue
             message = self._take(value, end, records)
             if message is None:
                 return
-            yield message.value
+            yield (message.value,)
 
     def _read_all(self) -> Iterator[object]:
         assert self._source is not None
@@ -242,37 +270,78 @@ class Unpacker:
 
     def __next__(self) -> object:
         # next_message without building a Message (``for`` loops use _drain, the same steps).
-        if self._error is not None or self._exact_current:
-            message = self.next_message()
+        while True:
+            ready = self._ready
+            if ready is not None:
+                value = next(ready, _NONE)
+                if value is not _NONE:
+                    return value
+                self._settle()
+            if self._error is not None or self._exact_current:
+                message = self.next_message()
+                if message is None:
+                    raise StopIteration
+                return message.value
+            queue = self._queue
+            if not queue:
+                if not self._fill():
+                    raise StopIteration
+                continue
+            value, end, records = queue.popleft()
+            if records is None:  # a plain message, proven with its batch (_fill reset the scanner)
+                self._start = self._scan = end
+                return value
+            message = self._take(value, end, records)
             if message is None:
                 raise StopIteration
             return message.value
-        queue = self._queue
-        if not queue and not self._fill():
-            raise StopIteration
-        value, end, records = queue.popleft()
-        if records is None:  # a plain message, proven with its batch (_fill reset the scanner)
-            self._start = self._scan = end
-            return value
-        message = self._take(value, end, records)
-        if message is None:
-            raise StopIteration
-        return message.value
 
     def next_message(self) -> Message | None:
         """Decodes and returns the next complete message, or ``None`` until more bytes arrive."""
         if self._error is not None:
             raise self._error
-        if not self._exact_current:
+        while not self._exact_current:
+            ready = self._ready
+            if ready is not None:
+                value = next(ready, _NONE)
+                if value is not _NONE:
+                    return Message(value, {})
+                self._settle()
             queue = self._queue
-            if not queue and not self._fill():
-                return None
+            if not queue:
+                if not self._fill():
+                    return None
+                continue
             value, end, records = queue.popleft()
             if records is None:
                 self._start = self._scan = end
                 return Message(value, {})
             return self._take(value, end, records)
         return self._exact_next()
+
+    def _settle(self) -> None:
+        """Moves ``_start`` past the messages of the ready batch taken so far; drops the batch once all are."""
+        ready = self._ready
+        if ready is None:  # settled already (tell() after the batch's last message)
+            return
+        left = length_hint(ready)
+        ends = self._ready_ends
+        taken = len(ends) - left
+        if taken:
+            self._start = self._scan = self._ready_base + ends[taken - 1]
+        if not left:
+            self._ready = None
+            self._ready_ends = []
+
+    def _drop_ready(self) -> None:
+        """After an error: the ready batch's untaken messages are never given (every later call
+        raises the error), even to a ``for`` loop already chained to the batch's iterator."""
+        if self._ready is not None:
+            self._settle()
+            if self._ready is not None:
+                self._ready_values.clear()  # the list iterator then stops at once
+                self._ready = None
+                self._ready_ends = []
 
     def _take(self, value: object, end: int, records: object) -> Message | None:
         """The queued message that is not a proven plain one: to be proven alone, or the switch."""
@@ -283,18 +352,19 @@ class Unpacker:
         return message
 
     def _fill(self) -> bool:
-        """Unpacks the complete messages waiting (up to a batch) into the queue; whether it queued any.
+        """Unpacks the complete messages waiting (up to a batch); whether it made any ready or queued.
 
         Small plain messages (no exts, no longer than max_depth bytes) are proven together: packed
         again as one array, they must give back their bytes (else each is proven alone). A message
-        with exts, or a larger one, ends the batch and is proven when it is taken, as is the point
-        where msgpack failed (the exact path takes over there). When nothing is complete, an early
-        look checks the start of the partial message. Queued ends are offsets in the buffer, which
-        is compacted only here, before a batch.
+        with exts ends the batch and is proven when it is taken, as are a larger message and those
+        after it in the batch, and the point where msgpack failed (the exact path takes over there).
+        When nothing is complete, an early look checks the start of the partial message. Ends are
+        offsets in the buffer, which is compacted only here, before a batch (no batch is ready
+        and the queue is empty when this runs).
         """
         decoder = self._decoder
         fast = self._fast
-        assert decoder is not None and fast is not None
+        assert decoder is not None and fast is not None and self._ready is None
         start = self._start
         if start > 65536 and start > len(self._buffer) >> 1:
             del self._buffer[:start]
@@ -310,61 +380,72 @@ class Unpacker:
         decoder.records = [records]
         queue = self._queue
         base = self._fast_base - self._consumed
-        small = self._small
         tell = fast.tell
-        previous = start
         values: list[object] = []
-        ends: list[int] = []
+        ends: list[int] = []  # each message's end: fast.tell(), an offset in the buffer once base is added
         add_value = values.append
         add_end = ends.append
         last: tuple[object, int, object] | None = None
-        count = 0
         try:
-            for value in fast:  # stops where the buffered bytes end inside a message
-                end = base + tell()
-                if records or end - previous > small:
-                    last = (value, end, records)
-                    self._records_done = bool(records)
+            for value in islice(fast, _BATCH):  # stops where the buffered bytes end inside a message
+                if records:  # the message just unpacked has exts: proven alone when taken
+                    last = (value, base + tell(), records)
+                    self._records_done = True
                     break
                 add_value(value)
-                add_end(end)
-                previous = end
-                count += 1
-                if count == _BATCH:
-                    break
+                add_end(tell())
         except Exception:
-            last = (None, previous, _SWITCH)  # msgpack failed in the message after `previous`
+            # msgpack failed in the message after the last one unpacked: the exact path takes over there.
+            last = (None, base + ends[-1] if ends else start, _SWITCH)
         if values:
             # The message at _start is complete: an early look's scanner state is done with.
             if self._pending:
                 self._pending = []
             self._remaining = 1
-            self._prove(values, ends, start)
+            small = self._small
+            if max(map(sub, ends, chain((start - base,), ends))) <= small:
+                self._prove(values, ends, base, start)
+            else:
+                # A message longer than max_depth bytes (or than the message limit): it and those
+                # after it are proven alone when taken, as before the batch was unpacked.
+                previous = start - base
+                for index, end in enumerate(ends):
+                    if end - previous > small:
+                        break
+                    previous = end
+                if index:
+                    self._prove(values[:index], ends[:index], base, start)
+                queue.extend(zip(values[index:], [base + end for end in ends[index:]], ([] for _ in values[index:])))
         if last is not None:
             queue.append(last)
-        if queue:
+        if queue or self._ready is not None:
             return True
         self._early_look()
         return False
 
-    def _prove(self, values: list[object], ends: list[int], first: int) -> None:
-        """Queues small plain messages: proven as one array when they all re-pack to their bytes.
+    def _prove(self, values: list[object], ends: list[int], base: int, first: int) -> None:
+        """Readies small plain messages: proven as one array when they all re-pack to their bytes.
 
         The concatenation decides for each message too: MessagePack values delimit themselves, so
-        equal byte strings split into the same values at the same places.
+        equal byte strings split into the same values at the same places. Messages that do not
+        are queued, each proven alone (or decoded the exact way) when taken.
         """
         assert self._decoder is not None
-        queue = self._queue
         buffer = self._buffer
         verifier = self._decoder.verifier
         count = len(values)
         packed = verifier.pack(values)
         header = 1 if count < 16 else 3 if count < 0x10000 else 5
-        if packed[header:] == buffer[first : ends[-1]]:
-            queue.extend(zip(values, ends, repeat(None, count)))
+        if packed[header:] == buffer[first : base + ends[-1]]:
+            self._ready_values = values
+            self._ready = iter(values)
+            self._ready_ends = ends
+            self._ready_base = base
             return
+        queue = self._queue
         start = first
         for value, end in zip(values, ends):
+            end += base
             if verifier.pack(value) == buffer[start:end]:
                 queue.append((value, end, None))
             else:

@@ -290,3 +290,65 @@ def test_the_decorator_as_written_in_the_brief_uses_the_default_registry():
     assert default_registry.entry_for_class(DefaultVariable).name == "test.pydantic.DefaultVariable"
     value = DefaultVariable(type="quantile", quantile=0.5)
     assert unpackb(packb({"k": [value]})) == {"k": [value]}
+
+
+# MARK: The direct serializer/validator calls and the all-scalar dump (speed work, issue 17)
+
+
+class Scaled(BaseModel):
+    """Overrides model_dump and model_validate: both must still be the ones used."""
+
+    value: int
+    note: str = ""
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        dumped = super().model_dump(**kwargs)
+        dumped["value"] *= 10
+        return dumped
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> "Scaled":  # type: ignore[override]
+        return super().model_validate({**obj, "value": obj["value"] // 10, "note": "validated"}, **kwargs)
+
+
+class Plain(BaseModel):
+    kind: str
+    ratio: float | None = None
+    count: int = 1
+    blob: bytes = b""
+    flag: bool = False
+
+
+def test_overridden_model_dump_and_model_validate_are_used():
+    local = Registry()
+    local.register(Scaled, "t.Scaled")
+    data = packb([Scaled(value=4)], registry=local)
+    assert data == packb([OpaqueObject("t.Scaled", {"value": 40, "note": ""})], registry=Registry())
+    (back,) = unpackb(data, registry=local)
+    assert back == Scaled(value=4, note="validated")
+
+
+def test_all_scalar_dump_is_sent_as_model_dump_makes_it():
+    local = Registry()
+    local.register(Plain, "t.Plain")
+    models = [Plain(kind="a"), Plain(kind="b", ratio=0.5, count=3, blob=b"\x00\xca", flag=True)]
+    data = packb(models, registry=local)
+    expected = [m.model_dump(mode="python", by_alias=True, round_trip=True) for m in models]
+    assert data == packb([OpaqueObject("t.Plain", e) for e in expected], registry=Registry())
+    assert unpackb(data, registry=local) == models
+
+
+def test_a_registered_plain_type_in_a_scalar_field_still_travels_as_an_object():
+    # A str subclass is not a plain type of the dump; registering it must keep it an object.
+    class Code(str):
+        pass
+
+    class Holder(BaseModel):
+        code: Any
+
+    local = Registry()
+    local.register(Holder, "t.Holder")
+    local.register(Code, "t.Code", serialize=lambda c: str(c), deserialize=lambda d: Code(d))
+    data = packb(Holder(code=Code("x")), registry=local)
+    back = unpackb(data, registry=local)
+    assert type(back.code) is Code and back.code == "x"

@@ -1,0 +1,362 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The fast decoder (msgpack's C unpacker plus the ext hook) against the exact decoder alone.
+
+Messages with portable objects of each kind (default ``__dict__`` data, ``__deserialize__``,
+``__new_deserialized__``, two-phase, pydantic, well-known values, back-references, global data)
+are cut at every byte and mutated: float32 values and repeated keys put into object data,
+non-str keys, type-refs out of range, bytes flipped at random, shuffled map orders, and
+limits (depth, objects, type names, references) set just below what a message needs. For each
+input ``unpackb`` (fast, falling back when it cannot prove) must give what the exact decoder
+gives: an equal value (compared through its notation), or the same error code, offset and path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import msgpack
+import pytest
+from pydantic import BaseModel
+
+from portablewire import GlobalData, Limits, PortableError, Registry, packb, unpackb
+from portablewire.decoder import _DEFAULT_EXT_TYPES, _exact_unpackb_message
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+    label: str
+
+
+class Box:
+    """Two-phase: may contain itself."""
+
+    def __init__(self, content=None):
+        self.content = content
+
+
+class Tagged:
+    """Fills a blank instance; keeps its tag in the global data."""
+
+    def __init__(self, tag=""):
+        self.tag = tag
+
+    def __serialize__(self, global_data: GlobalData):
+        tags = global_data.setdefault("tags", [])
+        tags.append(self.tag)
+        return len(tags) - 1
+
+    def __deserialize__(self, data, global_data):
+        self.tag = global_data["tags"][data]
+
+
+class Pair:
+    """Built from its data."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def __serialize__(self, global_data):
+        return [self.a, self.b]
+
+    @staticmethod
+    def __new_deserialized__(data, global_data):
+        return Pair(*data)
+
+
+class Model(BaseModel):
+    kind: str
+    ratio: float | None = None
+
+
+registry = Registry()
+registry.register(Point, "m.Point")
+registry.register(Box, "m.Box", two_phase=True)
+registry.register(Tagged, "m.Tagged")
+registry.register(Pair, "m.Pair")
+registry.register(Model, "m.Model")
+
+
+def _messages() -> list[bytes]:
+    box = Box()
+    box.content = [box, Point(1, 2.5, "b")]
+    shared = Point(3, -0.0, "shared")
+    tagged = [Tagged("t0"), Tagged("t1")]
+    values = [
+        Point(1, 0.5, "a"),
+        [Point(i, i / 3, f"p{i % 3}") for i in range(6)],
+        {"first": shared, "again": shared, "list": [shared, Pair(1, [shared])]},
+        box,
+        [tagged[0], tagged[1], tagged[0], {"t": tagged[1]}],
+        [Model(kind="q", ratio=0.25), Model(kind="r")],
+        [Pair(Point(0, 1.0, ""), Pair(2, None)), {"k": Model(kind="x", ratio=None)}],
+        [__import__("datetime").date(2024, 2, 29), (1, 2), Point(5, 5.5, "t")],
+        # A list of 16 or more objects of one class: decoded in bulk when it can be.
+        [Point(i, i / 3, f"p{i % 3}") for i in range(20)],
+        [Point(i, float(i), "") for i in range(16)],
+    ]
+    return [packb(value, registry=registry) for value in values]
+
+
+MESSAGES = _messages()
+
+
+def _decode(decoder, data: bytes, limits: Limits) -> tuple[str, object]:
+    try:
+        value, global_data = decoder(data, limits)
+    except PortableError as error:
+        return "error", (error.code, error.offset, error.path)
+    except Exception as error:  # noqa: BLE001 - a deserializer's own exception propagates unchanged
+        return "raised", (type(error).__name__, str(error))
+    from portablewire.notation import to_notation
+
+    try:
+        return "value", to_notation(value, global_data)
+    except Exception as error:  # noqa: BLE001 - values without notation (instances): compare re-encoded
+        return "value", packb(value, registry=registry, global_data=global_data) + repr(error).encode()
+
+
+def _fast(data: bytes, limits: Limits):
+    from portablewire import _fastdecode, unpackb_message
+
+    # Every input tries the bulk path (a decoder skips it for a while after one it could not take).
+    for decoder in getattr(_fastdecode._local, "decoders", {}).values():
+        decoder.bulk_cooldown = 0
+    message = unpackb_message(data, registry=registry, limits=limits)
+    return message.value, message.global_data
+
+
+def _exact(data: bytes, limits: Limits):
+    message = _exact_unpackb_message(data, registry, False, limits, False, _DEFAULT_EXT_TYPES)
+    return message.value, message.global_data
+
+
+def _check(data: bytes, limits: Limits = Limits()) -> None:
+    assert _decode(_fast, data, limits) == _decode(_exact, data, limits), data.hex()
+
+
+@pytest.mark.parametrize("index", range(len(MESSAGES)))
+def test_every_truncation_and_every_extension(index):
+    data = MESSAGES[index]
+    _check(data)
+    for cut in range(len(data)):
+        _check(data[:cut])
+    _check(data + b"\x00")
+
+
+@pytest.mark.parametrize("index", range(len(MESSAGES)))
+def test_random_byte_changes(index):
+    rng = random.Random(index)
+    data = MESSAGES[index]
+    for _ in range(300):
+        mutated = bytearray(data)
+        for _ in range(rng.randrange(1, 3)):
+            position = rng.randrange(len(mutated))
+            mutated[position] = rng.choice([rng.randrange(256), 0xCA, 0xC1, 0x00, 0x7F, 0xA1, 0x81, 0x91])
+        _check(bytes(mutated))
+
+
+@pytest.mark.parametrize("index", range(len(MESSAGES)))
+def test_limits_just_below_what_the_message_needs(index):
+    data = MESSAGES[index]
+    for field in ("max_depth", "max_object_count", "max_type_name_count", "max_reference_count",
+                  "max_payload_byte_count", "max_element_count", "max_global_data_count"):
+        for value in range(0, 6):
+            _check(data, Limits(**{field: value}))
+
+
+def _object(name: bytes | int, data: bytes, code: int = 0x50) -> bytes:
+    type_ref = msgpack.packb(name) if isinstance(name, int) else msgpack.packb(name.decode())
+    return msgpack.packb(msgpack.ExtType(code, type_ref + data))
+
+
+def test_handmade_object_data_the_fast_path_must_not_accept_as_is():
+    point = b"\x83\xa1x\x01\xa1y\xcb" + b"\x3f\xe0" + bytes(6) + b"\xa5label\xa1a"
+    cases = [
+        _object(b"m.Point", point),
+        _object(b"m.Point", b"\x83\xa1x\x01\xa1y\xca\x3f\xc0\x00\x00\xa5label\xa1a"),  # float32 y
+        _object(b"m.Point", b"\x83\xa1x\x01\xa1x\x02\xa5label\xa1a"),  # a repeated key
+        _object(b"m.Point", b"\x82\x01\x01\xa5label\xa1a"),  # a non-str key
+        _object(b"m.Point", b"\x83\xa1x\xcd\x00\x01\xa1y\xc0\xa5label\xa1a"),  # a non-shortest int
+        _object(b"m.Point", b"\x83\xa5label\xa1a\xa1y\xc0\xa1x\x01"),  # another key order
+        _object(b"m.Point", b"\x91\x01"),  # not a map
+        _object(b"m.Point", point + b"\x00"),  # more than one value in the payload
+        b"\x92" + _object(b"m.Point", point) + _object(1, point),  # type index 1 is not defined
+        b"\x92" + _object(b"m.Point", point) + _object(0, point),  # type index 0: fine
+        b"\x92" + _object(b"m.Point", point) + _object(b"m.Point", point),  # the name twice
+        _object(b"m.Nope", point),  # an unknown type
+        _object(b"m.Model", b"\x82\xa4kind\xa1q\xa5ratio\xca\x3e\x80\x00\x00"),  # float32 into a model
+        _object(b"m.Model", b"\x81\xa4kind\x05"),  # data the model rejects
+        _object(b"m.Pair", b"\x92\x01" + _object(b"m.Pair", b"\x92\x02\xc0")),  # nested objects
+        _object(b"m.Pair", b"\x92" + msgpack.packb(msgpack.ExtType(0x52, b"\x00")) + b"\x01"),  # ref to itself
+        _object(b"m.Box", b"\x81\xa7content" + msgpack.packb(msgpack.ExtType(0x52, b"\x00")), 0x51),
+        _object(b"m.Box", b"\x81\xa7content" + msgpack.packb(msgpack.ExtType(0x52, b"\x00"))),  # P: incomplete
+        _object(b"m.Tagged", b"\x00"),  # no global data
+    ]
+    deep = b"\x91" * 600 + b"\x01"
+    cases.append(_object(b"m.Pair", b"\x92" + deep + b"\x01"))
+    for case in cases:
+        # Beside the object, at the top level: a float32, a repeated key, a non-shortest int.
+        for framed in (case, b"\x91" + case, b"\x92" + case + b"\xca\x3f\xc0\x00\x00",
+                       b"\x82\xa1a" + case + b"\xa1a\x01", b"\x82\xa1a" + case + b"\xa1b\xcc\x01",
+                       b"\x82\xa1a" + case + b"\xa1b" + case, b"\x92" + case + b"\x91" * 30 + b"\x01"):
+            _check(framed)
+            for depth in (3, 5, 40, 600):
+                _check(framed, Limits(max_depth=depth))
+
+
+def _points_list(payloads: list[bytes], header: bytes | None = None) -> bytes:
+    """A list of Point objects: the name in the first, index 0 after (or what each payload says)."""
+    items = [_object(b"m.Point", payloads[0])] + [_object(0, payload) for payload in payloads[1:]]
+    if header is None:
+        header = b"\xdc" + len(items).to_bytes(2, "big")
+    return header + b"".join(items)
+
+
+def _point(x: int, y: bytes = b"\xcb" + bytes(8), label: bytes = b"\xa1a") -> bytes:
+    return b"\x83\xa1x" + msgpack.packb(x) + b"\xa1y" + y + b"\xa5label" + label
+
+
+def test_lists_of_one_class_with_one_odd_object():
+    good = [_point(i) for i in range(20)]
+    odd = {
+        "float32": _point(1, b"\xca\x3f\xc0\x00\x00"),
+        "repeated key": b"\x83\xa1x\x01\xa1x\x02\xa5label\xa1a",
+        "int key": b"\x83\x01\x01\xa1y\xc0\xa5label\xa1a",
+        "bin key": b"\x83\xc4\x01x\x01\xa1y\xc0\xa5label\xa1a",
+        "list value": _point(1, b"\x91\x01"),
+        "map value": _point(1, b"\x81\xa1k\x01"),
+        "nested object": _point(1, _object(b"m.Pair", b"\x92\x01\x02")),
+        "reference": _point(1, msgpack.packb(msgpack.ExtType(0x52, b"\x00"))),
+        "opaque ext": _point(1, msgpack.packb(msgpack.ExtType(5, b"\x00"))),
+        "timestamp": _point(1, msgpack.packb(msgpack.Timestamp(1, 0))),
+        "non-shortest int": b"\x83\xa1x\xcd\x00\x01\xa1y\xc0\xa5label\xa1a",
+        "not a map": b"\x92\x01\x02",
+        "fixmap16": b"\xde\x00\x03\xa1x\x01\xa1y\xc0\xa5label\xa1a",
+        "trailing": _point(1) + b"\x00",
+        "empty": b"",
+    }
+    for name, payload in odd.items():
+        for position in (0, 1, 19):
+            payloads = list(good)
+            payloads[position] = payload
+            _check(_points_list(payloads))
+    # The type named again mid-list, another class, R / Q / G exts among them, a non-shortest list
+    # or ext header, a fixarray of 15, index 1.
+    _check(_points_list(good[:10]) [:3] + b"".join(
+        [_object(b"m.Point", good[0])] + [_object(b"m.Point", p) for p in good[1:]]))
+    _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:19])
+           + _object(b"m.Model", b"\x81\xa4kind\xa1q"))
+    for ext in (msgpack.ExtType(0x52, b"\x00"), msgpack.ExtType(0x51, b"\x00" + good[1]),
+                msgpack.ExtType(0x47, b"\x80\x01"), msgpack.ExtType(5, b"")):
+        _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:19])
+               + msgpack.packb(ext))
+    _check(_points_list(good, b"\xdd" + (20).to_bytes(4, "big")))
+    _check(b"\xdc\x00\x14" + b"\xc9" + (len(good[0]) + 10).to_bytes(4, "big") + b"\x50\xa7m.Point" + good[0][1:]
+           + b"".join(_object(0, p) for p in good[1:]))
+    _check(b"\x9f" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:15]))
+    _check(b"\xdc\x00\x14" + _object(b"m.Point", good[0]) + b"".join(_object(1, p) for p in good[1:]))
+    _check(b"\xdc\x00\x0f" + _object(b"m.Point", good[0]) + b"".join(_object(0, p) for p in good[1:15]))
+    for limits in (Limits(max_depth=2), Limits(max_depth=3), Limits(max_object_count=19),
+                   Limits(max_object_count=20), Limits(max_type_name_count=0), Limits(max_payload_byte_count=20)):
+        _check(_points_list(good), limits)
+    # Every object distinct and filled, each its own __dict__, after a bulk decode.
+    points = unpackb(_points_list(good), registry=registry)
+    assert len({id(p) for p in points}) == 20 and [p.x for p in points] == list(range(20))
+
+
+def test_shuffled_object_map_orders():
+    rng = random.Random(5)
+    for _ in range(50):
+        items = [(b"\xa1x", msgpack.packb(rng.randrange(-5, 300))), (b"\xa1y", msgpack.packb(rng.random())),
+                 (b"\xa5label", msgpack.packb("z" * rng.randrange(3)))]
+        rng.shuffle(items)
+        payload = b"\x83" + b"".join(k + v for k, v in items)
+        _check(b"\x92" + _object(b"m.Point", payload) + _object(0, payload))
+
+
+class Number:
+    """Built as a plain int: the re-pack writes it natively, not as the ext it came from."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __serialize__(self, global_data):
+        return self.n
+
+    @staticmethod
+    def __new_deserialized__(data, global_data):
+        return data if data % 2 else [data]
+
+
+def test_objects_decoded_as_plain_values_beside_others():
+    local = Registry()
+    local.register(Number, "m.Number")
+    local.register(Point, "m.Point")
+    for value in ([Number(3), Point(1, 1.5, "x")], [Point(1, 1.5, "x"), Number(4), Point(2, 0.5, "y")],
+                  {"a": Number(5), "b": [Number(6)], "c": Point(0, 0.0, "")}, [Number(7)] * 3):
+        data = packb(value, registry=local)
+        for wrapped in (data, b"\x91" + data, b"\x91" * 600 + data):
+            fast = _decode(lambda d, l: tuple(unpackb_message_local(d, l, local)), wrapped, Limits())
+            exact = _decode(lambda d, l: tuple(_exact_unpackb_message(d, local, False, l, False, _DEFAULT_EXT_TYPES)),
+                            wrapped, Limits())
+            assert fast == exact
+
+
+def unpackb_message_local(data, limits, local):
+    from portablewire import unpackb_message
+
+    return unpackb_message(data, registry=local, limits=limits)
+
+
+class Logged:
+    """Counts its attribute writes and blank creations: the bulk path must not skip or repeat them."""
+
+    writes = 0
+    made = 0
+
+    def __new__(cls, *args, **kwargs):
+        cls.made += 1
+        return super().__new__(cls)
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def __setattr__(self, name, value):
+        type(self).writes += 1
+        super().__setattr__(name, value)
+
+
+class Plain2:
+    def __init__(self, x=0):
+        self.x = x
+
+
+def test_lists_of_classes_with_their_own_new_or_setattr_decode_as_the_exact_decoder_does():
+    local = Registry()
+    local.register(Logged, "m.Logged")
+    local.register(Plain2, "m.Plain2")
+    for cls in (Logged, Plain2):
+        data = packb([cls(i) for i in range(20)], registry=local)
+        Logged.made = Logged.writes = 0
+        fast = unpackb(data, registry=local)
+        fast_counts = (Logged.made, Logged.writes)
+        Logged.made = Logged.writes = 0
+        exact = _exact_unpackb_message(data, local, False, Limits(), False, _DEFAULT_EXT_TYPES).value
+        assert fast_counts == (Logged.made, Logged.writes)
+        assert [vars(o) for o in fast] == [vars(o) for o in exact] == [{"x": i} for i in range(20)]
+        assert all(type(o) is cls for o in fast)
+
+
+def test_shuffled_object_map_orders_in_a_list_of_one_class():
+    rng = random.Random(9)
+    for _ in range(30):
+        payloads = []
+        for _ in range(rng.choice([16, 17, 40])):
+            items = [(b"\xa1x", msgpack.packb(rng.randrange(-5, 300))), (b"\xa1y", msgpack.packb(rng.random())),
+                     (b"\xa5label", msgpack.packb("z" * rng.randrange(3)))]
+            rng.shuffle(items)
+            payloads.append(b"\x83" + b"".join(k + v for k, v in items))
+        _check(_points_list(payloads))
