@@ -11,6 +11,18 @@ import MessagePack
 import NIOCore
 import TaskServiceCore
 
+#if canImport(Glibc)
+// Buffers of large messages (the cumulation buffer, decoded bins, encoded replies) go back to the system when
+// freed. glibc's default raises its mmap threshold to the size of the first large block freed (up to 32 MiB),
+// after which such buffers come from per-thread arenas that keep their pages: a service that handled a few 1 MiB
+// messages on several threads stayed megabytes larger than what it held (issue 13's non-reading client, 5.3 MiB
+// for 2 MiB live). A fixed threshold turns that adjustment off.
+// (`mallopt` is in <malloc.h>, which the Glibc module does not import; M_MMAP_THRESHOLD is -3 there.)
+if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+    _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-3, 256 << 10)
+}
+#endif
+
 var configuration = TaskServer.Configuration()
 let defaults = TaskServer.Configuration()
 
