@@ -38,7 +38,10 @@ struct AppContext: RequestContext {
     var responseEncoder: PortableResponseEncoder { PortableResponseEncoder(registry: .app) }
 }
 
-@Suite struct HummingbirdReadmeExamplesTests {
+// HummingbirdTesting's live client connects to "localhost" with no time limit on resolving it: where that name does not
+// resolve (a chroot without /etc/hosts) a test waited for over 20 minutes. A limit turns such a hang into a named
+// failure; it is generous because tests that block the shared pool can delay these by minutes on a loaded machine.
+@Suite(.timeLimit(.minutes(10))) struct HummingbirdReadmeExamplesTests {
     @Test func routeExample() async throws {
         let router = Router(context: AppContext.self)
         router.post("/estimate") { request, context -> Estimate in

@@ -21,7 +21,10 @@ struct TightContext: RequestContext {
 }
 
 /// The Hummingbird request decoder obeys the decoder's limits: at the limit 200, one past it 400 naming it.
-@Suite struct HummingbirdLimitPathTests {
+// HummingbirdTesting's live client connects to "localhost" with no time limit on resolving it: where that name does not
+// resolve (a chroot without /etc/hosts) a test waited for over 20 minutes. A limit turns such a hang into a named
+// failure; it is generous because tests that block the shared pool can delay these by minutes on a loaded machine.
+@Suite(.timeLimit(.minutes(10))) struct HummingbirdLimitPathTests {
     @Test func requestDecoderEnforcesItsLimits() async throws {
         let router = Router(context: TightContext.self)
         router.post("/count") { request, context -> String in

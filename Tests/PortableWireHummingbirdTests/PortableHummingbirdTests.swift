@@ -75,7 +75,10 @@ func makeShopApplication() -> some ApplicationProtocol {
 
 let portableHeaders: HTTPFields = [.contentType: "application/x-portablewire"]
 
-@Suite struct PortableHummingbirdTests {
+// HummingbirdTesting's live client connects to "localhost" with no time limit on resolving it: where that name does not
+// resolve (a chroot without /etc/hosts) a test waited for over 20 minutes. A limit turns such a hang into a named
+// failure; it is generous because tests that block the shared pool can delay these by minutes on a loaded machine.
+@Suite(.timeLimit(.minutes(10))) struct PortableHummingbirdTests {
     @Test(arguments: [true, false])
     func routeRoundTripsAPortableValue(live: Bool) async throws {
         let shopper = Shopper(name: "Ann")
