@@ -6,7 +6,10 @@
 #     swift build -c release --product InstructionCounts && Scripts/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=.build/release/InstructionCounts
+# valgrind 3.19 (Debian 12) cannot read the DWARF that Swift 6.3 writes ("Possibly corrupted debuginfo file"), so it
+# runs a stripped copy (next to the original, whose $ORIGIN rpath finds the benchmark's shared libraries).
+binary=.build/release/InstructionCounts-stripped
+strip -o "$binary" .build/release/InstructionCounts
 export SWIFT_DETERMINISTIC_HASHING=1
 count() {  # workload direction route iterations -> total instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$@" 2>&1 \
