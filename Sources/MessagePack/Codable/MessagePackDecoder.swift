@@ -321,7 +321,7 @@ package final class _DecoderImpl: Decoder {
             if let b = try? reader.peekFormatByte(), (0xa0...0xbf).contains(b) || (0xd9...0xdb).contains(b) {
                 (keyStart, keyCount) = try reader.readStringHeader()
                 let key = UnsafeRawBufferPointer(rebasing: reader.bytes[keyStart..<(keyStart + keyCount)])
-                guard MessagePackReader._isValidUTF8(key) else {
+                guard reader._strsAreValidated || MessagePackReader._isValidUTF8(key) else {
                     throw MessagePackError.invalidUTF8(at: keyStart + MessagePackReader._firstInvalidUTF8Offset(key))
                 }
                 isString = true

@@ -14,7 +14,11 @@ package struct ExactString: Hashable, Sendable, CustomStringConvertible {
     package init(_ string: String) { self.string = string }
 
     package static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.string.hasSameBytes(as: rhs.string)
+        // Two strings with the same representation (the same storage, or the same small-string bits, as short
+        // names and keys are) have the same bytes; only other pairs need their bytes compared.
+        let l = unsafeBitCast(lhs.string, to: (UInt64, UInt64).self)
+        let r = unsafeBitCast(rhs.string, to: (UInt64, UInt64).self)
+        return l == r || lhs.string.hasSameBytes(as: rhs.string)
     }
 
     package func hash(into hasher: inout Hasher) {

@@ -62,8 +62,10 @@ final class PortableDecodingState: _DecodingHook {
         if T.self == PortableValue.self { return _identityCast(try readValue(impl), to: T.self) }
         if let ext = impl.reader.peekExtensionType(), isPortable(ext) {
             // Only reached at a portable ext, so these per-type facts cost nothing on plain values.
-            if setFacts.remembered(T.self, { $0 is any _WellKnownDecodableSet.Type }) {
-                return try Self.readSet(T.self as! any _WellKnownDecodableSet.Type, self, impl) as? T
+            if setFacts.remembered(T.self, { $0 is any _WellKnownDecodableSet.Type }),
+                let setType = T.self as? any _WellKnownDecodableSet.Type
+            {
+                return try Self.readSet(setType, self, impl) as? T
             }
             if !facts.remembered(T.self, { $0 is any _PolymorphicMarker.Type }) {
                 let start = impl.reader.offset
@@ -352,6 +354,31 @@ final class PortableDecodingState: _DecodingHook {
 
     /// Reads an R payload: exactly one unsigned integer (Spec/portable-objects.md 7.3).
     static func readReferencePayload(_ reader: inout MessagePackReader, start: Int, payloadEnd: Int) throws(MessagePackError) -> UInt64 {
+        if let id = shortReferenceID(reader.bytes, at: reader.offset, payloadEnd: payloadEnd) {
+            reader.offset = payloadEnd
+            return id
+        }
+        return try readReferencePayloadChecked(&reader, start: start, payloadEnd: payloadEnd)
+    }
+
+    /// The object id of an R payload in one of the forms encoders write (a positive fixint, a uint8 or a uint16
+    /// filling the payload exactly), or nil for any other payload, which the checked path reads and judges.
+    @inline(__always)
+    static func shortReferenceID(_ bytes: UnsafeRawBufferPointer, at offset: Int, payloadEnd: Int) -> UInt64? {
+        guard payloadEnd <= bytes.count, offset < payloadEnd else { return nil }
+        let b = bytes[offset]
+        switch payloadEnd &- offset {
+        case 1 where b <= 0x7f: return UInt64(b)
+        case 2 where b == 0xcc: return UInt64(bytes[offset &+ 1])
+        case 3 where b == 0xcd: return UInt64(bytes[offset &+ 1]) << 8 | UInt64(bytes[offset &+ 2])
+        default: return nil
+        }
+    }
+
+    @inline(never)
+    static func readReferencePayloadChecked(
+        _ reader: inout MessagePackReader, start: Int, payloadEnd: Int
+    ) throws(MessagePackError) -> UInt64 {
         // Offsets as Spec/portable-objects.md 14 recommends: the payload value at fault, the field that runs past
         // the payload, the value after the id, or the R itself when its payload is empty.
         let at = reader.offset

@@ -279,6 +279,13 @@ struct PortableMessageScanner {
         let (ext, byteCount) = try reader.readExtensionHeader()
         let payloadEnd = reader.offset &+ byteCount
         if ext == types.reference {
+            // The usual short forms need no bounded reader; any other payload is read by the checked path.
+            if let id = PortableDecodingState.shortReferenceID(reader.bytes, at: reader.offset, payloadEnd: payloadEnd) {
+                try countReference(start: start)
+                reader.offset = payloadEnd
+                try checkReference(id, start: start)
+                return nil
+            }
             try withPayload(end: payloadEnd) { (this) throws(MessagePackError) in
                 try this.scanReference(start: start, payloadEnd: payloadEnd)
             }
@@ -392,11 +399,23 @@ struct PortableMessageScanner {
 
     /// Checks an R value (section 7.3, in its order) and charges the expansion budget (7.4).
     mutating func scanReference(start: Int, payloadEnd: Int) throws(MessagePackError) {
+        try countReference(start: start)
+        let id = try PortableDecodingState.readReferencePayload(&reader, start: start, payloadEnd: payloadEnd)
+        try checkReference(id, start: start)
+    }
+
+    /// Counts one more R against `maxReferenceCount`.
+    @inline(__always)
+    mutating func countReference(start: Int) throws(MessagePackError) {
         referenceCount &+= 1
         guard referenceCount <= limits.maxReferenceCount else {
             throw .limit("maxReferenceCount", limits.maxReferenceCount, at: start)
         }
-        let id = try PortableDecodingState.readReferencePayload(&reader, start: start, payloadEnd: payloadEnd)
+    }
+
+    /// The checks of an R's object id (section 7.3) and its charge to the expansion budget (7.4).
+    @inline(__always)
+    mutating func checkReference(_ id: UInt64, start: Int) throws(MessagePackError) {
         guard id < UInt64(index.objects.count) else {
             reader.offset = start
             throw PortableDecodingState.dangling(id, count: index.objects.count, at: start)

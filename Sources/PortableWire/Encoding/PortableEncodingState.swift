@@ -18,8 +18,8 @@ final class PortableEncodingState: _EncodingHook {
     @exclusivity(unchecked) var typeIndex: [ExactString: Int] = [:]
     /// Which static types cannot hold a portable object (no cast needed for their values).
     @exclusivity(unchecked) var facts = PortableTypeFacts()
-    /// Registered types met in this message: their name and kind, found once instead of per object.
-    @exclusivity(unchecked) var entries: [ObjectIdentifier: TypeRegistry.Entry] = [:]
+    /// Registered types met in this message: their entry and type-name index, found once instead of per object.
+    @exclusivity(unchecked) var entries: [ObjectIdentifier: KnownType] = [:]
     @exclusivity(unchecked) var nextObjectID = 0
     /// Class instances written completely, by identity, with their object id.
     @exclusivity(unchecked) var written: [ObjectIdentifier: Int] = [:]
@@ -86,23 +86,15 @@ final class PortableEncodingState: _EncodingHook {
     // MARK: Objects
 
     func writeObject(_ object: any Portable, _ impl: _EncoderImpl) throws {
-        var object = object
-        // A back-edge (the weak stand-in that closed a decoded cycle) is written as the object it stands for.
-        if let opaque = object as? OpaquePortable, opaque.isBackEdge {
-            guard let target = opaque.cycleTarget else {
-                throw MessagePackError(
-                    .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
-                    "a back-edge to '\(opaque.name)' whose object was freed",
-                    hint: "keep the outermost object of a decoded cycle alive while its parts are used")
-            }
-            object = target
+        // No `as?` casts on the existential here: each costs a conformance walk in the runtime, per object.
+        let dynamicType = type(of: object)
+        if dynamicType == OpaquePortable.self {
+            return try writeOpaque(unsafeDowncast(Self.instance(of: object), to: OpaquePortable.self), impl)
         }
-        // Well-known values kept generic are values: written in full every time, never back-referenced
-        // (Spec/well-known-types.md 3, rule 3).
-        let isClass = type(of: object) is AnyClass && !((object as? OpaquePortable)?.isWellKnown ?? false)
+        let known = try knownType(dynamicType, impl)
         var identity: ObjectIdentifier?
-        if isClass {
-            let instance = object as AnyObject
+        if known.isClass {
+            let instance = Self.instance(of: object)
             let oid = ObjectIdentifier(instance)
             if let id = written[oid] { return writeReference(id, impl) }
             if let open = inProgress[oid] {
@@ -112,15 +104,81 @@ final class PortableEncodingState: _EncodingHook {
             identity = oid
             retained.append(instance)
         }
-        let entry = try entry(for: object, impl)
-        let name = entry.name
-        let kind = entry.kind
+        let entry = known.entry
         let twoPhase: Bool
-        switch kind {
+        switch entry.kind {
         case .twoPhase: twoPhase = true
         case .generic(let t): twoPhase = t
         case .codable, .custom: twoPhase = false
         }
+        try writeObjectBody(identity: identity, twoPhase: twoPhase, impl) {
+            if known.typeIndex >= 0 {
+                impl.writer.write(UInt64(known.typeIndex))
+            } else {
+                known.typeIndex = writeTypeName(entry.name, impl)
+            }
+        } data: {
+            switch entry.kind {
+            case .codable:
+                // Registration gives every Codable entry its data encoder, specialised for the type.
+                try entry.encodeData!(object, impl)
+            case .custom:
+                try write(serializeOnce(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
+            case .twoPhase:
+                try write(serializeOnce(identity, object, impl) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
+            case .generic:
+                // Generic entries have no Swift type, so no type is looked up to one; OpaquePortable is written by
+                // writeOpaque.
+                throw MessagePackError(
+                    .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
+                    "\(dynamicType) has a generic registry entry, which only names without a Swift type have")
+            }
+        }
+    }
+
+    /// Writes an object kept generic: under its own name, with its data as it came.
+    func writeOpaque(_ opaque: OpaquePortable, _ impl: _EncoderImpl) throws {
+        // A back-edge (the weak stand-in that closed a decoded cycle) is written as the object it stands for.
+        var opaque = opaque
+        if opaque.isBackEdge {
+            guard let target = opaque.cycleTarget else {
+                throw MessagePackError(
+                    .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
+                    "a back-edge to '\(opaque.name)' whose object was freed",
+                    hint: "keep the outermost object of a decoded cycle alive while its parts are used")
+            }
+            opaque = target
+        }
+        // Well-known values kept generic are values: written in full every time, never back-referenced
+        // (Spec/well-known-types.md 3, rule 3).
+        var identity: ObjectIdentifier?
+        if !opaque.isWellKnown {
+            let oid = ObjectIdentifier(opaque)
+            if let id = written[oid] { return writeReference(id, impl) }
+            if let open = inProgress[oid] {
+                if open.twoPhase { return writeReference(open.id, impl) }
+                throw _LocatedError(error: cycleError(opaque, ancestorDepth: open.pathDepth, impl))
+            }
+            identity = oid
+            retained.append(opaque)
+        }
+        let name = opaque.name
+        try writeObjectBody(identity: identity, twoPhase: opaque.isTwoPhase && !opaque.isWellKnown, impl) {
+            if let index = typeIndex[ExactString(name)] {
+                impl.writer.write(UInt64(index))
+            } else {
+                _ = writeTypeName(name, impl)
+            }
+        } data: {
+            try write(opaque.data, impl)
+        }
+    }
+
+    /// Gives the object the next id and writes its ext: the type-ref (`typeRef`), then the data (`data`).
+    @inline(__always)
+    private func writeObjectBody(
+        identity: ObjectIdentifier?, twoPhase: Bool, _ impl: _EncoderImpl, typeRef: () -> Void, data: () throws -> Void
+    ) throws {
         let id = nextObjectID
         nextObjectID += 1
         if let identity { inProgress[identity] = (id, impl.codingPath.count, twoPhase) }
@@ -129,23 +187,8 @@ final class PortableEncodingState: _EncodingHook {
         impl.depth += 1
         defer { impl.depth -= 1 }
         let pending = impl.writer.beginExtension(type: twoPhase ? types.twoPhaseObject : types.object)
-        if let index = typeIndex[ExactString(name)] {
-            impl.writer.write(UInt64(index))
-        } else {
-            typeIndex[ExactString(name)] = typeIndex.count
-            impl.writer.write(name)
-        }
-        switch kind {
-        case .codable:
-            // Registration gives every Codable entry its data encoder, specialised for the type.
-            try entry.encodeData!(object, impl)
-        case .custom:
-            try write(serializeOnce(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
-        case .twoPhase:
-            try write(serializeOnce(identity, object, impl) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
-        case .generic:
-            try write((object as! OpaquePortable).data, impl)
-        }
+        typeRef()
+        try data()
         impl.writer.endExtension(pending)
         if let identity {
             inProgress[identity] = nil
@@ -153,9 +196,26 @@ final class PortableEncodingState: _EncodingHook {
         }
     }
 
+    /// Writes a name met for the first time in this message and gives it the next type-name index.
+    private func writeTypeName(_ name: String, _ impl: _EncoderImpl) -> Int {
+        let index = typeIndex.count
+        typeIndex[ExactString(name)] = index
+        impl.writer.write(name)
+        return index
+    }
+
+    /// The class instance inside an existential whose dynamic type is a class. Opening the existential and
+    /// reinterpreting it costs a few instructions; `object as AnyObject` goes through the runtime's bridging
+    /// (thousands per object).
+    @inline(__always)
+    static func instance<P: Portable>(of object: P) -> AnyObject {
+        unsafeBitCast(object, to: AnyObject.self)
+    }
+
     /// Runs a custom serializer, or reuses its result from the first pass for a class instance met in the
-    /// body. Inside global data an object is always serialized afresh, without global data. Value types
-    /// have no identity to key on: their serializers run again in the second pass and must be deterministic.
+    /// body. Inside global data an object is always serialized afresh, without global data. The body is
+    /// usually encoded once (see `BodyRelocation`); when it is encoded again, value types, which have no
+    /// identity to key on, run their serializers again and must be deterministic.
     func serializeOnce(
         _ identity: ObjectIdentifier?, _ object: any Portable, _ impl: _EncoderImpl, _ run: (GlobalData) throws -> PortableValue
     ) throws -> PortableValue {
@@ -219,24 +279,23 @@ final class PortableEncodingState: _EncodingHook {
         impl.writer.endExtension(pending)
     }
 
-    func entry(for object: any Portable, _ impl: _EncoderImpl) throws -> TypeRegistry.Entry {
-        let dynamicType = type(of: object)
-        if dynamicType == OpaquePortable.self, let opaque = object as? OpaquePortable {
-            return TypeRegistry.Entry(
-                name: opaque.name, type: nil, kind: .generic(twoPhase: opaque.isTwoPhase && !opaque.isWellKnown))
-        }
+    /// What this message knows about a registered (or well-known native) type: its entry, whether it is a class,
+    /// and its type-name index once the name has been written. Looked up by type, so names are hashed once.
+    func knownType(_ dynamicType: any Portable.Type, _ impl: _EncoderImpl) throws -> KnownType {
         let id = ObjectIdentifier(dynamicType)
         if let known = entries[id] { return known }
-        if let name = registry.nameByType[id], let entry = registry.entry(named: name) {
-            entries[id] = entry
-            return entry
+        guard let entry = registry.nameByType[id].flatMap({ registry.entry(named: $0) }) ?? WellKnownType.nativeEntries[id]
+        else {
+            let typeName = "\(dynamicType)"
+            throw _LocatedError(error: MessagePackError(
+                .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
+                "cannot serialize \(typeName) at \(Self.path(impl.codingPath)): the type is Portable but not registered",
+                hint: "call registry.register(\(typeName).self) on the encoder's registry"))
         }
-        if let native = WellKnownType.nativeEntries[id] { return native }
-        let typeName = "\(type(of: object))"
-        throw _LocatedError(error: MessagePackError(
-            .cannotSerialize, at: -1, path: Self.path(impl.codingPath),
-            "cannot serialize \(typeName) at \(Self.path(impl.codingPath)): the type is Portable but not registered",
-            hint: "call registry.register(\(typeName).self) on the encoder's registry"))
+        // The name may be in the table already (written by an opaque object of the same name).
+        let known = KnownType(entry: entry, isClass: dynamicType is AnyClass, typeIndex: typeIndex[ExactString(entry.name)] ?? -1)
+        entries[id] = known
+        return known
     }
 
     func cycleError(_ object: any Portable, ancestorDepth: Int, _ impl: _EncoderImpl) -> MessagePackError {
@@ -382,4 +441,19 @@ struct _GlobalDataKey: CodingKey {
     var intValue: Int? { nil }
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+}
+
+/// A registered type as one message's encoder knows it (see ``PortableEncodingState/knownType(_:_:)``).
+final class KnownType {
+    let entry: TypeRegistry.Entry
+    /// Whether instances are class instances, with an identity (back-references, cycles).
+    let isClass: Bool
+    /// The type name's index in this message's table, or -1 before the name is written.
+    var typeIndex: Int
+
+    init(entry: TypeRegistry.Entry, isClass: Bool, typeIndex: Int) {
+        self.entry = entry
+        self.isClass = isClass
+        self.typeIndex = typeIndex
+    }
 }

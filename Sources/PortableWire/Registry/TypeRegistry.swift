@@ -18,9 +18,11 @@ public struct TypeRegistry: Sendable {
         case generic(twoPhase: Bool)
     }
 
-    struct Entry: @unchecked Sendable {
-        // Safe: metatypes are immutable; the closures capture nothing but metatypes, and the registry never
-        // mutates an entry after insertion.
+    /// A class, so that the decoder's and encoder's per-object lookups share one entry instead of copying its
+    /// fields (a retain each).
+    final class Entry: @unchecked Sendable {
+        // Safe: metatypes are immutable; the closures capture nothing but metatypes, and nothing mutates an entry
+        // after it is inserted into a registry (the `var`s are set while it is built).
         let name: String
         let type: (any Portable.Type)?
         let kind: Kind
@@ -34,6 +36,12 @@ public struct TypeRegistry: Sendable {
         /// How the receiver builds an instance, chosen once at registration so that decoding an object is
         /// "look up the entry, call its closure", with no casts.
         var decode: Decode = .generic
+
+        init(name: String, type: (any Portable.Type)?, kind: Kind) {
+            self.name = name
+            self.type = type
+            self.kind = kind
+        }
     }
 
     /// The decoding closure of an entry, by kind.
@@ -65,12 +73,12 @@ public struct TypeRegistry: Sendable {
     public mutating func register<T: Portable>(_ type: T.Type, as name: String? = nil) throws {
         let name = name ?? T.portableName
         try Self.checkNotReserved(name, T.self)
-        if PortableTypeFacts.isEnum(T.self), let rawRepresentable = T.self as? any RawRepresentable.Type,
+        if PortableTypeFacts.isEnum(T.self), let rawRepresentable = T.self as? any (Portable & RawRepresentable).Type,
             let coders = Self.enumCoders(rawRepresentable)
         {
             // An enum with a raw value: a member's data is its raw value (Spec/well-known-types.md 9).
             try checkNotTaken(name, T.self)
-            var entry = Entry(name: name, type: T.self, kind: .codable)
+            let entry = Entry(name: name, type: T.self, kind: .codable)
             entry.isValueType = true
             entry.encodeData = coders.encode
             entry.decode = .codable(coders.decode)
@@ -97,7 +105,7 @@ public struct TypeRegistry: Sendable {
                 "'\(name)' is already registered for \(existing.type.map { String(reflecting: $0) } ?? "a generic type")",
                 hint: "give one of the types another name with register(\(T.self).self, as: \"…\")")
         }
-        var entry = Entry(name: name, type: T.self, kind: kind)
+        let entry = Entry(name: name, type: T.self, kind: kind)
         entry.isValueType = !(T.self is AnyClass)
         let typed = T.self as? any PortableCodable.Type
         if case .codable = kind, let typed {
@@ -139,29 +147,31 @@ public struct TypeRegistry: Sendable {
     }
 
     /// The data coders of an enum with a raw value whose raw value is `Codable`.
-    static func enumCoders<E: RawRepresentable>(_: E.Type) -> (
+    static func enumCoders<E: Portable & RawRepresentable>(_: E.Type) -> (
         encode: (any Portable, _EncoderImpl) throws -> Void, decode: (_DecoderImpl) throws -> any Portable
     )? {
         guard let raw = E.RawValue.self as? any Codable.Type else { return nil }
         return enumCoders(E.self, raw)
     }
 
-    static func enumCoders<E: RawRepresentable, R: Codable>(_: E.Type, _: R.Type) -> (
+    static func enumCoders<E: Portable & RawRepresentable, R: Codable>(_: E.Type, _: R.Type) -> (
         encode: (any Portable, _EncoderImpl) throws -> Void, decode: (_DecoderImpl) throws -> any Portable
     ) {
-        (
+        // R is E.RawValue, opened as Codable by the caller.
+        precondition(R.self == E.RawValue.self)
+        return (
             { object, impl in
                 // The registry looked this entry up by the object's dynamic type, so it is an `E`, whose raw
                 // value is an `R` (the same type, opened).
-                try impl.encodeValue((object as! E).rawValue as! R)
+                try impl.encodeValue(_identityCast((object as! E).rawValue, to: R.self))
             },
             { impl in
                 let raw = try impl.decodeValue(R.self)
                 // E is Portable: it was registered through register<T: Portable>.
-                guard let member = E(rawValue: raw as! E.RawValue) else {
+                guard let member = E(rawValue: _identityCast(raw, to: E.RawValue.self)) else {
                     throw WellKnownMismatch("\(raw) is the raw value of no member of \(E.self)")
                 }
-                return member as! any Portable
+                return member
             }
         )
     }

@@ -39,7 +39,7 @@ enum WellKnownType: Sendable, CaseIterable {
     static let entries: [ExactString: TypeRegistry.Entry] = {
         var out: [ExactString: TypeRegistry.Entry] = [:]
         for type in allCases {
-            var entry = TypeRegistry.Entry(name: type.name, type: nil, kind: .generic(twoPhase: false))
+            let entry = TypeRegistry.Entry(name: type.name, type: nil, kind: .generic(twoPhase: false))
             entry.isValueType = true
             entry.decode = .wellKnown(type)
             out[ExactString(type.name)] = entry
@@ -50,7 +50,7 @@ enum WellKnownType: Sendable, CaseIterable {
     /// The entries used to write native values met as `any Portable` (in a ``PortableValue`` or `encode(any:)`).
     static let nativeEntries: [ObjectIdentifier: TypeRegistry.Entry] = {
         func entry<T: _WellKnownNative>(_ type: T.Type) -> (ObjectIdentifier, TypeRegistry.Entry) {
-            var e = TypeRegistry.Entry(name: T._wellKnownType.name, type: T.self, kind: .codable)
+            let e = TypeRegistry.Entry(name: T._wellKnownType.name, type: T.self, kind: .codable)
             e.isValueType = true
             e.encodeData = { object, impl in try (object as! T)._writeWellKnownData(impl) }
             return (ObjectIdentifier(T.self), e)
