@@ -25,6 +25,9 @@ public struct PortableEncoder: Sendable {
     public var maxDepth = MessagePackLimits.default.maxDepth
     /// Values handed to every `encode(to:)` as `encoder.userInfo`.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    /// Whether a message with global data reuses the body's first encoding behind the table (see
+    /// `BodyRelocation`) instead of encoding the body again. Off only in tests that compare the two.
+    package var rewritesBodyBehindTable = true
 
     /// Creates an encoder for the types in `registry`.
     public init(registry: TypeRegistry) { self.registry = registry }
@@ -105,6 +108,21 @@ public struct PortableEncoder: Sendable {
         }
         impl.depth = 1
         second.state.insideGlobalData = false
+        // The body is written once: the first pass's bytes, renumbered behind the table, unless the table holds a
+        // class instance the body also holds (then the body refers back to the table's copy) or the body is too
+        // deep to fit inside the envelope (then the second pass reports where).
+        if rewritesBodyBehindTable,
+            second.state.written.keys.allSatisfy({ first.state.written[$0] == nil }),
+            let names = try first.impl.writer.withUnsafeBytes({ bytes in
+                try BodyRelocation.relocate(
+                    bytes, into: &impl.writer, typeIndex: second.state.typeIndex,
+                    objectsBefore: second.state.nextObjectID, maxDepth: maxDepth, types: extensionTypes)
+            })
+        {
+            second.state.typeIndex = names
+            impl.writer.endExtension(envelope)
+            return impl.writer.bytes
+        }
         try body(second.state, impl)
         try impl.closeFrames(downTo: 0)
         impl.writer.endExtension(envelope)
