@@ -209,6 +209,26 @@ struct BenchTable {
                 ("portable", { _ = try portableDecoder.decode([PersonObject].self, from: sharedBytes) }),
             ])
         }
+        if wants("polymorphic") {
+            // 300 objects of three types in one dynamic array, decoded without knowing which comes where.
+            let people = Workloads.records(count: 300, seed: 7)
+            let shared = Workloads.sharedPersons()
+            let rows = Workloads.personRows()
+            let mixed: PortableValue = .array((0..<300).map { i -> PortableValue in
+                switch i % 3 {
+                case 0: .object(PortablePerson(people[i]))
+                case 1: .object(shared[i % 10])
+                default: .object(rows[i])
+                }
+            })
+            let mixedBytes = try portableEncoder.encode(mixed)
+            try add("300 polymorphic objects encode", bytes: mixedBytes.count, [
+                ("portable", { _ = try portableEncoder.encode(mixed) }),
+            ])
+            try add("300 polymorphic objects decode", bytes: mixedBytes.count, [
+                ("portable", { _ = try portableDecoder.decode(from: mixedBytes) }),
+            ])
+        }
         if wants("global data") {
             let rows = Workloads.personRows()
             let rowBytes = try portableEncoder.encode(any: rows)
