@@ -2,6 +2,7 @@
 import MessagePack
 import PortableWire
 import Testing
+import TestSupport
 
 /// A message with global data is encoded once: the body's first encoding is renumbered behind the table
 /// (`BodyRelocation`). These compare it, byte for byte, with encoding the body a second time after the table
@@ -17,25 +18,12 @@ import Testing
         decoder = PortableDecoder(registry: registry)
     }
 
-    /// SplitMix64: the seed alone decides the case.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Objects a case draws from, so that the body and the table share some and repeat others.
     struct Pool {
         var accounts: [Account]
         var trees: [TreeNode]
 
-        init(_ rng: inout Rng) {
+        init(_ rng: inout SeededGenerator) {
             accounts = (0..<(1 + rng.below(6))).map { Account(owner: "owner \($0)") }
             trees = []
             for i in 0..<(1 + rng.below(3)) {
@@ -52,7 +40,7 @@ import Testing
         }
     }
 
-    static func value(_ rng: inout Rng, _ pool: Pool, depth: Int) -> PortableValue {
+    static func value(_ rng: inout SeededGenerator, _ pool: Pool, depth: Int) -> PortableValue {
         switch rng.below(depth > 3 ? 6 : 11) {
         case 0: return .int(Int64(rng.below(1000)) - 500)
         case 1: return .string("s\(rng.below(50))")
@@ -73,7 +61,7 @@ import Testing
         }
     }
 
-    static func table(_ rng: inout Rng, _ pool: Pool) -> [(key: String, value: PortableValue)] {
+    static func table(_ rng: inout SeededGenerator, _ pool: Pool) -> [(key: String, value: PortableValue)] {
         var table: [(key: String, value: PortableValue)] = []
         for i in 0..<rng.below(4) {
             let value: PortableValue
@@ -99,7 +87,7 @@ import Testing
         let (once, twice) = encoders()
         var withTable = 0
         for seed in 0..<600 {
-            var rng = Rng(state: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             let pool = Pool(&rng)
             let body = PortableValue.array((0..<(1 + rng.below(8))).map { _ in Self.value(&rng, pool, depth: 0) })
             let table = Self.table(&rng, pool)
@@ -179,4 +167,9 @@ struct CountingValueRow: CustomPortable {
 private func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     return bytes.prefix(80).map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: " ")
+}
+
+extension SeededGenerator {
+    /// A number in 0..<n decided by the seed alone.
+    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

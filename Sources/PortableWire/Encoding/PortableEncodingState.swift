@@ -94,15 +94,8 @@ final class PortableEncodingState: _EncodingHook {
         let known = try knownType(dynamicType, impl)
         var identity: ObjectIdentifier?
         if known.isClass {
-            let instance = Self.instance(of: object)
-            let oid = ObjectIdentifier(instance)
-            if let id = written[oid] { return writeReference(id, impl) }
-            if let open = inProgress[oid] {
-                if open.twoPhase { return writeReference(open.id, impl) }
-                throw _LocatedError(error: cycleError(object, ancestorDepth: open.pathDepth, impl))
-            }
+            guard let oid = try firstVisit(Self.instance(of: object), object, impl) else { return }
             identity = oid
-            retained.append(instance)
         }
         let entry = known.entry
         let twoPhase: Bool
@@ -153,14 +146,8 @@ final class PortableEncodingState: _EncodingHook {
         // (Spec/well-known-types.md 3, rule 3).
         var identity: ObjectIdentifier?
         if !opaque.isWellKnown {
-            let oid = ObjectIdentifier(opaque)
-            if let id = written[oid] { return writeReference(id, impl) }
-            if let open = inProgress[oid] {
-                if open.twoPhase { return writeReference(open.id, impl) }
-                throw _LocatedError(error: cycleError(opaque, ancestorDepth: open.pathDepth, impl))
-            }
+            guard let oid = try firstVisit(opaque, opaque, impl) else { return }
             identity = oid
-            retained.append(opaque)
         }
         let name = opaque.name
         try writeObjectBody(identity: identity, twoPhase: opaque.isTwoPhase && !opaque.isWellKnown, impl) {
@@ -172,6 +159,24 @@ final class PortableEncodingState: _EncodingHook {
         } data: {
             try write(opaque.data, impl)
         }
+    }
+
+    /// For a class instance met before: writes its back-reference (written, or an open two-phase object) and
+    /// returns nil, or throws the cycle; met for the first time: keeps it alive and returns its identity.
+    @inline(__always)
+    private func firstVisit(_ instance: AnyObject, _ object: any Portable, _ impl: _EncoderImpl) throws -> ObjectIdentifier? {
+        let oid = ObjectIdentifier(instance)
+        if let id = written[oid] {
+            writeReference(id, impl)
+            return nil
+        }
+        if let open = inProgress[oid] {
+            guard open.twoPhase else { throw _LocatedError(error: cycleError(object, ancestorDepth: open.pathDepth, impl)) }
+            writeReference(open.id, impl)
+            return nil
+        }
+        retained.append(instance)
+        return oid
     }
 
     /// Gives the object the next id and writes its ext: the type-ref (`typeRef`), then the data (`data`).
