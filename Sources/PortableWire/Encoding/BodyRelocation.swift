@@ -12,7 +12,8 @@ import MessagePack
 /// becomes an index; the others keep their string and get the next index). Ext payloads that change length get
 /// new headers. Everything else is copied byte for byte. The result is exactly what encoding the body again
 /// after the table would write, as long as the body shares no class instance with the table (the table would
-/// then hold it first and the body refer back to it), which the caller checks first. (`PortableEncoderTests` checks the two ways give the same bytes.)
+/// then hold it first and the body refer back to it), which the caller checks first. `GlobalDataRelocationTests`
+/// checks that the two ways give the same bytes.
 enum BodyRelocation {
     /// One open container or object of the body being copied.
     private struct Frame {
