@@ -151,11 +151,7 @@ final class PortableEncodingState: _EncodingHook {
         }
         let name = opaque.name
         try writeObjectBody(identity: identity, twoPhase: opaque.isTwoPhase && !opaque.isWellKnown, impl) {
-            if let index = typeIndex[ExactString(name)] {
-                impl.writer.write(UInt64(index))
-            } else {
-                _ = writeTypeName(name, impl)
-            }
+            writeTypeRef(name, impl)
         } data: {
             try write(opaque.data, impl)
         }
@@ -198,6 +194,15 @@ final class PortableEncodingState: _EncodingHook {
         if let identity {
             inProgress[identity] = nil
             written[identity] = id
+        }
+    }
+
+    /// Writes the type-ref of `name`: its index when the message has named it, else the name (section 5).
+    private func writeTypeRef(_ name: String, _ impl: _EncoderImpl) {
+        if let index = typeIndex[ExactString(name)] {
+            impl.writer.write(UInt64(index))
+        } else {
+            _ = writeTypeName(name, impl)
         }
     }
 
@@ -252,21 +257,8 @@ final class PortableEncodingState: _EncodingHook {
 
     /// Writes a well-known value as a P under its reserved name; `data` writes the data.
     func writeWellKnown(_ type: WellKnownType, _ impl: _EncoderImpl, data: () throws -> Void) throws {
-        // The object is a container (Spec/portable-objects.md 2), like any P.
-        guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
-        impl.depth += 1
-        defer { impl.depth -= 1 }
-        nextObjectID += 1
-        let pending = impl.writer.beginExtension(type: types.object)
-        let name = type.name
-        if let index = typeIndex[ExactString(name)] {
-            impl.writer.write(UInt64(index))
-        } else {
-            typeIndex[ExactString(name)] = typeIndex.count
-            impl.writer.write(name)
-        }
-        try data()
-        impl.writer.endExtension(pending)
+        // A P like any other, but a value: no identity, never back-referenced.
+        try writeObjectBody(identity: nil, twoPhase: false, impl, typeRef: { writeTypeRef(type.name, impl) }, data: data)
     }
 
     /// `value` encoded as a message of its own (fresh tables and ids), and whether it holds class instances:
