@@ -42,15 +42,16 @@ public struct PortableRequestDecoder: RequestDecoder, Sendable {
     }
 
     /// Decodes the request's body as a dynamic value (portable objects as instances).
-    public func decodeValue(from request: Request, context: some RequestContext) async throws -> PortableValue {
+    public func decode(from request: Request, context: some RequestContext) async throws -> PortableValue {
         let decoder = self.decoder
         return try await withBody(of: request, context: context) { raw in try decoder.decode(from: raw) }
     }
 
-    /// Decodes the request's body and casts it to `T` (`[any Shape]`, `[String: Any]`, …).
-    public func decode<T>(as type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+    /// Decodes the request's body as a type that is not `Decodable` (`[any Shape]`, `[String: Any]`, …): decoded
+    /// as it is, then cast, as `PortableDecoder`'s `decode(_:from:)` does for such types.
+    public func decode<T>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let decoder = self.decoder
-        return try await withBody(of: request, context: context) { raw in try decoder.decode(as: T.self, from: raw) }
+        return try await withBody(of: request, context: context) { raw in try decoder.decode(T.self, from: raw) }
     }
 
     func withBody<R>(
@@ -89,7 +90,7 @@ extension Request {
 
     /// Decodes the body, a PortableWire message, as a dynamic value.
     public func decodePortableValue(registry: TypeRegistry, context: some RequestContext) async throws -> PortableValue {
-        try await PortableRequestDecoder(registry: registry).decodeValue(from: self, context: context)
+        try await PortableRequestDecoder(registry: registry).decode(from: self, context: context)
     }
 }
 #endif  // Hummingbird

@@ -14,8 +14,8 @@ import PortableWire
 /// It runs `MessagePackFrameScanner` over the cumulation buffer's readable bytes, remembering
 /// where it stopped, so each byte is scanned once however the reads are cut; a complete message is decoded
 /// straight from the `ByteBuffer`'s memory, without copying it into an array. Faults are thrown as
-/// `MessagePackError` (offsets count from the connection's first byte) or as the decoder's
-/// `DecodingError`; `ByteToMessageHandler` fires them through `errorCaught` and ignores later data. Add a
+/// `MessagePackError`, and only it (offsets count from the connection's first byte; README, "Errors");
+/// `ByteToMessageHandler` fires them through `errorCaught` and ignores later data. Add a
 /// ``MessageErrorHandler`` (or use ``NIOCore/ChannelPipeline/SynchronousOperations/addPortableWireCodec(decoder:encoder:onError:)``)
 /// to close the connection. At end of stream an unfinished message is `.truncated`. Against a peer that drips
 /// a message slowly, set ``messageTimeout`` (``withMessageTimeout(_:)``).

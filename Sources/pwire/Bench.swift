@@ -236,7 +236,7 @@ struct BenchTable {
                 ("portable", { _ = try portableEncoder.encode(any: rows) }),
             ])
             try add("1,000 rows, global data decode", bytes: rowBytes.count, [
-                ("portable", { _ = try portableDecoder.decode(as: [PersonRow].self, from: rowBytes) }),
+                ("portable", { _ = try portableDecoder.decode([PersonRow].self, from: rowBytes) }),
             ])
         }
     }

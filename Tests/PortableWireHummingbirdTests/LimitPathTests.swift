@@ -28,7 +28,7 @@ struct TightContext: RequestContext {
     @Test func requestDecoderEnforcesItsLimits() async throws {
         let router = Router(context: TightContext.self)
         router.post("/count") { request, context -> String in
-            let value = try await context.requestDecoder.decodeValue(from: request, context: context)
+            let value = try await context.requestDecoder.decode(from: request, context: context)
             return "\(value.arrayValue?.count ?? -1)"
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

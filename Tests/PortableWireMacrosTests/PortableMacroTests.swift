@@ -241,7 +241,7 @@ struct MemberRow: CustomPortable, Equatable {
         let ada = TypedMember(name: "ada", age: 36, tags: ["x"], avatar: [1], nickname: nil, team: nil, friends: [])
         let rows = (0..<10).map { _ in MemberRow(member: ada) }
         let bytes = try PortableEncoder(registry: registry).encode(any: rows)
-        let back = try PortableDecoder(registry: registry).decode(as: [MemberRow].self, from: bytes)
+        let back = try PortableDecoder(registry: registry).decode([MemberRow].self, from: bytes)
         #expect(back == rows)
         // The member travels once: its name appears once in the message.
         let name: [UInt8] = [0xa3, 0x61, 0x64, 0x61]
@@ -265,7 +265,7 @@ struct MemberRow: CustomPortable, Equatable {
         let registry = try TypeRegistry(registering: Probe.self, TypedMember.self, TypedTeam.self)
         for key in ["text", "absent"] {
             let bytes = try PortableEncoder(registry: registry).encode(any: [Probe(key: key)])
-            let error = #expect(throws: (any Error).self) { try PortableDecoder(registry: registry).decode(as: [Probe].self, from: bytes) }
+            let error = #expect(throws: (any Error).self) { try PortableDecoder(registry: registry).decode([Probe].self, from: bytes) }
             #expect("\(error!)".contains(key))
         }
     }

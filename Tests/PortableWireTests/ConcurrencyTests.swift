@@ -165,7 +165,7 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
                             // Shared class instances arrive shared.
                             let account = Account(owner: tag)
                             let bytes = try portableEncoder.encode(any: [account, account, Account(owner: "other")])
-                            let back = try portableDecoder.decode(as: [Account].self, from: bytes)
+                            let back = try portableDecoder.decode([Account].self, from: bytes)
                             try check(back.count == 3 && back[0] === back[1] && back[0] !== back[2], "sharing \(tag)")
                             try check(back[0].owner == tag && back[2].owner == "other", "accounts \(tag)")
                         case 2:
@@ -174,7 +174,7 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
                             let rows = (0..<20).map { people[$0 % 4] }
                             let bytes = try portableEncoder.encode(any: rows)
                             try check(bytes.first == 0xc7 || bytes.first == 0xc8, "envelope \(tag)")
-                            let back = try portableDecoder.decode(as: [PersonRow].self, from: bytes)
+                            let back = try portableDecoder.decode([PersonRow].self, from: bytes)
                             try check(back == rows, "global data \(tag)")
                         case 3:
                             // Polymorphic values inside a Codable struct.
@@ -207,7 +207,7 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
                             leaf.name = "leaf"
                             leaf.parent = root
                             root.children = [leaf]
-                            let back = try portableDecoder.decode(as: TreeNode.self, from: try portableEncoder.encode(any: root))
+                            let back = try portableDecoder.decode(TreeNode.self, from: try portableEncoder.encode(any: root))
                             try check(back.name == tag && back.children.first?.parent === back, "cycle \(tag)")
                         }
                         // Every message also goes into this task's stream.
@@ -225,7 +225,7 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
                     while start < stream.count {
                         let end = min(start + step, stream.count)
                         decoder.feed(stream[start..<end])
-                        while let account = try decoder.next(as: Account.self) { owners.append(account.owner) }
+                        while let account = try decoder.next(Account.self) { owners.append(account.owner) }
                         start = end
                         step = step * 3 % 97 + 1
                     }

@@ -82,7 +82,7 @@ import TestSupport
 
         let shapes: [any Shape] = [Circle(radius: 1), Square(side: 2)]
         let message = try PortableEncoder(registry: registry).encode(any: shapes)
-        let back = try PortableDecoder(registry: registry).decode(as: [any Shape].self, from: message)
+        let back = try PortableDecoder(registry: registry).decode([any Shape].self, from: message)
         #expect(back.count == 2)
         #expect(back[0] is Circle && back[1] is Square)
         #expect(back[1].area == 4)
@@ -112,7 +112,7 @@ import TestSupport
         let rows = (0..<1000).map { Person(id: $0 % 10, name: "Person \($0 % 10)") }
         let message = try PortableEncoder(registry: registry).encode(any: rows)
 
-        let decoded = try PortableDecoder(registry: registry).decode(as: [Any].self, from: message)
+        let decoded = try PortableDecoder(registry: registry).decode([Any].self, from: message)
         #expect((decoded[997] as? Person)?.name == "Person 7")
         // Each name is in the message once: ten names of 8 bytes, not a thousand.
         #expect(message.count < 1000 * 5)
@@ -149,7 +149,7 @@ import TestSupport
         child.parent = root
         root.children = [child]
         let bytes = try PortableEncoder(registry: registry).encode(any: root)
-        let back = try #require(try PortableDecoder(registry: registry).decode(as: Any.self, from: bytes) as? TreeNode)
+        let back = try #require(try PortableDecoder(registry: registry).decode(Any.self, from: bytes) as? TreeNode)
         #expect(back.children.first?.name == "child")
         #expect(back.children.first?.parent === back)
     }

@@ -259,21 +259,6 @@ enum LimitFixtures {
     }
 }
 
-extension MessagePackError {
-    /// The error itself, or the one a `DecodingError` carries as its underlying error.
-    init?(unwrapping error: any Error) {
-        if let error = error as? MessagePackError { self = error; return }
-        guard let decoding = error as? DecodingError else { return nil }
-        switch decoding {
-        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context),
-            .keyNotFound(_, let context):
-            guard let underlying = context.underlyingError as? MessagePackError else { return nil }
-            self = underlying
-        @unknown default: return nil
-        }
-    }
-}
-
 extension Array {
     fileprivate func repeated(_ n: Int) -> [[Element]] { Array<[Element]>(repeating: self, count: n) }
 }
@@ -289,8 +274,8 @@ extension Array {
             try path.run(limitCase.bytes, below)
             Issue.record("\(limitCase) decoded through \(path) with \(limitCase.limitName) = \(limitCase.quantity - 1)")
         } catch {
-            // The Codable decoders wrap their errors in `DecodingError` for Codable's sake, keeping ours underneath.
-            guard let error = MessagePackError(unwrapping: error) else {
+            // Every entry point throws MessagePackError and only it (README, "Errors").
+            guard let error = error as? MessagePackError else {
                 Issue.record("\(limitCase) through \(path) threw a foreign error: \(error)")
                 return
             }

@@ -140,7 +140,7 @@ private func nestedAny(_ depth: Int) -> Any {
         let bytes = try encoder.encode(any: object)
         #expect(Array(bytes.prefix(hex(header).count)) == hex(header), "\(textLength)")
         #expect(Array(bytes[hex(header).count...].prefix(2)) == hex("a1 78"))
-        let back = try decoder.decode(as: EdgeText.self, from: bytes)
+        let back = try decoder.decode(EdgeText.self, from: bytes)
         #expect(back.text.utf8.count == textLength)
     }
 

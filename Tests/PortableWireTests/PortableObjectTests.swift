@@ -32,7 +32,7 @@ import TestSupport
     @Test func arrivesAsItselfInsideAnExistentialArray() throws {
         let shapes: [any Shape] = [Circle(radius: 1), Square(side: 2), Circle(radius: 3)]
         let bytes = try encoder.encode(any: shapes)
-        let decoded = try decoder.decode(as: [any Shape].self, from: bytes)
+        let decoded = try decoder.decode([any Shape].self, from: bytes)
         #expect(decoded.count == 3)
         #expect((decoded[0] as? Circle) == Circle(radius: 1))
         #expect((decoded[1] as? Square) == Square(side: 2))
@@ -127,7 +127,7 @@ import TestSupport
         let without = try encoder.encode(plain)
         #expect(withGlobalData.count * 5 <= without.count, "\(withGlobalData.count) vs \(without.count) bytes")
         #expect(withGlobalData[1] == 71 || withGlobalData[3] == 71 || withGlobalData[5] == 71, "G envelope first")
-        let decoded = try decoder.decode(as: [Any].self, from: withGlobalData).map { $0 as! PersonRow }
+        let decoded = try decoder.decode([Any].self, from: withGlobalData).map { $0 as! PersonRow }
         #expect(decoded == rows)
         let message = try decoder.decodeMessage(from: withGlobalData)
         #expect(message.globalData.count == 10)

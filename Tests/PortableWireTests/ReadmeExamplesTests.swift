@@ -45,7 +45,7 @@ import Testing
         let without = try MessagePackEncoder().encode(rows.map { PlainPerson(id: $0.id, name: $0.name, email: $0.email) })
         print("with global data: \(withGlobalData.count) bytes, without: \(without.count) bytes")
 
-        let decoded = try PortableDecoder(registry: registry).decode(as: [Any].self, from: withGlobalData)
+        let decoded = try PortableDecoder(registry: registry).decode([Any].self, from: withGlobalData)
         #expect((decoded[999] as? Person)?.name == "Person 9")
         #expect(withGlobalData.count * 5 <= without.count)
     }
@@ -89,7 +89,7 @@ import Testing
         let shapes: [any ReadmeShape] = [Circle(radius: 1), Square(side: 2)]
 
         let bytes = try PortableEncoder(registry: registry).encode(any: shapes)
-        let back = try PortableDecoder(registry: registry).decode(as: [any ReadmeShape].self, from: bytes)
+        let back = try PortableDecoder(registry: registry).decode([any ReadmeShape].self, from: bytes)
         print(back.map(\.area))  // [3.14159…, 4.0]
         #expect(back[1] is Square)
     }

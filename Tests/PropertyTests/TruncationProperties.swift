@@ -39,8 +39,7 @@ import TestSupport
             self.sourceLocation = sourceLocation
         }
 
-        /// Expects `outcome` to be an error whose code is `truncated` (a `MessagePackError`, or one under a
-        /// `DecodingError` from the Codable coders).
+        /// Expects `outcome` to be a `MessagePackError` whose code is `truncated`.
         mutating func expectTruncated<T>(_ decoder: String, _ prefix: [UInt8], _ outcome: Result<T, some Error>) {
             guard !failed.contains(decoder) else { return }
             let what: String

@@ -71,14 +71,14 @@ let benchmarks: @Sendable () -> Void = {
     // 1,000 rows whose 10 distinct persons travel once each, in global data.
     let rows = Fixtures.personRows
     let rowBytes = try! encoder.encode(any: rows)
-    Fixtures.check((try? decoder.decode(as: [PersonRow].self, from: rowBytes)) == rows, "global data round trip")
+    Fixtures.check((try? decoder.decode([PersonRow].self, from: rowBytes)) == rows, "global data round trip")
     let rowsAsPlain = try! plainEncoder.encode(rows.map(\.person))
     Fixtures.check(rowBytes.count * 5 < rowsAsPlain.count, "global data sends each person once")
     Benchmark("global-data:encode:portable") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try encoder.encode(any: rows)) }
     }
     Benchmark("global-data:decode:portable") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try decoder.decode(as: [PersonRow].self, from: rowBytes)) }
+        for _ in benchmark.scaledIterations { blackHole(try decoder.decode([PersonRow].self, from: rowBytes)) }
     }
 
     // A polymorphic array: objects of three types, decoded without knowing which comes where.

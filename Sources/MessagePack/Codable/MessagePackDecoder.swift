@@ -10,8 +10,9 @@
 ///     let p = try MessagePackDecoder().decode(Point.self, from: [0x82, 0xa1, 0x79, 0x02, 0xa1, 0x78, 0x01])
 ///     // Point(x: 1, y: 2)
 ///
-/// - Throws: `DecodingError` with the coding path; `underlyingError` is a ``MessagePackError`` with the byte
-///   offset and value path.
+/// - Throws: ``MessagePackError`` with the byte offset and value path, whatever went wrong: a `DecodingError`
+///   (a missing key, a value of the wrong kind) or any other error an `init(from:)` throws becomes `.typeMismatch`,
+///   the original kept as its `underlyingError` (README, "Errors").
 public struct MessagePackDecoder: Sendable {
     /// Decoding choices.
     public struct Options: Hashable, Sendable {
@@ -123,19 +124,12 @@ package final class _DecoderImpl: Decoder {
                     hint: "decode a sequence with a stream decoder, or check the framing")
             }
             return value
-        } catch let error as MessagePackError {
-            throw Self.decodingError(deferredError ?? error, type: type)
         } catch {
-            if let deferredError { throw Self.decodingError(deferredError, type: type) }
-            throw error
+            // One error type from every entry point (README, "Errors"): the first defect found, else Codable's and
+            // the application's errors as `.typeMismatch` with the offset reached and the path, the original
+            // underneath.
+            throw deferredError ?? MessagePackError.decodingFailure(error, at: reader.offset)
         }
-    }
-
-    static func decodingError(_ error: MessagePackError, type: Any.Type) -> DecodingError {
-        let context = DecodingError.Context(
-            codingPath: error.path.codingPath, debugDescription: error.description, underlyingError: error)
-        if error.code == .typeMismatch { return .typeMismatch(type, context) }
-        return .dataCorrupted(context)
     }
 
     // MARK: Values
@@ -543,7 +537,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         if impl.frames[frame].isDictionary, let collision = impl.stringKeyCollision(frame: frame) {
             if impl.deferredError == nil {
                 var error = collision
-                error.path = MessagePackPath(codingPath.map { $0.intValue.map { .index($0) } ?? .key($0.stringValue) })
+                error.path = MessagePackPath(codingPath: codingPath)
                 impl.deferredError = error
             }
             return []

@@ -45,8 +45,8 @@ public struct MessagePackEncoder: Sendable {
 
     /// Encodes `value` and returns the bytes.
     ///
-    /// - Throws: `EncodingError.invalidValue` with the coding path; its `underlyingError` is a
-    ///   ``MessagePackError`` when the fault is the encoder's.
+    /// - Throws: ``MessagePackError`` with the value path: `.limitExceeded` past ``maxDepth``, `.cannotSerialize`
+    ///   for an `EncodingError` or any other error your `encode(to:)` throws (kept as its `underlyingError`).
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let impl = _EncoderImpl(options: options, userInfo: userInfo)
         impl.maxDepth = maxDepth
@@ -215,11 +215,10 @@ package final class _EncoderImpl: Encoder {
         do {
             try encodeValue(value)
             try closeFrames(downTo: 0)
-        } catch let error as MessagePackError {
-            throw EncodingError.invalidValue(
-                value,
-                EncodingError.Context(
-                    codingPath: error.path.codingPath, debugDescription: error.description, underlyingError: error))
+        } catch {
+            // One error type from every entry point (README, "Errors"): Codable's and the application's errors
+            // become `.cannotSerialize` with the path, the original underneath.
+            throw MessagePackError.encodingFailure(error, path: MessagePackPath(codingPath: codingPath))
         }
     }
 
@@ -477,6 +476,11 @@ package func _identityCast<T, U>(_ value: T, to: U.Type) -> U {
 }
 
 extension MessagePackPath {
+    /// The path of a Codable coding path: integer keys are array indices, every other key a map key.
+    package init(codingPath: [any CodingKey]) {
+        self.init(codingPath.map { key in key.intValue.map { .index($0) } ?? .key(key.stringValue) })
+    }
+
     /// The path as `CodingKey`s, for `EncodingError`/`DecodingError` contexts.
     public var codingPath: [any CodingKey] {
         segments.compactMap { segment -> (any CodingKey)? in

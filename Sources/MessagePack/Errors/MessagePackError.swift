@@ -144,6 +144,66 @@ extension MessagePackError {
     }
 }
 
+extension MessagePackError {
+    /// An error that Codable code threw while decoding, as the one error type every entry point throws (README,
+    /// "Errors"): Codable's own `DecodingError` (a missing key, a value of the wrong kind, a `dataCorrupted` from an
+    /// `init(from:)`) or any error of the application's `init(from:)` becomes `.typeMismatch` at `offset`, with the
+    /// `DecodingError`'s coding path (else `path`), the original kept as `underlyingError`. A `MessagePackError`,
+    /// also one a `DecodingError` carries, is returned as it is.
+    package static func decodingFailure(_ error: any Error, at offset: Int, path: MessagePackPath = .root) -> MessagePackError {
+        if let error = error as? MessagePackError { return error }
+        guard let decoding = error as? DecodingError else {
+            var wrapped = MessagePackError(
+                .typeMismatch, at: offset, path: path, "init(from:) threw: \(error)",
+                hint: "the error your code threw is this error's `underlyingError`")
+            wrapped.underlyingError = error
+            return wrapped
+        }
+        let context: DecodingError.Context
+        var detail: String
+        switch decoding {
+        case .keyNotFound(let key, let c):
+            context = c
+            detail = "the data has no key '\(key.stringValue)'"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            context = c
+            detail = c.debugDescription
+        @unknown default:
+            return MessagePackError(.typeMismatch, at: offset, path: path, "\(decoding)")
+        }
+        if let underlying = context.underlyingError as? MessagePackError { return underlying }
+        if detail.isEmpty { detail = "\(decoding)" }
+        var wrapped = MessagePackError(
+            .typeMismatch, at: offset, path: context.codingPath.isEmpty ? path : MessagePackPath(codingPath: context.codingPath),
+            detail, hint: "the data does not fit the receiver's type; check that both sides agree on its fields")
+        wrapped.underlyingError = decoding
+        return wrapped
+    }
+
+    /// An error that Codable code threw while encoding, as the one error type every entry point throws:
+    /// `EncodingError.invalidValue` or any error of the application's `encode(to:)` becomes `.cannotSerialize` with
+    /// the `EncodingError`'s coding path (else `path`), the original kept as `underlyingError`. A
+    /// `MessagePackError`, also one an `EncodingError` carries, is returned as it is.
+    package static func encodingFailure(_ error: any Error, path: MessagePackPath = .root) -> MessagePackError {
+        if let error = error as? MessagePackError { return error }
+        guard case .invalidValue(let value, let context) = error as? EncodingError else {
+            var wrapped = MessagePackError(
+                .cannotSerialize, at: -1, path: path, "encode(to:) threw: \(error)",
+                hint: "the error your code threw is this error's `underlyingError`")
+            wrapped.underlyingError = error
+            return wrapped
+        }
+        if let underlying = context.underlyingError as? MessagePackError { return underlying }
+        let detail = context.debugDescription.isEmpty ? "cannot encode \(type(of: value))" : context.debugDescription
+        var wrapped = MessagePackError(
+            .cannotSerialize, at: -1,
+            path: context.codingPath.isEmpty ? path : MessagePackPath(codingPath: context.codingPath), detail,
+            hint: "the error your code threw is this error's `underlyingError`")
+        wrapped.underlyingError = error
+        return wrapped
+    }
+}
+
 /// Two lowercase hex digits for `byte` (error texts of both modules).
 @usableFromInline
 package func hexByte(_ byte: UInt8) -> String {

@@ -147,8 +147,9 @@ public struct MessagePackStreamDecoder: Sendable {
     /// Returns the next complete message decoded as `T` with ``MessagePackDecoder``, or `nil` when more bytes
     /// are needed.
     ///
-    /// - Throws: ``MessagePackError`` for framing faults, `DecodingError` (with the ``MessagePackError``
-    ///   underneath) for the message; the decoder is poisoned afterwards.
+    /// - Throws: ``MessagePackError`` for framing faults and for the message (a `DecodingError` or any other
+    ///   error of `T`'s `init(from:)` as `.typeMismatch`, the original underneath), with the offset in the stream;
+    ///   the decoder is poisoned afterwards.
     public mutating func next<T: Decodable>(_ type: T.Type) throws -> T? {
         var decoder = MessagePackDecoder()
         decoder.limits = limits
@@ -174,8 +175,8 @@ public struct MessagePackStreamDecoder: Sendable {
         case .success(let value)?: return value
         case .failure(let error as MessagePackError)?: throw _fail(error, shiftedBy: _frameOffset)
         case .failure(let error)?:
-            // A `DecodingError` from the caller's types: `nextFrame` keeps rethrowing it; the typed `next()`
-            // reports it as a `MessagePackError` with its description.
+            // An error of the caller's own closure (the library's decoders throw only `MessagePackError`):
+            // `nextFrame` keeps rethrowing it as it is; the typed `next()` reports it as a `MessagePackError`.
             _originalFailure = error
             _failure = MessagePackError(
                 .typeMismatch, at: -1, "the stream decoder stopped after an error: \(error)",

@@ -8,12 +8,13 @@ import MessagePack
 /// are linear in the message size: references share instances, they are never copied.
 ///
 ///     let people = try PortableDecoder(registry: registry).decode([Person].self, from: bytes)
-///     let shapes = try PortableDecoder(registry: registry).decode(as: [any Shape].self, from: bytes)
+///     let shapes = try PortableDecoder(registry: registry).decode([any Shape].self, from: bytes)
 ///
-/// - Throws: `MessagePackError` with byte offset and value path (`.unknownType`, `.danglingReference`,
-///   `.incompleteReference`, `.typeReferenceOutOfRange`, `.malformedPortable`, `.truncated`, …);
-///   Codable's own `DecodingError`s (a missing key, a value of the wrong kind) become `.typeMismatch` with
-///   the offset and path, as Spec/portable-objects.md 3.2 says; other errors your types throw pass through.
+/// - Throws: `MessagePackError`, and only it, with byte offset and value path (`.unknownType`,
+///   `.danglingReference`, `.incompleteReference`, `.typeReferenceOutOfRange`, `.malformedPortable`, `.truncated`,
+///   …); Codable's own `DecodingError`s (a missing key, a value of the wrong kind) and any error your
+///   `init(from:)` or deserializer throws become `.typeMismatch` with the offset and path, the original kept as
+///   `underlyingError` (Spec/portable-objects.md 3.2; README, "Errors").
 public struct PortableDecoder: Sendable {
     /// What to do with a type name the registry does not know.
     public enum UnknownTypes: Sendable {
@@ -72,11 +73,14 @@ public struct PortableDecoder: Sendable {
         }
     }
 
-    /// Decodes one message and casts it to `T`, which need not be `Decodable`: `[any Shape]`, `any Shape`,
-    /// `[String: Any]`. Objects arrive as their registered concrete types.
+    /// Decodes one message into a type that is not `Decodable`: `[any Shape]`, `any Shape`, `[String: Any]`.
+    ///
+    /// The same operation as the `Decodable` overload, for the types Codable cannot describe: the message is
+    /// decoded as it is (objects as their registered concrete types) and then cast to `T`. The compiler picks
+    /// this overload only when `T` is not `Decodable`.
     ///
     /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
-    public func decode<T>(as type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+    public func decode<T>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         let value = try decode(from: bytes)
         // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
         // values returned are the caller's, and Swift frees those its own way).
@@ -127,10 +131,11 @@ public struct PortableDecoder: Sendable {
             throw located.error
         } catch let error as MessagePackError {
             throw impl.deferredError ?? error
-        } catch let error as DecodingError {
-            // Codable's own errors (a missing key, a value of the wrong kind) become the Spec's typeMismatch
-            // with the offset reached and the path, so callers see one error type (portable-objects.md 3.2).
-            throw impl.deferredError ?? Self.typeMismatch(error, at: impl.reader.offset)
+        } catch {
+            // Codable's own errors (a missing key, a value of the wrong kind) and any other error of the caller's
+            // code become the Spec's typeMismatch with the offset reached and the path, so callers see one error
+            // type (portable-objects.md 3.2; README, "Errors").
+            throw impl.deferredError ?? MessagePackError.decodingFailure(error, at: impl.reader.offset)
         }
         if let deferredError = impl.deferredError { throw deferredError }
         guard impl.reader.isAtEnd else {
@@ -139,25 +144,6 @@ public struct PortableDecoder: Sendable {
                 hint: "decode a sequence with a stream decoder, or check the framing")
         }
         return result
-    }
-}
-
-extension PortableDecoder {
-    static func typeMismatch(_ error: DecodingError, at offset: Int) -> MessagePackError {
-        let context: DecodingError.Context
-        switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
-        @unknown default: return MessagePackError(.typeMismatch, at: offset, "\(error)")
-        }
-        if let underlying = context.underlyingError as? MessagePackError { return underlying }
-        var detail = context.debugDescription
-        if case .keyNotFound(let key, _) = error { detail = "the data has no key '\(key.stringValue)'" }
-        let segments: [MessagePackPath.Segment] = context.codingPath.map { key in
-            key.intValue.map { .index($0) } ?? .key(key.stringValue)
-        }
-        return MessagePackError(
-            .typeMismatch, at: offset, path: MessagePackPath(segments), detail,
-            hint: "the message's data does not fit the receiver's type; check that both sides register the same version")
     }
 }
 

@@ -49,47 +49,55 @@ final class PortableDecodingState: _DecodingHook {
 
     var currentGlobalData: GlobalData { insideGlobalData ? unavailable : globalData }
 
-    /// Which static types are `Polymorphic` wrappers (decoded by the wrapper, not as an object here).
-    @exclusivity(unchecked) var facts = PortableTypeFacts()
-    /// Which static types are `Set`s, read as `pw.set` objects.
-    @exclusivity(unchecked) var setFacts = PortableTypeFacts()
-    /// Which static types accept nothing but a portable object (``hasOnlyPortableForm(_:)``).
-    @exclusivity(unchecked) var strictFacts = PortableTypeFacts()
+    /// What the hook needs to know about each static type (`PortableTypeFacts.decodingFlags`): a `Polymorphic`
+    /// wrapper, a type whose only form is a portable object, a `Set`.
+    @exclusivity(unchecked) var facts = _TypeFactCache()
 
     // MARK: Hook
 
     func decode<T: Decodable>(_ type: T.Type, impl: _DecoderImpl) throws -> T? {
         if T.self == PortableValue.self { return _identityCast(try readValue(impl), to: T.self) }
+        // One cached lookup per value: no casts for plain types.
+        let flags = facts.fact(of: T.self, PortableTypeFacts.sharedDecodingFlags)
+        if flags & PortableTypeFacts.polymorphic != 0, let wrapper = T.self as? any _PolymorphicMarker.Type {
+            return try Self.readPolymorphic(wrapper, as: T.self, self, impl)
+        }
         if let ext = impl.reader.peekExtensionType(), isPortable(ext) {
-            // Only reached at a portable ext, so these per-type facts cost nothing on plain values.
-            if setFacts.remembered(T.self, { $0 is any _WellKnownDecodableSet.Type }),
-                let setType = T.self as? any _WellKnownDecodableSet.Type
+            if flags & PortableTypeFacts.decodableSet != 0, let setType = T.self as? any _WellKnownDecodableSet.Type {
+                return try Self.readSet(setType, as: T.self, self, impl)
+            }
+            let start = impl.reader.offset
+            let object = try readObject(impl)
+            // The wire decides the type: the object is a `T`, or the message does not fit the receiver.
+            if let typed = object as? T { return typed }
+            // A well-known value kept generic in the message's objects may still have an equal `T` (a decimal
+            // whose trailing zeros Foundation's Decimal drops).
+            if let opaque = object as? OpaquePortable, opaque.isWellKnown,
+                let native = T.self as? any _WellKnownNative.Type, native._wellKnownType.name == opaque.name,
+                let typed = native._typedValue(from: opaque.data) as? T
             {
-                return try Self.readSet(setType, self, impl) as? T
+                return typed
             }
-            if !facts.remembered(T.self, { $0 is any _PolymorphicMarker.Type }) {
-                let start = impl.reader.offset
-                let object = try readObject(impl)
-                if let typed = object as? T { return typed }
-                // A well-known value kept generic in the message's objects may still have an equal `T` (a decimal
-                // whose trailing zeros Foundation's Decimal drops).
-                if let opaque = object as? OpaquePortable, opaque.isWellKnown,
-                    let native = T.self as? any _WellKnownNative.Type, native._wellKnownType.name == opaque.name,
-                    let typed = native._typedValue(from: opaque.data) as? T
-                {
-                    return typed
-                }
-                throw mismatch(object, expected: T.self, at: start)
-            }
+            throw mismatch(object, expected: T.self, at: start)
         }
         // Not a portable object: a type whose only wire form is one (a well-known type, a registered enum) refuses
         // it rather than letting its `Codable` form through (a str into a UUID, two integers into a Duration).
-        if strictFacts.remembered(T.self, Self.hasOnlyPortableForm) { throw notInPortableForm(T.self, impl) }
+        if flags & PortableTypeFacts.onlyPortableForm != 0 { throw notInPortableForm(T.self, impl) }
         return try decodeFoundationValue(type, impl: impl)
     }
 
-    static func readSet(_ type: any _WellKnownDecodableSet.Type, _ state: PortableDecodingState, _ impl: _DecoderImpl) throws -> Any {
-        try type._readWellKnownSet(state, impl)
+    /// Reads a `Polymorphic` wrapper (`W`, which is `T`) here, so that the wrapper needs no way back to this state.
+    static func readPolymorphic<W: _PolymorphicMarker, T>(
+        _: W.Type, as _: T.Type, _ state: PortableDecodingState, _ impl: _DecoderImpl
+    ) throws -> T {
+        _identityCast(try W._read(state, impl), to: T.self)
+    }
+
+    /// Reads a `pw.set` object into `S` (which is `T`).
+    static func readSet<S: _WellKnownDecodableSet, T>(
+        _: S.Type, as _: T.Type, _ state: PortableDecodingState, _ impl: _DecoderImpl
+    ) throws -> T {
+        _identityCast(try S._readWellKnownSet(state, impl), to: T.self)
     }
 
     /// The error for an object that is not the `T` asked for; a well-known value that `T` cannot hold exactly
@@ -335,7 +343,7 @@ final class PortableDecodingState: _DecodingHook {
             error.path = index.path(to: index.objects[id].start, in: message, limits: limits).appending(contentsOf: error.path)
             throw _LocatedError(error: error)
         } catch let error as DecodingError {
-            var located = PortableDecoder.typeMismatch(error, at: impl.reader.offset)
+            var located = MessagePackError.decodingFailure(error, at: impl.reader.offset)
             located.path = index.path(to: index.objects[id].start, in: message, limits: limits).appending(contentsOf: located.path)
             throw _LocatedError(error: located)
         }

@@ -12,8 +12,9 @@ import MessagePack
 ///     try registry.register(Person.self)
 ///     let bytes = try PortableEncoder(registry: registry).encode([alice, alice, bob])
 ///
-/// - Throws: `MessagePackError` (`.cannotSerialize`, `.cycleDetected`, `.limitExceeded`, …) with the value
-///   path; errors thrown by your own `encode(to:)` or `serialize(globalData:)` pass through unchanged.
+/// - Throws: `MessagePackError`, and only it, with the value path (`.cannotSerialize`, `.cycleDetected`,
+///   `.limitExceeded`, …); an error your own `encode(to:)` or `serialize(globalData:)` throws becomes
+///   `.cannotSerialize`, the original kept as `underlyingError` (README, "Errors").
 public struct PortableEncoder: Sendable {
     /// The types that may be sent.
     public var registry: TypeRegistry
@@ -74,6 +75,10 @@ public struct PortableEncoder: Sendable {
         } catch let located as _LocatedError {
             // Errors the portable layer built with their whole path, which the containers must not prefix again.
             throw located.error
+        } catch {
+            // One error type from every entry point (README, "Errors"): an `EncodingError` or any other error of
+            // the application's `encode(to:)` becomes `.cannotSerialize`, the original underneath.
+            throw MessagePackError.encodingFailure(error)
         }
     }
 

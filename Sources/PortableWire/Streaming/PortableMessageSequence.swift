@@ -50,31 +50,24 @@ public struct PortableMessageSequence<Base: AsyncSequence, Message>: AsyncSequen
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), stream: PortableStreamDecoder(decoder: decoder), take: take)
+        AsyncIterator(
+            chunks: _ChunkedMessages(base: base.makeAsyncIterator(), stream: PortableStreamDecoder(decoder: decoder)),
+            take: take)
     }
 
     /// Reads chunks from the base sequence only when the buffered ones hold no complete message.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        var stream: PortableStreamDecoder
+        var chunks: _ChunkedMessages<Base.AsyncIterator, PortableStreamDecoder>
         let take: (inout PortableStreamDecoder) throws -> Message?
-        var ended = false
 
         /// The next message, or `nil` after the last one.
         public mutating func next() async throws -> Message? {
-            while !ended {
-                if let message = try take(&stream) { return message }
-                guard let chunk = try await base.next() else {
-                    ended = true
-                    try stream.finish()
-                    return nil
-                }
-                stream.feed(chunk)
-            }
-            return nil
+            try await chunks.next(take)
         }
     }
 }
+
+extension PortableStreamDecoder: _ChunkFedDecoder {}
 
 // Safe: `take` is one of the stateless closures built above; it captures only a metatype (no mutable state),
 // and the decoder settings are Sendable values.

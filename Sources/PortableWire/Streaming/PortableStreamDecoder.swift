@@ -15,9 +15,8 @@ import MessagePack
 ///     }
 ///     try stream.finish()   // .truncated if the stream stopped inside a message
 ///
-/// **After an error the decoder is poisoned**: every later `next…` call rethrows the same error (a
-/// `MessagePackError`, or an error of your own from your types), and `finish()` throws it as a
-/// `MessagePackError`. `MessagePackError` offsets count from the first byte fed.
+/// **After an error the decoder is poisoned**: every later `next…` call and `finish()` rethrow the same
+/// `MessagePackError` (an error of your own types' code is inside it, as for every entry point: README, "Errors"). `MessagePackError` offsets count from the first byte fed.
 public struct PortableStreamDecoder: Sendable {
     /// The one-shot decoder run over each message: registry, options, unknown-type policy, user info.
     public var decoder: PortableDecoder
@@ -64,11 +63,12 @@ public struct PortableStreamDecoder: Sendable {
         return try _frames.nextFrame { raw in try decoder.decodeMessage(from: raw.bindMemory(to: UInt8.self)) }
     }
 
-    /// Returns the next complete message cast to `T` (`[any Shape]`, `[String: Any]`, …), or `nil` when more
-    /// bytes are needed; see ``PortableDecoder/decode(as:from:)``.
-    public mutating func next<T>(as type: T.Type) throws -> T? {
+    /// Returns the next complete message as a type that is not `Decodable` (`[any Shape]`, `[String: Any]`, …),
+    /// or `nil` when more bytes are needed: decoded as it is, then cast, as `PortableDecoder`'s `decode(_:from:)`
+    /// does for such types.
+    public mutating func next<T>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
-        return try _frames.nextFrame { raw in try decoder.decode(as: T.self, from: raw.bindMemory(to: UInt8.self)) }
+        return try _frames.nextFrame { raw in try decoder.decode(T.self, from: raw.bindMemory(to: UInt8.self)) }
     }
 
     /// Declares the end of the stream; throws `.truncated` when an unfinished message remains.

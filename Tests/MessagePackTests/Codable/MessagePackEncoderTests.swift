@@ -260,19 +260,14 @@ func positionally(_ encoder: inout MessagePackEncoder) { encoder.options.positio
 }
 
 @Suite struct EncoderErrorTests {
-    @Test func encodingErrorsCarryTheCodingPath() throws {
-        let error = #expect(throws: EncodingError.self) {
+    @Test func encodingErrorsCarryTheValuePath() throws {
+        // One error type from every entry point (README, "Errors"): a MessagePackError, never an EncodingError.
+        let error = #expect(throws: MessagePackError.self) {
             _ = try MessagePackEncoder().encode(Holder(items: [.ok, .bad]))
         }
-        guard case .invalidValue(_, let context) = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))")
-            return
-        }
-        #expect(context.codingPath.map(\.stringValue) == ["items", "1"])
-        #expect(context.codingPath.last?.intValue == 1)
-        let underlying = context.underlyingError as? MessagePackError
-        #expect(underlying?.code == .cannotSerialize)
-        #expect(underlying?.path.description == "$.items[1]")
+        #expect(error?.code == .cannotSerialize)
+        #expect(error?.path.description == "$.items[1]")
+        #expect(error?.path.segments.last == .index(1))
     }
 
     @Test func aDeepRecursiveClassThrowsInsteadOfOverflowingTheStack() throws {
@@ -280,15 +275,11 @@ func positionally(_ encoder: inout MessagePackEncoder) { encoder.options.positio
         let bytes = try MessagePackEncoder().encode(shallow)
         #expect(try MessagePackDecoder().decode(Node.self, from: bytes).length == 500)
 
-        let error = #expect(throws: EncodingError.self) {
+        let error = #expect(throws: MessagePackError.self) {
             _ = try MessagePackEncoder().encode(Node.chain(600))
         }
-        guard case .invalidValue(_, let context) = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))")
-            return
-        }
-        #expect((context.underlyingError as? MessagePackError)?.code == .limitExceeded)
-        #expect(context.codingPath.count == 512)
-        #expect(context.codingPath.allSatisfy { $0.stringValue == "next" })
+        #expect(error?.code == .limitExceeded)
+        #expect(error?.path.segments.count == 512)
+        #expect(error?.path.segments.allSatisfy { $0 == .key("next") } == true)
     }
 }

@@ -77,7 +77,7 @@ func portableStream(_ registry: TypeRegistry) throws -> (bytes: [UInt8], message
         }
         var cast = PortableStreamDecoder(registry: registry)
         cast.feed(try encoder.encode(any: [Circle(radius: 2), Square(side: 1)] as [any Shape]))
-        let shapes = try #require(try cast.next(as: [any Shape].self))
+        let shapes = try #require(try cast.next([any Shape].self))
         #expect(shapes.map(\.area) == [12, 1])
     }
 
@@ -203,7 +203,7 @@ func portableStream(_ registry: TypeRegistry) throws -> (bytes: [UInt8], message
         let received = [UInt8](try awaitResult(readTask))
         var decoder = PortableStreamDecoder(registry: registry)
         decoder.feed(received)
-        #expect(try decoder.next(as: [any Shape].self)?.count == 20_000)
+        #expect(try decoder.next([any Shape].self)?.count == 20_000)
         #expect(try decoder.next(Drawing.self)?.title == "after")
         try decoder.finish()
     }

@@ -96,7 +96,10 @@ import TestSupport
         var encoder = Self.encoder
         encoder.options.sortsDictionaryKeys = false
         #expect(try encoder.encode(job) == bytes)
-        #expect(throws: EncodingError.self) { try MessagePackEncoder().encode(job) }
-        #expect(throws: DecodingError.self) { try MessagePackDecoder().decode(Job.self, from: bytes) }
+        let encoding = #expect(throws: MessagePackError.self) { try MessagePackEncoder().encode(job) }
+        #expect(encoding?.code == .cannotSerialize)
+        #expect(encoding?.underlyingError is EncodingError, "PortableValue's own EncodingError is kept underneath")
+        let decoding = #expect(throws: MessagePackError.self) { try MessagePackDecoder().decode(Job.self, from: bytes) }
+        #expect(decoding?.code == .typeMismatch)
     }
 }

@@ -4,30 +4,15 @@ import TestSupport
 
 // MARK: Errors
 
-/// The `MessagePackError` an error is or carries (a `DecodingError` from the Codable coders has it as its
-/// underlying error), or nil.
+/// The error as a `MessagePackError`, or nil: every entry point throws that type and only it (README, "Errors"),
+/// so any other error is a finding.
 func messagePackError(in error: any Error) -> MessagePackError? {
-    if let error = error as? MessagePackError { return error }
-    guard let decoding = error as? DecodingError else { return nil }
-    return decoding.context.underlyingError.flatMap { $0 as? MessagePackError }
-}
-
-extension DecodingError {
-    var context: Context {
-        switch self {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): return c
-        @unknown default: return Context(codingPath: [], debugDescription: "")
-        }
-    }
+    error as? MessagePackError
 }
 
 /// How one decoder call ended, for messages in expectations.
 func describe(_ error: any Error) -> String {
     if let error = error as? MessagePackError { return "MessagePackError \(error)" }
-    if let error = error as? DecodingError {
-        let underlying = error.context.underlyingError.map { "\(type(of: $0)): \($0)" } ?? "none"
-        return "DecodingError \(error) (underlying \(underlying))"
-    }
     return "\(type(of: error)): \(error)"
 }
 

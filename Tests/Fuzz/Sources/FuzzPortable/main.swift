@@ -14,7 +14,7 @@ public func fuzzPortable(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = try? PortableEncoder(registry: fuzzRegistry).encode(message.body, globalData: message.globalData)
     }
     _ = try? decoder.decode([FuzzPoint].self, from: bytes)
-    _ = try? decoder.decode(as: [FuzzNode].self, from: bytes)
+    _ = try? decoder.decode([FuzzNode].self, from: bytes)
     // Value-type objects: copies are bounded by the expansion budget, so comparing them stays bounded too.
     if let trees = try? decoder.decode([FuzzTree].self, from: bytes) { fuzzCheck(trees == trees, "a tree differs from itself") }
     var passthrough = PortableDecoder(registry: TypeRegistry())
