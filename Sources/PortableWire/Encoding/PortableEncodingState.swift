@@ -17,7 +17,7 @@ final class PortableEncodingState: _EncodingHook {
     /// The type-name table; names are compared by their bytes (Spec/portable-objects.md 5).
     @exclusivity(unchecked) var typeIndex: [ExactString: Int] = [:]
     /// Which static types cannot hold a portable object (no cast needed for their values).
-    @exclusivity(unchecked) var facts = PortableTypeFacts()
+    @exclusivity(unchecked) var facts = _TypeFactCache()
     /// Registered types met in this message: their entry and type-name index, found once instead of per object.
     @exclusivity(unchecked) var entries: [ObjectIdentifier: KnownType] = [:]
     @exclusivity(unchecked) var nextObjectID = 0
@@ -46,6 +46,13 @@ final class PortableEncodingState: _EncodingHook {
 
     // MARK: Hook
 
+    /// Writes a `Polymorphic` wrapper (`W`, which is `T`) here, so that the wrapper needs no way back to this state.
+    static func writePolymorphic<W: _PolymorphicMarker, T>(
+        _: W.Type, _ value: T, _ state: PortableEncodingState, _ impl: _EncoderImpl
+    ) throws {
+        try _identityCast(value, to: W.self)._write(state, impl)
+    }
+
     func encode<T: Encodable>(_ value: T, impl: _EncoderImpl) throws -> Bool {
         if T.self == PortableValue.self {
             try write(_identityCast(value, to: PortableValue.self), impl)
@@ -53,8 +60,12 @@ final class PortableEncodingState: _EncodingHook {
         }
         if PortableTypeFacts.isStructOrEnum(T.self) {
             // One cached lookup per value for structs and enums, however many facts: no casts for plain types.
-            let flags = facts.encodingFlags(T.self)
+            let flags = facts.fact(of: T.self, PortableTypeFacts.sharedEncodingFlags)
             if flags != 0 {
+                if flags & PortableTypeFacts.polymorphicWrapper != 0, let wrapper = T.self as? any _PolymorphicMarker.Type {
+                    try Self.writePolymorphic(wrapper, value, self, impl)
+                    return true
+                }
                 if flags & PortableTypeFacts.wellKnownNative != 0, let native = value as? any _WellKnownNative {
                     try writeWellKnown(type(of: native)._wellKnownType, impl) { try native._writeWellKnownData(impl) }
                     return true
@@ -116,9 +127,9 @@ final class PortableEncodingState: _EncodingHook {
                 // Registration gives every Codable entry its data encoder, specialised for the type.
                 try entry.encodeData!(object, impl)
             case .custom:
-                try write(serializeOnce(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
+                try write(serializeOrReuse(identity, object, impl) { try (object as! any CustomPortable).serialize(globalData: $0) }, impl)
             case .twoPhase:
-                try write(serializeOnce(identity, object, impl) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
+                try write(serializeOrReuse(identity, object, impl) { try (object as! any TwoPhasePortable).serialize(globalData: $0) }, impl)
             case .generic:
                 // Generic entries have no Swift type, so no type is looked up to one; OpaquePortable is written by
                 // writeOpaque.
@@ -226,7 +237,7 @@ final class PortableEncodingState: _EncodingHook {
     /// body. Inside global data an object is always serialized afresh, without global data. The body is
     /// usually encoded once (see `BodyRelocation`); when it is encoded again, value types, which have no
     /// identity to key on, run their serializers again and must be deterministic.
-    func serializeOnce(
+    func serializeOrReuse(
         _ identity: ObjectIdentifier?, _ object: any Portable, _ impl: _EncoderImpl, _ run: (GlobalData) throws -> PortableValue
     ) throws -> PortableValue {
         guard let identity, !insideGlobalData else { return try serialize(object, impl, run) }

@@ -1,56 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
+import MessagePack
 
-/// Answers "can a value of static type `T` be a portable object?" without a dynamic cast per value.
-///
-/// A struct or enum either conforms to `Portable` or does not, whatever the value, so for those the answer
-/// is worked out once per type and remembered. Classes (a subclass may conform), existentials and optionals
-/// (the cast looks inside them) always get the real cast. The cast cost several hundred instructions for
-/// every nested value of a message, portable or not.
-struct PortableTypeFacts {
-    private var ids: [ObjectIdentifier] = []
-    private var answers: [Bool] = []
-
-    /// Whether a value of static type `type` may be `Portable` (false only when it certainly is not).
-    @inline(__always)
-    mutating func mayBePortable(_ type: Any.Type) -> Bool {
-        guard Self.isStructOrEnum(type) else { return true }
-        return remembered(type) { $0 is any Portable.Type }
-    }
-
-    /// A fact about a type that depends on the type alone, computed once per type and coder.
-    @inline(__always)
-    mutating func remembered(_ type: Any.Type, _ compute: (Any.Type) -> Bool) -> Bool {
-        let id = ObjectIdentifier(type)
-        for i in ids.indices where ids[i] == id { return answers[i] }
-        let answer = compute(type)
-        if ids.count < 32 {
-            ids.append(id)
-            answers.append(answer)
-        }
-        return answer
-    }
-
-    /// Flags about a struct or enum type worked out once: bit 0 `Portable`, bit 1 a well-known native type
-    /// (`UUID`, `Decimal`, `Duration`, the library's date types), bit 2 a `Set` the portable encoder can write.
-    @inline(__always)
-    mutating func encodingFlags(_ type: Any.Type) -> UInt8 {
-        let id = ObjectIdentifier(type)
-        for i in flagIDs.indices where flagIDs[i] == id { return flags[i] }
+/// The portable layer's questions about static types, asked through the core's `_TypeFactCache` so that each is
+/// answered once per type and coder instead of with a dynamic cast per value (the cast cost several hundred
+/// instructions for every nested value of a message, portable or not).
+enum PortableTypeFacts {
+    /// Flags about a struct or enum type, worked out once: bit 0 `Portable`, bit 1 a well-known native type
+    /// (`UUID`, `Decimal`, `Duration`, the library's date types), bit 2 a `Set` the portable encoder can write,
+    /// bit 3 a ``Polymorphic`` wrapper (the portable encoder writes it itself).
+    static func encodingFlags(_ type: Any.Type) -> UInt8 {
         var answer: UInt8 = 0
-        if type is any Portable.Type { answer |= Self.portable }
-        if type is any _WellKnownNative.Type { answer |= Self.wellKnownNative }
-        if type is any _WellKnownEncodableSet.Type { answer |= Self.wellKnownSet }
-        if flagIDs.count < 32 {
-            flagIDs.append(id)
-            flags.append(answer)
-        }
+        if type is any Portable.Type { answer |= portable }
+        if type is any _WellKnownNative.Type { answer |= wellKnownNative }
+        if type is any _WellKnownEncodableSet.Type { answer |= wellKnownSet }
+        if type is any _PolymorphicMarker.Type { answer |= polymorphicWrapper }
         return answer
     }
-    private var flagIDs: [ObjectIdentifier] = []
-    private var flags: [UInt8] = []
     static let portable: UInt8 = 1
     static let wellKnownNative: UInt8 = 2
     static let wellKnownSet: UInt8 = 4
+    static let polymorphicWrapper: UInt8 = 8
+    /// ``encodingFlags(_:)`` from the process-wide table (see `_TypeFactCache.sharedFact`).
+    static func sharedEncodingFlags(_ type: Any.Type) -> UInt8 { _TypeFactCache.sharedFact(of: type, table: 1, encodingFlags) }
+
+    /// Flags about a static type the decoder is asked for, worked out once: bit 0 a ``Polymorphic`` wrapper (the
+    /// portable decoder reads it itself), bit 1 a type whose only wire form is a portable object
+    /// (`hasOnlyPortableForm`), bit 2 a `Set` read as a `pw.set` object.
+    static func decodingFlags(_ type: Any.Type) -> UInt8 {
+        var answer: UInt8 = 0
+        if type is any _PolymorphicMarker.Type { answer |= polymorphic }
+        if PortableDecodingState.hasOnlyPortableForm(type) { answer |= onlyPortableForm }
+        if type is any _WellKnownDecodableSet.Type { answer |= decodableSet }
+        return answer
+    }
+    static let polymorphic: UInt8 = 1
+    static let onlyPortableForm: UInt8 = 2
+    static let decodableSet: UInt8 = 4
+    /// ``decodingFlags(_:)`` from the process-wide table (see `_TypeFactCache.sharedFact`).
+    static func sharedDecodingFlags(_ type: Any.Type) -> UInt8 { _TypeFactCache.sharedFact(of: type, table: 2, decodingFlags) }
 
     /// Whether `type`'s metadata is a struct's or an enum's (not an optional's).
     ///

@@ -18,24 +18,40 @@ public struct Polymorphic<Value>: Codable, _PolymorphicMarker {
     /// Wraps a value.
     public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
 
+    /// `PortableEncoder` writes the wrapper itself (`PortableEncodingState.writePolymorphic`); any other encoder
+    /// ends here.
     public func encode(to encoder: any Encoder) throws {
-        guard let impl = encoder as? _EncoderImpl, let state = impl.hook as? PortableEncodingState else {
-            throw EncodingError.invalidValue(
-                wrappedValue,
-                EncodingError.Context(
-                    codingPath: encoder.codingPath,
-                    debugDescription: "@Polymorphic values can only be encoded by PortableEncoder"))
-        }
+        throw EncodingError.invalidValue(
+            wrappedValue,
+            EncodingError.Context(
+                codingPath: encoder.codingPath,
+                debugDescription: "@Polymorphic values can only be encoded by PortableEncoder"))
+    }
+
+    /// `PortableDecoder` reads the wrapper itself (`PortableDecodingState.readPolymorphic`); any other decoder
+    /// ends here.
+    public init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(
+            DecodingError.Context(
+                codingPath: decoder.codingPath,
+                debugDescription: "@Polymorphic values can only be decoded by PortableDecoder"))
+    }
+}
+
+/// Lets the portable coders read and write `Polymorphic` wrappers themselves.
+protocol _PolymorphicMarker {
+    /// Writes the wrapped value, whatever its dynamic type, as the portable encoder writes any value.
+    func _write(_ state: PortableEncodingState, _ impl: _EncoderImpl) throws
+    /// Reads the wrapped value at the cursor as a portable value and casts it: the wire decides the type.
+    static func _read(_ state: PortableDecodingState, _ impl: _DecoderImpl) throws -> Self
+}
+
+extension Polymorphic {
+    func _write(_ state: PortableEncodingState, _ impl: _EncoderImpl) throws {
         try state.writeAny(wrappedValue, impl)
     }
 
-    public init(from decoder: any Decoder) throws {
-        guard let impl = decoder as? _DecoderImpl, let state = impl.hook as? PortableDecodingState else {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "@Polymorphic values can only be decoded by PortableDecoder"))
-        }
+    static func _read(_ state: PortableDecodingState, _ impl: _DecoderImpl) throws -> Polymorphic<Value> {
         let start = impl.reader.offset
         let value = try state.readValue(impl)
         guard let typed = value.unwrapped as? Value else {
@@ -43,9 +59,6 @@ public struct Polymorphic<Value>: Codable, _PolymorphicMarker {
                 .typeMismatch, at: start, "expected \(Value.self) but found \(value)",
                 hint: "register the concrete type, or widen the property's type")
         }
-        self.wrappedValue = typed
+        return Polymorphic(wrappedValue: typed)
     }
 }
-
-/// Lets the decoder leave `Polymorphic` to its own `init(from:)`.
-protocol _PolymorphicMarker {}
