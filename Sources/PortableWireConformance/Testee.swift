@@ -74,7 +74,7 @@ public struct DecodeSetup: Sendable {
     /// A decoder with generic objects for `registered` (two-phase for `twoPhase`), passthrough and limits.
     public func decoder() throws -> PortableDecoder {
         var registry = TypeRegistry()
-        for name in registered { try registry.registerOpaque(name, twoPhase: twoPhase.contains(name)) }
+        for name in registered { try registry.registerGeneric(name, twoPhase: twoPhase.contains(name)) }
         var decoder = PortableDecoder(registry: registry)
         decoder.unknownTypes = passthrough ? .passthrough : .reject
         decoder.limits = try messagePackLimits()

@@ -38,24 +38,24 @@ public struct PortableRequestDecoder: RequestDecoder, Sendable {
     /// Decodes the request's body as `T`.
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let decoder = self.decoder
-        return try await withBody(of: request, context: context) { raw in try decoder.decode(T.self, from: raw) }
+        return try await withBody(of: request, context: context) { span in try decoder.decode(T.self, from: span) }
     }
 
     /// Decodes the request's body as a dynamic value (portable objects as instances).
     public func decode(from request: Request, context: some RequestContext) async throws -> PortableValue {
         let decoder = self.decoder
-        return try await withBody(of: request, context: context) { raw in try decoder.decode(from: raw) }
+        return try await withBody(of: request, context: context) { span in try decoder.decode(from: span) }
     }
 
     /// Decodes the request's body as a type that is not `Decodable` (`[any Shape]`, `[String: Any]`, …): decoded
     /// as it is, then cast, as `PortableDecoder`'s `decode(_:from:)` does for such types.
     public func decode<T>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let decoder = self.decoder
-        return try await withBody(of: request, context: context) { raw in try decoder.decode(T.self, from: raw) }
+        return try await withBody(of: request, context: context) { span in try decoder.decode(T.self, from: span) }
     }
 
     func withBody<R>(
-        of request: Request, context: some RequestContext, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+        of request: Request, context: some RequestContext, _ body: (RawSpan) throws -> R
     ) async throws -> R {
         if let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
             !mediaType.isType(.applicationPortableWire)
@@ -68,7 +68,8 @@ public struct PortableRequestDecoder: RequestDecoder, Sendable {
         }
         let buffer = try await request.body.collect(upTo: min(context.maxUploadSize, decoder.limits.maxMessageByteCount))
         do {
-            return try buffer.withUnsafeReadableBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+            // The decoders read the buffer's memory in place, the span's lifetime checked by the compiler.
+            return try body(buffer.readableBytesSpan)
         } catch let error as MessagePackError {
             // The description is at most 1 KiB whatever the body; the whole message is held to the same.
             throw HTTPError(

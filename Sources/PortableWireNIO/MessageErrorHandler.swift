@@ -5,7 +5,7 @@ import NIOCore
 /// Decides what a connection does when decoding fails: close it (the default), or only pass the error on;
 /// and closes a half-closed connection once its replies are out.
 ///
-/// Place it after the `ByteToMessageHandler` of a ``MessagePackFrameDecoder`` and before the handlers that
+/// Place it after the `ByteToMessageHandler` of a ``PortableFrameDecoder`` and before the handlers that
 /// reply (``NIOCore/ChannelPipeline/SynchronousOperations/addPortableWireCodec(decoder:encoder:onError:)`` does).
 /// The error is always passed on to the handlers after it (so they can log it, or write a last reply) and to
 /// `onError`. With `.close` the channel is closed after the last write made so far has completed, the reply
@@ -83,15 +83,15 @@ extension ChannelPipeline.SynchronousOperations {
     /// Adds a message decoder, a message encoder and a ``MessageErrorHandler`` to the end of the pipeline.
     ///
     ///     try channel.pipeline.syncOperations.addPortableWireCodec(
-    ///         decoder: MessagePackFrameDecoder(TaskCall.self, registry: registry),
-    ///         encoder: MessagePackFrameEncoder(TaskResult.self, registry: registry))
+    ///         decoder: PortableFrameDecoder(TaskCall.self, registry: registry),
+    ///         encoder: PortableFrameEncoder(TaskResult.self, registry: registry))
     ///     try channel.pipeline.syncOperations.addHandler(TaskHandler())   // reads TaskCall, writes TaskResult
     ///
     /// The error handler goes last, so it sees the replies that the handlers after it write and closes a
     /// connection only after they are out.
     public func addPortableWireCodec<Inbound, Outbound>(
-        decoder: MessagePackFrameDecoder<Inbound>,
-        encoder: MessagePackFrameEncoder<Outbound>,
+        decoder: PortableFrameDecoder<Inbound>,
+        encoder: PortableFrameEncoder<Outbound>,
         onError policy: MessageErrorHandler.Policy = .close
     ) throws {
         try addHandler(ByteToMessageHandler(decoder))

@@ -9,7 +9,7 @@ import PortableWire
 /// `MessagePackValue`s.
 ///
 ///     try channel.pipeline.syncOperations.addHandler(
-///         ByteToMessageHandler(MessagePackFrameDecoder(TaskCall.self, registry: registry)))
+///         ByteToMessageHandler(PortableFrameDecoder(TaskCall.self, registry: registry)))
 ///
 /// It runs `MessagePackFrameScanner` over the cumulation buffer's readable bytes, remembering
 /// where it stopped, so each byte is scanned once however the reads are cut; a complete message is decoded
@@ -19,7 +19,7 @@ import PortableWire
 /// ``MessageErrorHandler`` (or use ``NIOCore/ChannelPipeline/SynchronousOperations/addPortableWireCodec(decoder:encoder:onError:)``)
 /// to close the connection. At end of stream an unfinished message is `.truncated`. Against a peer that drips
 /// a message slowly, set ``messageTimeout`` (``withMessageTimeout(_:)``).
-public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
+public struct PortableFrameDecoder<Message>: ByteToMessageDecoder {
     public typealias InboundOut = Message
 
     /// The bounds for each message.
@@ -54,7 +54,7 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
     /// For services that decide per message where to decode it: a large message can go to a thread pool
     /// (`NIOThreadPool`) so that it does not hold the event loop, and so the other connections on it.
     ///
-    ///     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessagePackFrameDecoder(frameLimits: limits)))
+    ///     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PortableFrameDecoder(frameLimits: limits)))
     ///     // the next handler's InboundIn is ByteBuffer: one whole message per read
     public init(frameLimits limits: MessagePackLimits) where Message == ByteBuffer {
         self.limits = limits
@@ -65,7 +65,7 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
 
     /// Creates a decoder of typed messages, decoded with `decoder` (and its limits).
     public init(_ type: Message.Type, decoder: PortableDecoder) where Message: Decodable {
-        self.init(limits: decoder.limits) { raw in try decoder.decode(Message.self, from: raw.bindMemory(to: UInt8.self)) }
+        self.init(limits: decoder.limits) { raw in try decoder.decode(Message.self, raw: raw) }
     }
 
     /// Creates a decoder of typed messages that may hold the portable types in `registry`.
@@ -80,7 +80,7 @@ public struct MessagePackFrameDecoder<Message>: ByteToMessageDecoder {
     public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == PortableValue {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
-        self.init(limits: limits) { raw in try decoder.decode(from: raw.bindMemory(to: UInt8.self)) }
+        self.init(limits: limits) { raw in try decoder.decodeMessage(raw: raw).body }
     }
 
     /// Creates a decoder of plain MessagePack values.

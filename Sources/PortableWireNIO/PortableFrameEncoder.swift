@@ -8,11 +8,11 @@ import PortableWire
 /// portable objects, dynamic `PortableValue`s, or plain `MessagePackValue`s.
 ///
 ///     try channel.pipeline.syncOperations.addHandler(
-///         MessageToByteHandler(MessagePackFrameEncoder(TaskResult.self, registry: registry)))
+///         MessageToByteHandler(PortableFrameEncoder(TaskResult.self, registry: registry)))
 ///
-/// Messages follow each other on the connection with no extra framing; ``MessagePackFrameDecoder`` reads
+/// Messages follow each other on the connection with no extra framing; ``PortableFrameDecoder`` reads
 /// them back.
-public struct MessagePackFrameEncoder<Message>: MessageToByteEncoder {
+public struct PortableFrameEncoder<Message>: MessageToByteEncoder {
     public typealias OutboundIn = Message
 
     let encodeMessage: (Message, inout ByteBuffer) throws -> Void

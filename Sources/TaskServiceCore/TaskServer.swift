@@ -13,7 +13,7 @@ import PortableWireNIO
 ///     print(server.port)
 ///     try await server.stop()
 ///
-/// Framing: messages back to back on the connection (``PortableWireNIO/MessagePackFrameDecoder`` in frame
+/// Framing: messages back to back on the connection (``PortableWireNIO/PortableFrameDecoder`` in frame
 /// mode finds where each ends). What it does under real traffic, all set by ``Configuration``:
 ///
 /// - Every reply is written before its connection closes. A peer may shut down its sending side after its
@@ -133,7 +133,7 @@ public final class TaskServer: Sendable {
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try sync.addHandler(
                         ByteToMessageHandler(
-                            MessagePackFrameDecoder(frameLimits: configuration.limits)
+                            PortableFrameDecoder(frameLimits: configuration.limits)
                                 .withMessageTimeout(configuration.messageTimeout)))
                     try sync.addHandler(
                         TaskConnectionHandler(
@@ -177,7 +177,7 @@ struct CallWork: Sendable {
         let call: TaskCall
         do {
             call = try frame.withUnsafeReadableBytes { raw in
-                try decoder.decode(TaskCall.self, from: raw.bindMemory(to: UInt8.self))
+                try decoder.decode(TaskCall.self, raw: raw)
             }
         } catch var error as MessagePackError {
             if error.byteOffset >= 0 { error.byteOffset += streamOffset }

@@ -108,7 +108,7 @@ enum HostileInput: String, CaseIterable, ExpressibleByArgument {
             return "decoded; \(dictionary.count) distinct keys"
         }
         var registry = TypeRegistry()
-        try registry.registerOpaque("bomb.Opaque")
+        try registry.registerGeneric("bomb.Opaque")
         try registry.register(BombPair.self)
         let value = try PortableDecoder(registry: registry).decode(from: bytes)
         // Walk it the way a service would: describe it and send it on.

@@ -90,7 +90,7 @@ struct RandomMessages {
         let python = try #require(which("python3"), "python3 is not on PATH")
         let peer = try ProcessTestee(command: "'\(python)' -m portablewire.testee")
         var registry = TypeRegistry()
-        for name in RandomMessages.names { try registry.registerOpaque(name) }
+        for name in RandomMessages.names { try registry.registerGeneric(name) }
         let encoder = PortableEncoder(registry: registry)
         let decoder = PortableDecoder(registry: registry)
         var generator = RandomMessages(seed: 20_261_122)
@@ -132,7 +132,7 @@ struct RandomMessages {
         let peer = try ProcessTestee(command: "'\(python)' -m portablewire.testee")
         let shared = OpaquePortable(name: "app.Person", data: ["name": "Ann"])
         var registry = TypeRegistry()
-        try registry.registerOpaque("app.Person")
+        try registry.registerGeneric("app.Person")
         let bytes = try PortableEncoder(registry: registry).encode([.object(shared), .object(shared)])
         guard case .value(let body, _) = try peer.decode(bytes, registered: ["app.Person"], twoPhase: [], passthrough: false)
         else { Issue.record("python rejected the message"); return }

@@ -12,7 +12,7 @@ import Testing
 @Suite struct NIOLimitPathTests {
     static let registry: TypeRegistry = {
         var registry = TypeRegistry()
-        try! registry.registerOpaque("t")
+        try! registry.registerGeneric("t")
         return registry
     }()
 
@@ -32,12 +32,12 @@ import Testing
     func frameDecoderEnforcesTheLimit(_ index: Int, _ chunking: Chunking) throws {
         let (name, value, bytes) = Self.cases[index]
         var limits = MessagePackLimits.defaults(setting: name, to: value)
-        let atLimit = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: Self.registry, limits: limits)))
+        let atLimit = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: Self.registry, limits: limits)))
         #expect(try feed(chunking.chunks(of: bytes), into: atLimit, as: PortableValue.self).count == 1, "\(name) = \(value)")
         _ = try? atLimit.finish()
 
         limits = MessagePackLimits.defaults(setting: name, to: value - 1)
-        let past = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: Self.registry, limits: limits)))
+        let past = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: Self.registry, limits: limits)))
         let error = #expect(throws: MessagePackError.self, "\(name) = \(value - 1)") {
             _ = try feed(chunking.chunks(of: bytes), into: past, as: PortableValue.self)
         }

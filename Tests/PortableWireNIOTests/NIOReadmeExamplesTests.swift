@@ -40,8 +40,8 @@ final class TaskHandler: ChannelInboundHandler {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addPortableWireCodec(
-                        decoder: MessagePackFrameDecoder(TaskCall.self, registry: registry),
-                        encoder: MessagePackFrameEncoder(registry: registry),
+                        decoder: PortableFrameDecoder(TaskCall.self, registry: registry),
+                        encoder: PortableFrameEncoder(registry: registry),
                         onError: .close)
                     try channel.pipeline.syncOperations.addHandler(TaskHandler())
                 }

@@ -18,7 +18,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
     return out
 }
 
-@Suite struct MessagePackFrameDecoderTests {
+@Suite struct PortableFrameDecoderTests {
     @Test(arguments: Chunking.allCases)
     func typedMessagesDecodeIdenticallyForEveryChunking(_ chunking: Chunking) throws {
         let registry = try makeNIORegistry()
@@ -28,9 +28,9 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
         // Batches of orders too, so shared references (R) and global data (G) cross chunk boundaries.
         let batch = try encoder.encode(orders)
         let bytes = messages.flatMap { $0 } + batch
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder([Order].self, registry: registry)))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder([Order].self, registry: registry)))
         // A first channel reads single orders; a second reads the batch with the same decoder type.
-        let single = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(Order.self, registry: registry)))
+        let single = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(Order.self, registry: registry)))
         let decoded = try feed(chunking.chunks(of: messages.flatMap { $0 }), into: single, as: Order.self)
         #expect(decoded.map(\.id) == Array(0..<60))
         #expect(decoded.map(\.lines.first?.text) == orders.map(\.lines.first?.text))
@@ -51,7 +51,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
         let registry = try makeNIORegistry()
         let orders = sampleOrders(10)
         let encoded = try orders.map { try PortableEncoder(registry: registry).encode($0) }
-        let portable = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: registry)))
+        let portable = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: registry)))
         let values = try feed(chunking.chunks(of: encoded.flatMap { $0 }), into: portable, as: PortableValue.self)
         #expect(values.count == 10)
         for (value, bytes) in zip(values, encoded) {
@@ -61,7 +61,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
 
         let plainValues: [MessagePackValue] = [["a": [1, 2, 3]], .binary(Array(repeating: 3, count: 70_000)), "x", .nil]
         let plainBytes = plainValues.flatMap { $0.encoded() }
-        let plain = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder()))
+        let plain = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder()))
         #expect(try feed(chunking.chunks(of: plainBytes), into: plain, as: MessagePackValue.self) == plainValues)
         #expect(try plain.finish().isClean)
     }
@@ -70,7 +70,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
     func garbageIsATypedErrorAndClosesTheChannel(_ chunking: Chunking) throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addPortableWireCodec(
-            decoder: MessagePackFrameDecoder(), encoder: MessagePackFrameEncoder(), onError: .close)
+            decoder: PortableFrameDecoder(), encoder: PortableFrameEncoder(), onError: .close)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         var caught: MessagePackError?
         var values: [MessagePackValue] = []
@@ -88,7 +88,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
     @Test func reportPolicyKeepsTheConnectionOpen() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addPortableWireCodec(
-            decoder: MessagePackFrameDecoder(), encoder: MessagePackFrameEncoder(), onError: .report)
+            decoder: PortableFrameDecoder(), encoder: PortableFrameEncoder(), onError: .report)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let error = #expect(throws: MessagePackError.self) { try channel.writeInbound(ByteBuffer(bytes: [0xc1])) }
         #expect(error?.code == .invalidFormatByte)
@@ -100,7 +100,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
     func oversizeFramesAreLimitExceeded(_ chunking: Chunking) throws {
         var limits = MessagePackLimits()
         limits.maxMessageByteCount = 1024
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(limits: limits)))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(limits: limits)))
         let big = MessagePackValue.binary(Array(repeating: 0, count: 2000)).encoded()
         let error = #expect(throws: MessagePackError.self) {
             _ = try feed(chunking.chunks(of: [0xc0] + big), into: channel, as: MessagePackValue.self)
@@ -114,7 +114,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
         let registry = try makeNIORegistry()
         let bytes = try PortableEncoder(registry: registry).encode(sampleOrders(3))
         for cut in [1, bytes.count / 2, bytes.count - 1] {
-            let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder([Order].self, registry: registry)))
+            let channel = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder([Order].self, registry: registry)))
             try channel.writeInbound(ByteBuffer(bytes: bytes[..<cut]))
             #expect(try channel.readInbound(as: [Order].self) == nil)
             let error = #expect(throws: MessagePackError.self) { _ = try channel.finish() }
@@ -129,7 +129,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
         try onlyCustomers.register(Customer.self)
         let first = try PortableEncoder(registry: registry).encode(any: Customer(name: "a"))
         let second = try PortableEncoder(registry: registry).encode(any: Product(sku: "s", text: "t"))
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackFrameDecoder(registry: onlyCustomers)))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: onlyCustomers)))
         let error = #expect(throws: MessagePackError.self) { try channel.writeInbound(ByteBuffer(bytes: first + second)) }
         #expect(error?.code == .unknownType)
         // The one-shot decoder's offset inside the second message, moved by the first message's length.
@@ -142,7 +142,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
     @Test func slowDripPastTheMessageTimeoutIsATypedErrorAndClosesTheChannel() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addPortableWireCodec(
-            decoder: MessagePackFrameDecoder().withMessageTimeout(.seconds(5)), encoder: MessagePackFrameEncoder())
+            decoder: PortableFrameDecoder().withMessageTimeout(.seconds(5)), encoder: PortableFrameEncoder())
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         // Whole messages in time never trip the timer, however long the connection lives.
         try channel.writeInbound(ByteBuffer(bytes: [0x92, 0x01]))
@@ -167,7 +167,7 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
 
     @Test func encoderWritesOneMessagePerValue() throws {
         let registry = try makeNIORegistry()
-        let channel = EmbeddedChannel(handler: MessageToByteHandler(MessagePackFrameEncoder(Order.self, registry: registry)))
+        let channel = EmbeddedChannel(handler: MessageToByteHandler(PortableFrameEncoder(Order.self, registry: registry)))
         let orders = sampleOrders(2)
         try channel.writeOutbound(orders[0])
         try channel.writeOutbound(orders[1])
@@ -176,11 +176,11 @@ func feed<T>(_ chunks: [[UInt8]], into channel: EmbeddedChannel, as: T.Type) thr
         #expect(first.bytes == (try PortableEncoder(registry: registry).encode(orders[0])))
         #expect(second.bytes == (try PortableEncoder(registry: registry).encode(orders[1])))
 
-        let plain = EmbeddedChannel(handler: MessageToByteHandler(MessagePackFrameEncoder()))
+        let plain = EmbeddedChannel(handler: MessageToByteHandler(PortableFrameEncoder()))
         try plain.writeOutbound(["a": 1] as MessagePackValue)
         #expect(try plain.readOutbound(as: ByteBuffer.self)?.bytes == [0x81, 0xa1, 0x61, 0x01])
 
-        let dynamic = EmbeddedChannel(handler: MessageToByteHandler(MessagePackFrameEncoder(registry: registry)))
+        let dynamic = EmbeddedChannel(handler: MessageToByteHandler(PortableFrameEncoder(registry: registry)))
         try dynamic.writeOutbound(PortableValue.object(Customer(name: "x")))
         let buffer = try #require(try dynamic.readOutbound(as: ByteBuffer.self))
         #expect((try PortableDecoder(registry: registry).decode(from: buffer.bytes).object as? Customer)?.name == "x")

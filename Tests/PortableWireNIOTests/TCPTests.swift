@@ -28,8 +28,8 @@ func startOrderServer(group: MultiThreadedEventLoopGroup, registry: TypeRegistry
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addPortableWireCodec(
-                    decoder: MessagePackFrameDecoder(Order.self, registry: registry),
-                    encoder: MessagePackFrameEncoder(registry: registry), onError: .close)
+                    decoder: PortableFrameDecoder(Order.self, registry: registry),
+                    encoder: PortableFrameEncoder(registry: registry), onError: .close)
                 try channel.pipeline.syncOperations.addHandler(OrderEchoHandler())
             }
         }
@@ -134,8 +134,8 @@ func connectRawClient(group: MultiThreadedEventLoopGroup, port: Int) async throw
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(MessagePackFrameDecoder(limits: limits)))
-                    try sync.addHandler(MessageToByteHandler(MessagePackFrameEncoder()))
+                    try sync.addHandler(ByteToMessageHandler(PortableFrameDecoder(limits: limits)))
+                    try sync.addHandler(MessageToByteHandler(PortableFrameEncoder()))
                     try sync.addHandler(MessageErrorHandler(policy: .close) { errors.append($0) })
                     try sync.addHandler(PlainEchoHandler())
                 }
@@ -170,8 +170,8 @@ extension TCPTests {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(MessagePackFrameDecoder().withMessageTimeout(.milliseconds(300))))
-                    try sync.addHandler(MessageToByteHandler(MessagePackFrameEncoder()))
+                    try sync.addHandler(ByteToMessageHandler(PortableFrameDecoder().withMessageTimeout(.milliseconds(300))))
+                    try sync.addHandler(MessageToByteHandler(PortableFrameEncoder()))
                     try sync.addHandler(MessageErrorHandler(policy: .close) { errors.append($0) })
                     try sync.addHandler(PlainEchoHandler())
                 }

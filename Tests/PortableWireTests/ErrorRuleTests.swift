@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The README's "Errors" rule, entry point by entry point: each throws `MessagePackError` and only it, with the code
 // and offset of the fault; errors of Codable and of the caller's own code arrive wrapped, the original underneath.
-// The adapters hand the same error on: PortableWireNIOTests (MessagePackFrameDecoderTests, LimitPathTests),
+// The adapters hand the same error on: PortableWireNIOTests (PortableFrameDecoderTests, LimitPathTests),
 // PortableWireHummingbirdTests (LimitPathTests: 400 with the description), PortableWireGRPCTests
 // (PortableMessageCodecTests: the RPCError's cause).
 import Foundation
@@ -277,5 +277,39 @@ private func chunks(_ bytes: [UInt8]) -> AsyncStream<[UInt8]> {
         }
         #expect(printed?.0 == .typeMismatch)
         #expect(printed?.1 == 9)
+    }
+}
+
+/// The `RawSpan` entry points decode what the collection entry points decode, and fail alike.
+@Suite struct SpanEntryPointTests {
+    @Test func everyDecoderReadsASpanInPlace() throws {
+        var registry = TypeRegistry()
+        try registry.register(Circle.self)
+        let shapes: [any Shape] = [Circle(radius: 2), Circle(radius: 3)]
+        let portable = try PortableEncoder(registry: registry).encode(any: shapes)
+        let plain = try MessagePackEncoder().encode([1, 2, 3])
+        let decoder = PortableDecoder(registry: registry)
+
+        #expect(try MessagePackValue(decoding: plain.span.bytes) == [1, 2, 3])
+        #expect(try [Int](messagePack: plain.span.bytes) == [1, 2, 3])
+        #expect(try MessagePackDecoder().decode([Int].self, from: plain.span.bytes) == [1, 2, 3])
+        #expect(try MessagePackReader.withReader(over: plain.span.bytes) { reader in try reader.readArrayHeader() } == 3)
+        #expect(try decoder.decode([Int].self, from: plain.span.bytes) == [1, 2, 3])
+        #expect(try decoder.decode([any Shape].self, from: portable.span.bytes).map(\.area) == [12, 27])
+        #expect(try decoder.decode(from: portable.span.bytes) == decoder.decode(from: portable))
+        #expect(try decoder.decodeMessage(from: portable.span.bytes).body == decoder.decode(from: portable))
+
+        let bad = ErrorRuleTests.reservedByte
+        for (route, body) in [
+            ("MessagePackValue", { () throws -> Void in _ = try MessagePackValue(decoding: bad.span.bytes) }),
+            ("typed", { _ = try [Int](messagePack: bad.span.bytes) }),
+            ("MessagePackDecoder", { _ = try MessagePackDecoder().decode([Int].self, from: bad.span.bytes) }),
+            ("PortableDecoder", { _ = try decoder.decode([Int].self, from: bad.span.bytes) }),
+            ("PortableDecoder, not Decodable", { _ = try decoder.decode([Any].self, from: bad.span.bytes) }),
+        ] as [(String, () throws -> Void)] {
+            let error = messagePackError(body)
+            #expect(error?.code == .invalidFormatByte, "\(route)")
+            #expect(error?.byteOffset == 2, "\(route)")
+        }
     }
 }

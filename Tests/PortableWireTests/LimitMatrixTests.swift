@@ -82,8 +82,8 @@ struct Stamp: Portable, Codable, Equatable {
 enum LimitFixtures {
     static let registry: TypeRegistry = {
         var registry = TypeRegistry()
-        try! registry.registerOpaque("t")
-        for c in "abcdefgh" { try! registry.registerOpaque(String(c)) }
+        try! registry.registerGeneric("t")
+        for c in "abcdefgh" { try! registry.registerGeneric(String(c)) }
         try! registry.register(Stamp.self)
         return registry
     }()

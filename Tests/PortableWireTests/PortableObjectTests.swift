@@ -223,7 +223,7 @@ import TestSupport
     @Test func referenceToAnObjectStillBeingDecodedIsRejected() throws {
         // P "app.Account" whose data is a reference to itself (id 0), sent as a non-two-phase object
         var registry = TypeRegistry()
-        try registry.registerOpaque("app.Account")
+        try registry.registerGeneric("app.Account")
         let bytes = hex("c7 0f 50 ab 61 70 70 2e 41 63 63 6f 75 6e 74 d4 52 00")
         let error = #expect(throws: MessagePackError.self) { try PortableDecoder(registry: registry).decode(from: bytes) }
         #expect(error?.code == .incompleteReference)
@@ -232,7 +232,7 @@ import TestSupport
     @Test func referenceBombDecodesLinearly() throws {
         // level k holds two references to level k-1: 2^40 leaves if expanded, 40 small objects on the wire
         var registryOpaque = TypeRegistry()
-        try registryOpaque.registerOpaque("bomb")
+        try registryOpaque.registerGeneric("bomb")
         var value = PortableValue.object(OpaquePortable(name: "bomb", data: "leaf"))
         for _ in 0..<40 { value = .object(OpaquePortable(name: "bomb", data: [value, value])) }
         let bytes = try PortableEncoder(registry: registryOpaque).encode(value)

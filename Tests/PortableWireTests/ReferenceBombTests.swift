@@ -27,7 +27,7 @@ struct BombNode: Portable, Codable, Equatable {
 
     static let registry: TypeRegistry = {
         var registry = TypeRegistry()
-        try! registry.registerOpaque("bomb.Opaque")
+        try! registry.registerGeneric("bomb.Opaque")
         try! registry.register(BombNode.self)
         return registry
     }()

@@ -359,7 +359,7 @@ func runLoad(
         let done = loop.makePromise(of: (latencies: [Double], payloadBytes: Int, problems: [String]).self)
         let bootstrap = ClientBootstrap(group: loop).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MessagePackFrameDecoder()))
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PortableFrameDecoder()))
                 try channel.pipeline.syncOperations.addHandler(
                     LoadClientHandler(
                         connection: connection, callCount: callsPerConnection, window: window, largest: largest,

@@ -42,7 +42,14 @@ public struct MessagePackDecoder: Sendable {
         return try Array(bytes).withUnsafeBytes { try decode(type, raw: $0) }
     }
 
-    /// Decodes one value of type `T` that must fill `raw` exactly.
+    /// Decodes one value of type `T` that must fill `bytes` exactly: a span (a `ByteBuffer`'s `readableBytesSpan`,
+    /// an `Array`'s `bytes`), read in place.
+    public func decode<T: Decodable>(_ type: T.Type, from bytes: RawSpan) throws -> T {
+        try bytes.withUnsafeBytes { raw in try decode(type, raw: raw) }
+    }
+
+    /// Decodes one value of type `T` that must fill `raw` exactly; for callers that manage the memory themselves
+    /// (prefer the `RawSpan` overload, whose lifetime the compiler checks).
     public func decode<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
         return try impl.decodeTopLevel(type)

@@ -32,9 +32,29 @@ public struct MessagePackReader {
     /// (U+FFFD), never read out of bounds.
     @usableFromInline package var _strsAreValidated = false
 
+    /// Runs `body` with a reader at the start of `bytes` (a `ByteBuffer`'s `readableBytesSpan`, an `Array`'s
+    /// `bytes`), which enforces `limits` as ``init(_:offset:limits:)`` says, and returns what it returns.
+    ///
+    /// The entry point for code that holds its bytes as a span: the span outlives the call by the compiler's
+    /// check, and the reader must not outlive `body` (it reads the span's memory).
+    ///
+    ///     let n = try MessagePackReader.withReader(over: bytes.span.bytes) { reader in try reader.readArrayHeader() }
+    @inlinable
+    public static func withReader<R, E: Error>(
+        over bytes: RawSpan, limits: MessagePackLimits = .default, _ body: (inout MessagePackReader) throws(E) -> R
+    ) throws(E) -> R {
+        try bytes.withUnsafeBytes { (raw) throws(E) -> R in
+            var reader = MessagePackReader(raw, limits: limits)
+            return try body(&reader)
+        }
+    }
+
     /// Creates a reader at the start of `bytes` that enforces `limits` (default ``MessagePackLimits/default``)
     /// on every header it reads: an array or map count over `maxElementCount`, or a str, bin or ext length over
     /// `maxPayloadByteCount`, is `limitExceeded`; ``decode(_:)`` also bounds nesting by `maxDepth`.
+    ///
+    /// For callers that manage the memory themselves: the reader keeps the pointer, and `bytes` must outlive it.
+    /// Code that holds a span uses ``withReader(over:limits:_:)``, whose lifetime the compiler checks.
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, limits: MessagePackLimits = .default) {
         self._bytes = bytes

@@ -15,7 +15,7 @@
 ///
 /// The decoder keeps one contiguous buffer. ``MessagePackFrameScanner`` finds each message's end looking at
 /// every byte once, whatever the chunking; the complete message is then decoded in one piece, straight from
-/// the buffer, exactly as ``MessagePackValue/init(decoding:limits:)`` would. Consumed bytes are dropped
+/// the buffer, exactly as `MessagePackValue(decoding:limits:)` would. Consumed bytes are dropped
 /// lazily (amortised O(1) per byte). So the total work is O(n) in the bytes fed, and the results are the
 /// same for every way of cutting the stream. Memory is bounded by `limits.maxMessageByteCount` plus the
 /// bytes fed and not yet taken out: a message that would grow past the limit is rejected as soon as a header
@@ -129,7 +129,7 @@ public struct MessagePackStreamDecoder: Sendable {
 
     /// Returns the next complete message as a value, or `nil` when more bytes are needed.
     ///
-    /// - Throws: ``MessagePackError``: whatever ``MessagePackValue/init(decoding:limits:)`` throws for the
+    /// - Throws: ``MessagePackError``: whatever `MessagePackValue(decoding:limits:)` throws for the
     ///   message, or `.invalidFormatByte` / `.limitExceeded` found while looking for its end; offsets count
     ///   from the start of the stream. The decoder is poisoned afterwards.
     public mutating func next() throws(MessagePackError) -> MessagePackValue? {

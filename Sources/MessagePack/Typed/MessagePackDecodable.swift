@@ -49,7 +49,15 @@ extension MessagePackDecodable {
         self = try result.get()
     }
 
-    /// Decodes exactly one message from raw bytes.
+    /// Decodes exactly one message from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an `Array`'s
+    /// `bytes`): the compiler checks that the bytes outlive the call, with no copy.
+    @inlinable
+    public init(messagePack bytes: RawSpan, limits: MessagePackLimits = .default) throws(MessagePackError) {
+        self = try bytes.withUnsafeBytes { raw in Self._decodeWhole(raw, limits: limits) }.get()
+    }
+
+    /// Decodes exactly one message from raw bytes; for callers that manage the memory themselves (prefer the
+    /// `RawSpan` initializer, whose lifetime the compiler checks).
     @inlinable
     public init(messagePack bytes: UnsafeRawBufferPointer, limits: MessagePackLimits = .default) throws(MessagePackError) {
         self = try Self._decodeWhole(bytes, limits: limits).get()

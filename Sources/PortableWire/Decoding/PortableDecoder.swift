@@ -61,6 +61,43 @@ public struct PortableDecoder: Sendable {
         try withMessage(bytes) { state, impl in try impl.decodeValue(type) }
     }
 
+    /// The raw-memory entries of this package's adapters (stream and NIO decoders), which hold memory they manage
+    /// themselves; the public entries take a collection or a `RawSpan`.
+    package func decode<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
+        try withMessage(raw: raw) { state, impl in try impl.decodeValue(type) }
+    }
+
+    package func decode<T>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
+        try decode(type, from: raw)
+    }
+
+    package func decodeMessage(raw: UnsafeRawBufferPointer) throws -> PortableMessage {
+        try withMessage(raw: raw) { state, impl in
+            PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
+        }
+    }
+
+    /// Decodes one message into a `Decodable` type, from a span (a `ByteBuffer`'s `readableBytesSpan`, an
+    /// `Array`'s `bytes`) read in place.
+    public func decode<T: Decodable>(_ type: T.Type, from bytes: RawSpan) throws -> T {
+        try bytes.withUnsafeBytes { raw in try decode(type, raw: raw) }
+    }
+
+    /// Decodes one message into a type that is not `Decodable`, from a span read in place.
+    public func decode<T>(_ type: T.Type, from bytes: RawSpan) throws -> T {
+        try bytes.withUnsafeBytes { raw in try decode(type, raw: raw) }
+    }
+
+    /// Decodes one message into a dynamic value, from a span read in place.
+    public func decode(from bytes: RawSpan) throws -> PortableValue {
+        try decodeMessage(from: bytes).body
+    }
+
+    /// Decodes one message into a dynamic body plus its global data table, from a span read in place.
+    public func decodeMessage(from bytes: RawSpan) throws -> PortableMessage {
+        try bytes.withUnsafeBytes { raw in try decodeMessage(raw: raw) }
+    }
+
     /// Decodes one message into a dynamic value.
     public func decode(from bytes: some Collection<UInt8>) throws -> PortableValue {
         try decodeMessage(from: bytes).body

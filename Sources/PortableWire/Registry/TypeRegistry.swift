@@ -193,9 +193,14 @@ public struct TypeRegistry: Sendable {
         }
     }
 
-    /// Registers a name with no Swift type: its objects decode into ``OpaquePortable`` values.
+    /// Registers a name with no Swift type, decoded generically: its objects decode into ``OpaquePortable`` values.
     /// Used by conformance runs and relays that must accept some names without knowing their types.
-    public mutating func registerOpaque(_ name: String, twoPhase: Bool = false) throws {
+    ///
+    /// The Python peer's `Registry.register_generic`. Two words, one per idea, in both languages: a *generic*
+    /// registration names a type without a class for it; an *opaque* object (``OpaquePortable``, Python's
+    /// `OpaqueObject`) is what such a name, or an unknown one under ``PortableDecoder/UnknownTypes/passthrough``,
+    /// decodes into.
+    public mutating func registerGeneric(_ name: String, twoPhase: Bool = false) throws {
         try Self.checkNotReserved(name, nil)
         if byName[ExactString(name)] != nil {
             throw MessagePackError(.duplicateTypeName, at: -1, "'\(name)' is already registered")

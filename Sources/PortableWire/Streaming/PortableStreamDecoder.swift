@@ -48,19 +48,19 @@ public struct PortableStreamDecoder: Sendable {
     /// Returns the next complete message decoded as `T`, or `nil` when more bytes are needed.
     public mutating func next<T: Decodable>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
-        return try _frames.nextFrame { raw in try decoder.decode(T.self, from: raw.bindMemory(to: UInt8.self)) }
+        return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 
     /// Returns the next complete message as a dynamic value, or `nil` when more bytes are needed.
     public mutating func nextValue() throws -> PortableValue? {
         let decoder = self.decoder
-        return try _frames.nextFrame { raw in try decoder.decode(from: raw.bindMemory(to: UInt8.self)) }
+        return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw).body }
     }
 
     /// Returns the next complete message with its global data, or `nil` when more bytes are needed.
     public mutating func nextMessage() throws -> PortableMessage? {
         let decoder = self.decoder
-        return try _frames.nextFrame { raw in try decoder.decodeMessage(from: raw.bindMemory(to: UInt8.self)) }
+        return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw) }
     }
 
     /// Returns the next complete message as a type that is not `Decodable` (`[any Shape]`, `[String: Any]`, …),
@@ -68,7 +68,7 @@ public struct PortableStreamDecoder: Sendable {
     /// does for such types.
     public mutating func next<T>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
-        return try _frames.nextFrame { raw in try decoder.decode(T.self, from: raw.bindMemory(to: UInt8.self)) }
+        return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 
     /// Declares the end of the stream; throws `.truncated` when an unfinished message remains.

@@ -3,7 +3,7 @@
 /// A portable object of a type this process does not know, kept as its name and data.
 ///
 /// Decoders produce it for unregistered names with `unknownTypes: .passthrough` (and for names registered
-/// with ``TypeRegistry/registerOpaque(_:twoPhase:)``). It re-encodes to the same bytes, so a relay loses
+/// with ``TypeRegistry/registerGeneric(_:twoPhase:)``). It re-encodes to the same bytes, so a relay loses
 /// nothing. It is a class: references to it keep their identity.
 ///
 /// Opaque objects never form a retain cycle, whatever the input. A back-reference to a two-phase object that

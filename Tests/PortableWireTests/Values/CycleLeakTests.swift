@@ -52,7 +52,7 @@ func residentBytes(pid: Int32? = nil) -> Int {
 @Suite struct CycleLeakTests {
     static func decoder() throws -> PortableDecoder {
         var registry = TypeRegistry()
-        try registry.registerOpaque("app.Node", twoPhase: true)
+        try registry.registerGeneric("app.Node", twoPhase: true)
         return PortableDecoder(registry: registry)  // cycles: the default (.allow)
     }
 
@@ -75,7 +75,7 @@ func residentBytes(pid: Int32? = nil) -> Int {
     @Test(arguments: CycleMessages.all)
     func cyclicMessagesReEncodeToTheSameBytes(_ bytes: [UInt8]) throws {
         var registry = TypeRegistry()
-        try registry.registerOpaque("app.Node", twoPhase: true)
+        try registry.registerGeneric("app.Node", twoPhase: true)
         let value = try PortableDecoder(registry: registry).decode(from: bytes)
         #expect(try PortableEncoder(registry: registry).encode(value) == bytes)
     }

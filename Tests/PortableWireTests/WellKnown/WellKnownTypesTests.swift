@@ -227,7 +227,7 @@ import TestSupport
         var registry = TypeRegistry()
         let error = #expect(throws: MessagePackError.self) { try registry.register(Fake.self) }
         #expect(error?.code == .reservedTypeName)
-        #expect(throws: MessagePackError.self) { try registry.registerOpaque("pw.anything") }
+        #expect(throws: MessagePackError.self) { try registry.registerGeneric("pw.anything") }
         #expect(registry.contains("pw.uuid"))
     }
 
