@@ -313,3 +313,38 @@ private func chunks(_ bytes: [UInt8]) -> AsyncStream<[UInt8]> {
         }
     }
 }
+
+/// A failed cast of `decode(_:from:)` for a non-`Decodable` type says where, not `at: 0` whatever the depth.
+@Suite struct CastMismatchTests {
+    @Test func theFirstElementThatIsNotAnElementIsNamedWithItsOffset() throws {
+        var registry = TypeRegistry()
+        try registry.register(Circle.self)
+        try registry.register(Account.self)
+        let encoder = PortableEncoder(registry: registry)
+        let message = try encoder.encode(any: [Circle(radius: 2), Account(owner: "x") as Any])
+        // The second element starts after the array header and the first element, which is written exactly as
+        // the Circle alone would be (first occurrence of its name).
+        let circleAlone = try encoder.encode(any: Circle(radius: 2))
+        let error = messagePackError { _ = try PortableDecoder(registry: registry).decode([any Shape].self, from: message) }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.path.description == "$[1]")
+        #expect(error?.byteOffset == 1 + circleAlone.count)
+        #expect(error?.detail.contains("Account") == true, "\(String(describing: error))")
+        // Behind global data the offsets are the message's own.
+        var withTable = PortableValue.array([.object(Circle(radius: 2)), .object(Account(owner: "y"))])
+        let enveloped = try encoder.encode(withTable, globalData: [(key: "k", value: .string("v"))])
+        withTable = .nil
+        let deep = messagePackError { _ = try PortableDecoder(registry: registry).decode([any Shape].self, from: enveloped) }
+        #expect(deep?.path.description == "$[1]")
+        #expect(enveloped[deep?.byteOffset ?? 0] & 0xf0 == 0xd0 || enveloped[deep?.byteOffset ?? 0] >= 0xc7,
+            "the offset points at the second element's ext header: \(String(describing: deep))")
+    }
+
+    @Test func aHugeValueIsSummarisedNotPrinted() throws {
+        let message = try MessagePackEncoder().encode(Array(repeating: "some text", count: 100_000))
+        let error = messagePackError { _ = try PortableDecoder(registry: TypeRegistry()).decode([String: Any].self, from: message) }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.detail.contains("an array of 100000 values") == true, "\(String(describing: error))")
+        #expect((error?.detail.utf8.count ?? .max) < 200)
+    }
+}

@@ -68,7 +68,16 @@ public struct PortableDecoder: Sendable {
     }
 
     package func decode<T>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
-        try decode(type, from: raw)
+        let value = try decodeMessage(raw: raw).body
+        // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
+        // values returned are the caller's, and Swift frees those its own way).
+        guard let typed = value.unwrapped as? T else {
+            let error = CastMismatch.error(value, expected: T.self, message: raw, limits: limits, types: extensionTypes)
+            (consume value).releaseIteratively()
+            throw error
+        }
+        (consume value).releaseIteratively()
+        return typed
     }
 
     package func decodeMessage(raw: UnsafeRawBufferPointer) throws -> PortableMessage {
@@ -118,18 +127,10 @@ public struct PortableDecoder: Sendable {
     ///
     /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
     public func decode<T>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        let value = try decode(from: bytes)
-        // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
-        // values returned are the caller's, and Swift frees those its own way).
-        guard let typed = value.unwrapped as? T else {
-            let error = MessagePackError(
-                .typeMismatch, at: 0, "the message decodes to \(value), which is not a \(T.self)",
-                hint: "decode into PortableValue to inspect it")
-            (consume value).releaseIteratively()
-            throw error
+        if let result = try bytes.withContiguousStorageIfAvailable({ try decode(type, raw: UnsafeRawBufferPointer($0)) }) {
+            return result
         }
-        (consume value).releaseIteratively()
-        return typed
+        return try Array(bytes).withUnsafeBytes { try decode(type, raw: $0) }
     }
 
     func withMessage<R>(_ bytes: some Collection<UInt8>, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)

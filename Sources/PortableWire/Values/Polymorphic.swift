@@ -56,7 +56,7 @@ extension Polymorphic {
         let value = try state.readValue(impl)
         guard let typed = value.unwrapped as? Value else {
             throw MessagePackError(
-                .typeMismatch, at: start, "expected \(Value.self) but found \(value)",
+                .typeMismatch, at: start, "expected \(Value.self) but the message holds \(CastMismatch.summary(value)) here",
                 hint: "register the concrete type, or widen the property's type")
         }
         return Polymorphic(wrappedValue: typed)
