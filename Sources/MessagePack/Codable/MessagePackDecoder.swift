@@ -515,20 +515,25 @@ extension _DecoderImpl: SingleValueDecodingContainer {
 
 // MARK: Keyed
 
-struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let impl: _DecoderImpl
-    let frame: Int
+/// What a keyed and an unkeyed container share: the one decoder of the call, the frame of the container in it, and
+/// how much of the decoder's coding path is the container's own.
+protocol _FrameContainer {
+    var impl: _DecoderImpl { get }
+    var frame: Int { get }
     /// How many entries of the decoder's coding path are this container's. The path itself is built only when
     /// asked for: copying it into every container made each nested value copy the whole array.
-    let pathCount: Int
+    var pathCount: Int { get }
+    init(impl: _DecoderImpl, frame: Int, pathCount: Int)
+}
 
-    init(impl: _DecoderImpl, frame: Int, pathCount: Int) {
-        self.impl = impl
-        self.frame = frame
-        self.pathCount = pathCount
-    }
-
+extension _FrameContainer {
     var codingPath: [any CodingKey] { Array(impl.codingPath.prefix(pathCount)) }
+}
+
+struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol, _FrameContainer {
+    let impl: _DecoderImpl
+    let frame: Int
+    let pathCount: Int
 
     var allKeys: [Key] {
         if impl.frames[frame].positional { return [] }
@@ -798,20 +803,10 @@ func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> 
 
 // MARK: Unkeyed
 
-struct _UnkeyedDecoder: UnkeyedDecodingContainer {
+struct _UnkeyedDecoder: UnkeyedDecodingContainer, _FrameContainer {
     let impl: _DecoderImpl
     let frame: Int
-    /// How many entries of the decoder's coding path are this container's. The path itself is built only when
-    /// asked for: copying it into every container made each nested value copy the whole array.
     let pathCount: Int
-
-    init(impl: _DecoderImpl, frame: Int, pathCount: Int) {
-        self.impl = impl
-        self.frame = frame
-        self.pathCount = pathCount
-    }
-
-    var codingPath: [any CodingKey] { Array(impl.codingPath.prefix(pathCount)) }
 
     var count: Int? { impl.frames[frame].count }
     var currentIndex: Int { impl.frames[frame].consumed }

@@ -500,35 +500,7 @@ public struct MessagePackReader {
     }
 
     @usableFromInline
-    mutating func _readArrayHeaderSlow() throws(MessagePackError) -> Int {
-        let b = try peekFormatByte()
-        let headerSize: Int
-        let count: Int
-        switch b {
-        case 0x90...0x9f:  // fixarray
-            headerSize = 1
-            count = Int(b & 0x0f)
-        case FormatByte.array16:
-            try _require(3, at: offset, what: "array16 header")
-            headerSize = 3
-            count = Int(_load(UInt16.self, at: offset &+ 1))
-        case FormatByte.array32:
-            try _require(5, at: offset, what: "array32 header")
-            headerSize = 5
-            count = Int(_load(UInt32.self, at: offset &+ 1))
-        default:
-            throw .typeMismatch(at: offset, expected: "an array", found: b)
-        }
-        guard count <= _bytes.count &- (offset &+ headerSize) else {
-            throw MessagePackError(
-                .truncated, at: offset &+ headerSize,
-                "the array declares \(count) elements but only \(_bytes.count - offset - headerSize) bytes remain",
-                hint: "the input was cut short, or the count is wrong")
-        }
-        guard count <= _maxElementCount else { throw _limitError("maxElementCount", _maxElementCount) }
-        offset &+= headerSize
-        return count
-    }
+    mutating func _readArrayHeaderSlow() throws(MessagePackError) -> Int { try _readContainerHeader(isMap: false) }
 
     /// Consumes a map header and returns its entry count, checked against the input
     /// (each entry needs at least two bytes).
@@ -548,29 +520,36 @@ public struct MessagePackReader {
     }
 
     @usableFromInline
-    mutating func _readMapHeaderSlow() throws(MessagePackError) -> Int {
+    mutating func _readMapHeaderSlow() throws(MessagePackError) -> Int { try _readContainerHeader(isMap: true) }
+
+    /// The header of a map or an array in any of its three forms: the count, checked against the bytes that remain
+    /// (an entry needs at least two bytes, an element one) and against `maxElementCount`.
+    @usableFromInline
+    mutating func _readContainerHeader(isMap: Bool) throws(MessagePackError) -> Int {
         let b = try peekFormatByte()
         let headerSize: Int
         let count: Int
-        switch b {
-        case 0x80...0x8f:  // fixmap
+        if b & 0xf0 == (isMap ? 0x80 : 0x90) {  // fixmap, fixarray
             headerSize = 1
             count = Int(b & 0x0f)
-        case FormatByte.map16:
-            try _require(3, at: offset, what: "map16 header")
+        } else if b == (isMap ? FormatByte.map16 : FormatByte.array16) {
+            try _require(3, at: offset, what: isMap ? "map16 header" : "array16 header")
             headerSize = 3
             count = Int(_load(UInt16.self, at: offset &+ 1))
-        case FormatByte.map32:
-            try _require(5, at: offset, what: "map32 header")
+        } else if b == (isMap ? FormatByte.map32 : FormatByte.array32) {
+            try _require(5, at: offset, what: isMap ? "map32 header" : "array32 header")
             headerSize = 5
             count = Int(_load(UInt32.self, at: offset &+ 1))
-        default:
-            throw .typeMismatch(at: offset, expected: "a map", found: b)
+        } else {
+            throw .typeMismatch(at: offset, expected: isMap ? "a map" : "an array", found: b)
         }
-        guard count <= (_bytes.count &- (offset &+ headerSize)) / 2 else {
+        let remaining = _bytes.count &- (offset &+ headerSize)
+        guard count <= (isMap ? remaining / 2 : remaining) else {
             throw MessagePackError(
                 .truncated, at: offset &+ headerSize,
-                "the map declares \(count) entries but only \(_bytes.count - offset - headerSize) bytes remain",
+                isMap
+                    ? "the map declares \(count) entries but only \(remaining) bytes remain"
+                    : "the array declares \(count) elements but only \(remaining) bytes remain",
                 hint: "the input was cut short, or the count is wrong")
         }
         guard count <= _maxElementCount else { throw _limitError("maxElementCount", _maxElementCount) }
