@@ -12,7 +12,8 @@ Whatever the fast path cannot do exactly, it hands over by raising :class:`Fallb
 encoder then writes the message (or the error, with its path) and reuses every serializer
 result recorded here, so serializers still run once per object per message. What hands over:
 errors of any kind, ``Float32`` and ``Map`` values, sets whose elements are not plain, objects
-inside global data, and nesting the bound below cannot clear.
+inside global data that have a serializer or that the body holds too, and nesting the bound
+below cannot clear.
 
 Depth: msgpack limits one ``pack`` call to 512 levels, exactly ``Limits.max_depth``'s default,
 but each object's payload is a separate call. Every ext written gets a height bound (1 + the
@@ -23,13 +24,14 @@ decides.
 
 from __future__ import annotations
 
+import re
 import threading
 from enum import Enum
 from itertools import repeat
 from operator import add, attrgetter, itemgetter
 from typing import Any
 
-from msgpack import ExtType, Packer  # type: ignore[import-untyped]
+from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
 
 from ._extwatch import made_codes as _made_ext_codes
 from .objects import UNAVAILABLE, GlobalData, OpaqueObject
@@ -431,7 +433,14 @@ class _FastEncoder:
         return body
 
     def _envelope(self, body: bytes, obj: object, proven: bool) -> bytes:
-        """Global data without encoding the body twice, when the table holds no objects.
+        """Global data without encoding the body twice.
+
+        The body was packed numbered as if it stood alone. The table is packed with tables of its
+        own (ids and type names from 0, as it comes first in wire order); when it holds objects,
+        the body's bytes are renumbered to follow it (:class:`_Relocation`), which gives what
+        encoding the body again after the table writes, unless the body holds an instance the
+        table holds too (it must then refer back to the table's copy): that message, and any
+        limit the two together exceed, goes to the exact encoder's second pass.
 
         ``proven``: the body was packed for the depth it has inside the envelope already.
         """
@@ -443,14 +452,28 @@ class _FastEncoder:
         table = self.table
         assert table is not None  # an envelope is made only for a non-empty table
         entries = dict(table._entries)
-        ids, names, references = self.next_id, len(self.type_indices), self.references
+        if not all(type(key) is str for key in entries):
+            raise Fallback
+        body_ids, body_objects = self.object_ids, self.next_id
+        body_references, body_kept, body_top = self.references, self.kept, self.top
+        assert body_ids is not None
+        table_ids = self._tables()  # the table's own, numbered from 0
         self.global_data = UNAVAILABLE
         self.caching = False  # the table's packer counts every reference (objects in it come first)
         packed = self._pack_top(entries, 1)
-        if self.next_id != ids or len(self.type_indices) != names or self.references != references:
-            raise Fallback  # objects in the global data come first in wire order: ids change
-        if not all(type(key) is str for key in entries):
-            raise Fallback
+        objects = self.next_id
+        if objects:
+            if not _RELOCATE or not body_ids.keys().isdisjoint(table_ids):
+                raise Fallback  # the body refers back to the table's copy: the second pass writes it
+            if (
+                objects + body_objects > self.max_object_count
+                or self.references + body_references > self.max_reference_count
+            ):
+                raise Fallback  # the exact encoder decides
+            if body_objects:
+                body = _Relocation(self, objects, list(self.type_indices)).relocate(body)
+        self.top = body_top  # the body's top level decides the reference cache, as without a table
+        del body_kept  # (held until here: while the body's ids were compared, no id() was reused)
         payload = packed + body
         return _ext_header(len(payload), self.code_global) + payload
 
@@ -659,7 +682,11 @@ class _FastEncoder:
             data = entry.serialize(value, global_data)
             results[id(value)] = (value, data)
             return data
-        raise Fallback  # objects inside global data: the exact encoder serializes them afresh
+        if not entry.serialize_uses_global_data and not entry.user_hooks:
+            # Inside the global data, a serializer of the package's own (an enum member, a
+            # NamedTuple...): afresh, as the exact encoder does, and not recorded for the body.
+            return entry.serialize(value, UNAVAILABLE)
+        raise Fallback  # the exact encoder serializes them afresh (and runs an application's once)
 
     def _reference(self, object_id: int) -> object:
         references = self.references = self.references + 1
@@ -761,6 +788,129 @@ def _ext_header(length: int, code: int) -> bytes:
     if length < 1 << 16:
         return b"\xc8" + length.to_bytes(2, "big") + bytes((code & 0xFF,))
     return b"\xc9" + length.to_bytes(4, "big") + bytes((code & 0xFF,))
+
+
+# Whether an envelope whose table holds objects renumbers the body packed before the table
+# (_Relocation). Off, such a message goes to the exact encoder's second pass; tests compare the two.
+_RELOCATE = True
+# The bytes that begin an ext value (ext 8/16/32, fixext 1-16): a packed value without any holds no ext.
+_EXT_START = re.compile(b"[\xc7-\xc9\xd4-\xd8]")
+_UINT_BYTES = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}  # uint 8/16/32/64: bytes after the format byte
+_STR_BYTES = {0xD9: 1, 0xDA: 2, 0xDB: 4}  # str 8/16/32: bytes of the length
+
+
+def _ext_size(length: int) -> int:
+    """The bytes of an ext value whose payload has ``length`` bytes, its header included."""
+    if length in _FIXEXT:
+        return 2 + length
+    if length < 1 << 8:
+        return 3 + length
+    if length < 1 << 16:
+        return 4 + length
+    return 6 + length
+
+
+class _Relocation:
+    """Renumbers a body packed as if it stood alone, to follow a global-data table that holds
+    ``objects`` objects and the type names ``names`` (in index order).
+
+    Object ids and type-name indices run in wire order, and the table comes first
+    (Spec/portable-objects.md 5, 6 and 9): every back-reference's id moves up by ``objects``;
+    every object's type-ref becomes the name's index in the message (a name first written in the
+    body that the table named becomes that index; a name new to the message keeps its string and
+    takes the next index; an index to a name of the body's becomes that name's index in the
+    message). Everything else stays as it was. This is what packing the body again after the
+    table writes, as long as the body holds no instance the table holds (the caller checks).
+
+    msgpack's C unpacker walks the bytes and its packer writes them again (canonical in, the
+    same canonical out); the ext hook, called in wire order, renumbers each ext and, inside an
+    object, its data the same way. A value without an ext is kept as it is. A value packed again
+    must come out as long as it was plus what its exts grew, or the message goes to the exact
+    encoder (a map whose keys the unpacker merged, say: keys of str or int subclasses that pack
+    alike and compare unequal).
+    """
+
+    def __init__(self, encoder: _FastEncoder, objects: int, names: list[str]) -> None:
+        self.objects = objects
+        self.names = {name: index for index, name in enumerate(names)}  # the message's
+        self.body_names: list[str] = []  # the body's own numbering: index -> name
+        self.max_names = encoder.limits.max_type_name_count
+        self.code_object = encoder.code_object
+        self.code_two_phase = encoder.code_two_phase
+        self.code_reference = encoder.code_reference
+        self.references: dict[bytes, Any] = {}  # a back-reference's payload -> the new ext
+        self.frames: list[list[int]] = []  # per value being unpacked: [growth, exts changed]
+
+    def relocate(self, packed: bytes) -> bytes:
+        """``packed`` (one value) renumbered; ``packed`` itself when nothing in it changes."""
+        if _EXT_START.search(packed) is None:
+            return packed
+        frame = [0, 0]
+        self.frames.append(frame)
+        try:
+            value = unpackb(packed, ext_hook=self._ext, raw=False, strict_map_key=False)
+        finally:
+            self.frames.pop()
+        if not frame[1]:
+            return packed
+        again: bytes = _PLAIN.pack(value)
+        if len(again) != len(packed) + frame[0]:
+            raise Fallback
+        return again
+
+    def _ext(self, code: int, data: bytes) -> object:
+        if code == self.code_reference:
+            ext = self.references.get(data)
+            if ext is None:
+                first = data[0]
+                if len(data) == 1 and first < 0x80:
+                    object_id = first
+                elif _UINT_BYTES.get(first) == len(data) - 1:
+                    object_id = int.from_bytes(data[1:], "big")
+                else:
+                    raise Fallback  # not what the fast path writes
+                ext = self.references[data] = _new_ext(ExtType, (code, _int_bytes(object_id + self.objects)))
+            payload = ext[1]
+        elif code == self.code_object or code == self.code_two_phase:
+            payload = self._payload(data)
+            ext = _new_ext(ExtType, (code, payload))
+        else:
+            return _new_ext(ExtType, (code, data))  # an application's ext, as it was
+        frame = self.frames[-1]
+        frame[0] += _ext_size(len(payload)) - _ext_size(len(data))
+        frame[1] += 1
+        return ext
+
+    def _payload(self, data: bytes) -> bytes:
+        """An object's payload: its type-ref for the message, then its data renumbered."""
+        first = data[0]
+        if first < 0x80:
+            end = 1
+            name = self.body_names[first]
+        elif first in _UINT_BYTES:
+            end = 1 + _UINT_BYTES[first]
+            name = self.body_names[int.from_bytes(data[1:end], "big")]
+        else:
+            if 0xA0 <= first <= 0xBF:
+                start = 1
+                end = 1 + (first & 0x1F)
+            elif first in _STR_BYTES:
+                start = 1 + _STR_BYTES[first]
+                end = start + int.from_bytes(data[1:start], "big")
+            else:
+                raise Fallback  # not what the fast path writes
+            name = data[start:end].decode()
+            self.body_names.append(name)
+        index = self.names.get(name)
+        if index is None:
+            index = len(self.names)
+            if index >= self.max_names:
+                raise Fallback  # the exact encoder decides
+            self.names[name] = index
+            type_ref = data[:end]  # its first use in the message: the name itself
+        else:
+            type_ref = _int_bytes(index)
+        return type_ref + self.relocate(data[end:])
 
 
 _local = threading.local()
