@@ -52,8 +52,8 @@ public struct DecodeSetup: Sendable {
     ]
 
     /// The Swift library's limits for these names; an unknown name is an error.
-    public func messagePackLimits() throws -> MessagePackLimits {
-        var out = MessagePackLimits()
+    public func portableLimits() throws -> PortableLimits {
+        var out = PortableLimits()
         for (name, value) in limits {
             switch name {
             case "maxDepth": out.maxDepth = value
@@ -77,7 +77,7 @@ public struct DecodeSetup: Sendable {
         for name in registered { try registry.registerGeneric(name, twoPhase: twoPhase.contains(name)) }
         var decoder = PortableDecoder(registry: registry)
         decoder.unknownTypes = passthrough ? .passthrough : .reject
-        decoder.limits = try messagePackLimits()
+        decoder.limits = try portableLimits()
         return decoder
     }
 }

@@ -33,7 +33,7 @@ public struct PortableMessageDeserializer<Message: SendableMetatype>: MessageDes
     ///
     /// Reference cycles are refused (`incompleteReference`): under ARC a cycle that arrives intact is a leak,
     /// and a message from the network should not be able to make one. Pass a decoder to allow them.
-    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message: Decodable {
+    public init(registry: TypeRegistry, limits: PortableLimits = .default) where Message: Decodable {
         self.init(decoder: Self.makeDecoder(registry, limits))
     }
 
@@ -45,7 +45,7 @@ public struct PortableMessageDeserializer<Message: SendableMetatype>: MessageDes
 
     /// A deserializer for dynamic `PortableValue` messages (wrapped in ``UncheckedPortableValue``)
     /// with the portable types of `registry`, bounded by `limits`; cycles are refused, as for a `Decodable` type.
-    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == UncheckedPortableValue {
+    public init(registry: TypeRegistry, limits: PortableLimits = .default) where Message == UncheckedPortableValue {
         self.init(decoder: Self.makeDecoder(registry, limits))
     }
 
@@ -55,7 +55,7 @@ public struct PortableMessageDeserializer<Message: SendableMetatype>: MessageDes
         self.decode = { decoder, raw in UncheckedPortableValue(try decoder.decode(from: raw)) }
     }
 
-    static func makeDecoder(_ registry: TypeRegistry, _ limits: MessagePackLimits) -> PortableDecoder {
+    static func makeDecoder(_ registry: TypeRegistry, _ limits: PortableLimits) -> PortableDecoder {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
         decoder.cycles = .reject

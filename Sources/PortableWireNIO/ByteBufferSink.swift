@@ -36,7 +36,7 @@ extension AsyncSequence where Element == ByteBuffer {
     /// The messages in this sequence of `ByteBuffer`s (for example a `NIOAsyncChannel`'s inbound stream),
     /// decoded as `T`; see ``_Concurrency/AsyncSequence/portableMessages(of:registry:limits:)``.
     public func portableMessages<T: Decodable>(
-        of type: T.Type, registry: TypeRegistry, limits: MessagePackLimits = .default
+        of type: T.Type, registry: TypeRegistry, limits: PortableLimits = .default
     ) -> PortableMessageSequence<AsyncMapSequence<Self, ByteBufferView>, T> {
         map { $0.readableBytesView }.portableMessages(of: type, registry: registry, limits: limits)
     }

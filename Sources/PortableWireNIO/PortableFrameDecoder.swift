@@ -65,11 +65,11 @@ public struct PortableFrameDecoder<Message>: ByteToMessageDecoder {
 
     /// Creates a decoder of typed messages, decoded with `decoder` (and its limits).
     public init(_ type: Message.Type, decoder: PortableDecoder) where Message: Decodable {
-        self.init(limits: decoder.limits) { raw in try decoder.decode(Message.self, raw: raw) }
+        self.init(limits: decoder.limits.plain) { raw in try decoder.decode(Message.self, raw: raw) }
     }
 
     /// Creates a decoder of typed messages that may hold the portable types in `registry`.
-    public init(_ type: Message.Type, registry: TypeRegistry, limits: MessagePackLimits = .default)
+    public init(_ type: Message.Type, registry: TypeRegistry, limits: PortableLimits = .default)
     where Message: Decodable {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
@@ -77,10 +77,10 @@ public struct PortableFrameDecoder<Message>: ByteToMessageDecoder {
     }
 
     /// Creates a decoder of dynamic messages that may hold the portable types in `registry`.
-    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) where Message == PortableValue {
+    public init(registry: TypeRegistry, limits: PortableLimits = .default) where Message == PortableValue {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
-        self.init(limits: limits) { raw in try decoder.decodeMessage(raw: raw).body }
+        self.init(limits: limits.plain) { raw in try decoder.decodeMessage(raw: raw).body }
     }
 
     /// Creates a decoder of plain MessagePack values.

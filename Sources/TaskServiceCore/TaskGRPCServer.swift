@@ -34,7 +34,7 @@ public final class TaskGRPCServer: Sendable {
     ///   - limits: the bounds for each request; `maxMessageByteCount` also bounds the transport.
     public static func start(
         host: String = "127.0.0.1", port: Int = 0, runner: TaskRunner = TaskRunner(),
-        limits: MessagePackLimits = .default
+        limits: PortableLimits = .default
     ) async throws -> TaskGRPCServer {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port), transportSecurity: .plaintext,

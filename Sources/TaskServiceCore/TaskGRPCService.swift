@@ -46,7 +46,7 @@ public struct TaskGRPCService: RegistrableRPCService {
     /// The portable types of every method: ``TaskRunner/makeRegistry()`` and ``Dataset``.
     public let registry: TypeRegistry
     /// The bounds for each request.
-    public let limits: MessagePackLimits
+    public let limits: PortableLimits
 
     /// The runner's registry plus ``Dataset``.
     public static func makeRegistry(_ runner: TaskRunner = TaskRunner()) -> TypeRegistry {
@@ -57,7 +57,7 @@ public struct TaskGRPCService: RegistrableRPCService {
     }
 
     /// Creates the service.
-    public init(runner: TaskRunner = TaskRunner(), limits: MessagePackLimits = .default) {
+    public init(runner: TaskRunner = TaskRunner(), limits: PortableLimits = .default) {
         self.runner = runner
         self.registry = Self.makeRegistry(runner)
         self.limits = limits

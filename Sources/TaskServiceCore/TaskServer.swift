@@ -38,7 +38,7 @@ public final class TaskServer: Sendable {
         /// Event-loop threads; by default one per core.
         public var threads = System.coreCount
         /// The bounds for each incoming message (see ``MessagePack/MessagePackLimits``).
-        public var limits = MessagePackLimits.default
+        public var limits = PortableLimits.default
         /// The longest a message may take to arrive once its first byte is in (against slow drips).
         public var messageTimeout = TimeAmount.seconds(30)
         /// A connection that sends nothing for this long while no call of it is in flight is closed.
@@ -79,7 +79,7 @@ public final class TaskServer: Sendable {
 
     /// The decoder for incoming calls: the service's types need no reference cycles, so a message that forms
     /// one is refused instead of leaking (``PortableDecoder/Cycles``).
-    static func callDecoder(_ registry: TypeRegistry, _ limits: MessagePackLimits) -> PortableDecoder {
+    static func callDecoder(_ registry: TypeRegistry, _ limits: PortableLimits) -> PortableDecoder {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
         decoder.cycles = .reject
@@ -94,7 +94,7 @@ public final class TaskServer: Sendable {
     ///     ``stop()`` shuts them down.
     public static func start(
         host: String = "127.0.0.1", port: Int = 0, group: (any EventLoopGroup)? = nil,
-        runner: TaskRunner = TaskRunner(), limits: MessagePackLimits = .default,
+        runner: TaskRunner = TaskRunner(), limits: PortableLimits = .default,
         messageTimeout: TimeAmount = .seconds(30)
     ) async throws -> TaskServer {
         var configuration = Configuration(host: host, port: port)
@@ -133,7 +133,7 @@ public final class TaskServer: Sendable {
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try sync.addHandler(
                         ByteToMessageHandler(
-                            PortableFrameDecoder(frameLimits: configuration.limits)
+                            PortableFrameDecoder(frameLimits: configuration.limits.plain)
                                 .withMessageTimeout(configuration.messageTimeout)))
                     try sync.addHandler(
                         TaskConnectionHandler(

@@ -8,6 +8,7 @@ import Glibc
 import Darwin
 #endif
 import MessagePack
+import PortableWire
 import NIOCore
 import TaskServiceCore
 

@@ -5,23 +5,23 @@ import PortableWire
 /// (Spec/format.md section 7): `maxTypeNameCount` is `--max-type-name-count`.
 struct LimitOptions: ParsableArguments {
     @Option(help: "Maximum nesting of containers (arrays, maps, portable objects, the global-data envelope).")
-    var maxDepth = MessagePackLimits.default.maxDepth
+    var maxDepth = PortableLimits.default.maxDepth
     @Option(help: "Maximum bytes in the message.")
-    var maxMessageByteCount = MessagePackLimits.default.maxMessageByteCount
+    var maxMessageByteCount = PortableLimits.default.maxMessageByteCount
     @Option(help: "Maximum bytes in one str, bin or ext payload.")
-    var maxPayloadByteCount = MessagePackLimits.default.maxPayloadByteCount
+    var maxPayloadByteCount = PortableLimits.default.maxPayloadByteCount
     @Option(help: "Maximum elements in one array or entries in one map.")
-    var maxElementCount = MessagePackLimits.default.maxElementCount
+    var maxElementCount = PortableLimits.default.maxElementCount
     @Option(help: "Maximum portable objects in the message.")
-    var maxObjectCount = MessagePackLimits.default.maxObjectCount
+    var maxObjectCount = PortableLimits.default.maxObjectCount
     @Option(help: "Maximum back-references in the message.")
-    var maxReferenceCount = MessagePackLimits.default.maxReferenceCount
+    var maxReferenceCount = PortableLimits.default.maxReferenceCount
     @Option(help: "Maximum entries in the message's type-name table.")
-    var maxTypeNameCount = MessagePackLimits.default.maxTypeNameCount
+    var maxTypeNameCount = PortableLimits.default.maxTypeNameCount
     @Option(help: "Maximum entries in the message's global data.")
-    var maxGlobalDataCount = MessagePackLimits.default.maxGlobalDataCount
+    var maxGlobalDataCount = PortableLimits.default.maxGlobalDataCount
     @Option(help: "Expansion budget: bytes that back-references to value-type objects may add as copies.")
-    var maxExpansion = MessagePackLimits.default.maxExpansion
+    var maxExpansion = PortableLimits.default.maxExpansion
 
     /// `decode` and `inspect` read with an iterative walker (Walk/MessageWalker.swift), whose stack is an array
     /// on the heap: any depth is stack-safe there, so `--max-depth` may go past the library's
@@ -32,8 +32,8 @@ struct LimitOptions: ParsableArguments {
         }
     }
 
-    var limits: MessagePackLimits {
-        var limits = MessagePackLimits()
+    var limits: PortableLimits {
+        var limits = PortableLimits()
         limits.maxDepth = maxDepth
         limits.maxMessageByteCount = maxMessageByteCount
         limits.maxPayloadByteCount = maxPayloadByteCount

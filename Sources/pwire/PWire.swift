@@ -136,7 +136,7 @@ struct Decode: ParsableCommand {
 }
 
 /// The whole input is one message, so it is bounded by maxMessageByteCount before anything is read.
-func checkMessageSize(_ count: Int, _ limits: MessagePackLimits) throws {
+func checkMessageSize(_ count: Int, _ limits: PortableLimits) throws {
     guard count <= limits.maxMessageByteCount else {
         throw MessagePackError(
             .limitExceeded, at: 0, "the input exceeds the limit maxMessageByteCount = \(limits.maxMessageByteCount)",

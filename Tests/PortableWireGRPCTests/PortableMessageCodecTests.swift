@@ -97,7 +97,7 @@ extension RPCError {
     }
 
     @Test func limitsAreResourceExhaustedNamingTheLimit() throws {
-        var limits = MessagePackLimits()
+        var limits = PortableLimits()
         limits.maxDepth = 8
         limits.maxElementCount = 100
         limits.maxMessageByteCount = 1_000

@@ -204,7 +204,7 @@ struct ReplySummary: Sendable {
     }
 
     @Test func overLimitRequestsAreResourceExhausted() async throws {
-        var limits = MessagePackLimits()
+        var limits = PortableLimits()
         limits.maxElementCount = 1_000
         limits.maxMessageByteCount = 64 << 10
         let server = try await TaskGRPCServer.start(limits: limits)
@@ -293,7 +293,7 @@ struct ReplySummary: Sendable {
 
     @Test func pythonClientSeesStreamingDeadlinesAndErrors() async throws {
         let python = try #require(which("python3"), "python3 is not on PATH")
-        var limits = MessagePackLimits()
+        var limits = PortableLimits()
         limits.maxDepth = 16
         let server = try await TaskGRPCServer.start(limits: limits)
         let script = """

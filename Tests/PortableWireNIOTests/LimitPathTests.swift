@@ -31,12 +31,12 @@ import Testing
     @Test(arguments: 0..<cases.count, Chunking.allCases)
     func frameDecoderEnforcesTheLimit(_ index: Int, _ chunking: Chunking) throws {
         let (name, value, bytes) = Self.cases[index]
-        var limits = MessagePackLimits.defaults(setting: name, to: value)
+        var limits = PortableLimits.defaults(setting: name, to: value)
         let atLimit = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: Self.registry, limits: limits)))
         #expect(try feed(chunking.chunks(of: bytes), into: atLimit, as: PortableValue.self).count == 1, "\(name) = \(value)")
         _ = try? atLimit.finish()
 
-        limits = MessagePackLimits.defaults(setting: name, to: value - 1)
+        limits = PortableLimits.defaults(setting: name, to: value - 1)
         let past = EmbeddedChannel(handler: ByteToMessageHandler(PortableFrameDecoder(registry: Self.registry, limits: limits)))
         let error = #expect(throws: MessagePackError.self, "\(name) = \(value - 1)") {
             _ = try feed(chunking.chunks(of: bytes), into: past, as: PortableValue.self)

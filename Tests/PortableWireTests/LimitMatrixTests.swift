@@ -13,9 +13,9 @@ struct DecodePath: CustomStringConvertible, Sendable {
     let description: String
     /// Whether the path checks the size of the whole message (skipping one value inside a buffer does not).
     var checksMessageSize = true
-    let run: @Sendable ([UInt8], MessagePackLimits) throws -> Void
+    let run: @Sendable ([UInt8], PortableLimits) throws -> Void
 
-    init(_ name: String, checksMessageSize: Bool = true, _ run: @escaping @Sendable ([UInt8], MessagePackLimits) throws -> Void) {
+    init(_ name: String, checksMessageSize: Bool = true, _ run: @escaping @Sendable ([UInt8], PortableLimits) throws -> Void) {
         self.description = name
         self.checksMessageSize = checksMessageSize
         self.run = run
@@ -88,7 +88,7 @@ enum LimitFixtures {
         return registry
     }()
 
-    static func portable(_ limits: MessagePackLimits) -> PortableDecoder {
+    static func portable(_ limits: PortableLimits) -> PortableDecoder {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
         return decoder
@@ -100,33 +100,33 @@ enum LimitFixtures {
 
     /// Paths that decode plain MessagePack.
     static let plainPaths: [DecodePath] = [
-        DecodePath("MessagePackValue(decoding:)") { bytes, limits in _ = try MessagePackValue(decoding: bytes, limits: limits) },
+        DecodePath("MessagePackValue(decoding:)") { bytes, limits in _ = try MessagePackValue(decoding: bytes, limits: limits.plain) },
         DecodePath("reader.skipValue(limits:)", checksMessageSize: false) { bytes, limits in
             try bytes.withUnsafeBytes { raw in
                 var reader = MessagePackReader(raw)
-                try reader.skipValue(limits: limits)
+                try reader.skipValue(limits: limits.plain)
             }
         },
         DecodePath("MessagePackReader(limits:).skipValue()", checksMessageSize: false) { bytes, limits in
             try bytes.withUnsafeBytes { raw in
-                var reader = MessagePackReader(raw, limits: limits)
+                var reader = MessagePackReader(raw, limits: limits.plain)
                 try reader.skipValue()
             }
         },
         DecodePath("MessagePackDecoder (Codable)") { bytes, limits in
             var decoder = MessagePackDecoder()
-            decoder.limits = limits
+            decoder.limits = limits.plain
             _ = try decoder.decode(AnyTree.self, from: bytes)
         },
-        DecodePath("MessagePackDecodable (typed)") { bytes, limits in _ = try TypedTree(messagePack: bytes, limits: limits) },
+        DecodePath("MessagePackDecodable (typed)") { bytes, limits in _ = try TypedTree(messagePack: bytes, limits: limits.plain) },
         DecodePath("MessagePackStreamDecoder, whole") { bytes, limits in
-            var stream = MessagePackStreamDecoder(limits: limits)
+            var stream = MessagePackStreamDecoder(limits: limits.plain)
             stream.feed(bytes)
             try drain(&stream)
             try stream.finish()
         },
         DecodePath("MessagePackStreamDecoder, byte by byte") { bytes, limits in
-            var stream = MessagePackStreamDecoder(limits: limits)
+            var stream = MessagePackStreamDecoder(limits: limits.plain)
             for byte in bytes {
                 stream.feed([byte])
                 try drain(&stream)
@@ -134,7 +134,7 @@ enum LimitFixtures {
             try stream.finish()
         },
         DecodePath("MessagePackStreamDecoder, typed") { bytes, limits in
-            var stream = MessagePackStreamDecoder(limits: limits)
+            var stream = MessagePackStreamDecoder(limits: limits.plain)
             stream.feed(bytes)
             while try stream.next(AnyTree.self) != nil {}
             try stream.finish()
@@ -265,11 +265,11 @@ extension Array {
 
 @Suite struct LimitMatrixTests {
     func check(_ limitCase: LimitCase, on path: DecodePath) {
-        let at = MessagePackLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity)
+        let at = PortableLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity)
         #expect(throws: Never.self, "\(limitCase) must decode through \(path) with \(limitCase.limitName) = \(limitCase.quantity)") {
             try path.run(limitCase.bytes, at)
         }
-        let below = MessagePackLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity - 1)
+        let below = PortableLimits.defaults(setting: limitCase.limitName, to: limitCase.quantity - 1)
         do {
             try path.run(limitCase.bytes, below)
             Issue.record("\(limitCase) decoded through \(path) with \(limitCase.limitName) = \(limitCase.quantity - 1)")
@@ -296,14 +296,15 @@ extension Array {
     }
 
     /// The defaults are the ones Spec/format.md's limits table gives, row by row, and the table has no row
-    /// that `MessagePackLimits` lacks.
+    /// that `PortableLimits` (with its plain `MessagePackLimits`) lacks.
     @Test func defaultsAreTheSpecsValues() throws {
         let spec = try specLimitDefaults()
         #expect(spec.count == everyLimit.count, "\(spec)")
         for limit in everyLimit {
-            #expect(MessagePackLimits.default[keyPath: limit.keyPath] == spec[limit.specName], "\(limit.name)")
+            #expect(PortableLimits.default[keyPath: limit.keyPath] == spec[limit.specName], "\(limit.name)")
         }
         #expect(spec["maxDepth"] == 512)  // the parse itself, checked on one row
         #expect(MessagePackLimits() == .default)
+        #expect(PortableLimits() == .default && PortableLimits().plain == .default)
     }
 }

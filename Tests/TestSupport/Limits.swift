@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import MessagePack
+import PortableWire
 
-/// Every limit of `MessagePackLimits`: the name its `limitExceeded` errors give it, the name of its row in
-/// Spec/format.md's limits table (the same name since Spec 1.1), and where it lives in `MessagePackLimits`.
-public var everyLimit: [(name: String, specName: String, keyPath: WritableKeyPath<MessagePackLimits, Int>)] {
+/// Every limit of `PortableLimits` (the plain ones of `MessagePackLimits` first): the name its `limitExceeded`
+/// errors give it, the name of its row in Spec/format.md's limits table (the same name since Spec 1.1), and where
+/// it lives.
+public var everyLimit: [(name: String, specName: String, keyPath: WritableKeyPath<PortableLimits, Int>)] {
     [
-        ("maxDepth", "maxDepth", \.maxDepth),
-        ("maxMessageByteCount", "maxMessageByteCount", \.maxMessageByteCount),
-        ("maxPayloadByteCount", "maxPayloadByteCount", \.maxPayloadByteCount),
-        ("maxElementCount", "maxElementCount", \.maxElementCount),
+        ("maxDepth", "maxDepth", \.plain.maxDepth),
+        ("maxMessageByteCount", "maxMessageByteCount", \.plain.maxMessageByteCount),
+        ("maxPayloadByteCount", "maxPayloadByteCount", \.plain.maxPayloadByteCount),
+        ("maxElementCount", "maxElementCount", \.plain.maxElementCount),
         ("maxObjectCount", "maxObjectCount", \.maxObjectCount),
         ("maxReferenceCount", "maxReferenceCount", \.maxReferenceCount),
         ("maxTypeNameCount", "maxTypeNameCount", \.maxTypeNameCount),
@@ -18,13 +20,20 @@ public var everyLimit: [(name: String, specName: String, keyPath: WritableKeyPat
     ]
 }
 
-extension MessagePackLimits {
+extension PortableLimits {
     /// The default limits with the one named `name` (as its errors name it) set to `value`.
-    public static func defaults(setting name: String, to value: Int) -> MessagePackLimits {
+    public static func defaults(setting name: String, to value: Int) -> PortableLimits {
         guard let limit = everyLimit.first(where: { $0.name == name }) else { fatalError("no limit named \(name)") }
-        var limits = MessagePackLimits()
+        var limits = PortableLimits()
         limits[keyPath: limit.keyPath] = value
         return limits
+    }
+}
+
+extension MessagePackLimits {
+    /// The default plain limits with the one named `name` set to `value` (a portable limit leaves them the defaults).
+    public static func defaults(setting name: String, to value: Int) -> MessagePackLimits {
+        PortableLimits.defaults(setting: name, to: value).plain
     }
 }
 

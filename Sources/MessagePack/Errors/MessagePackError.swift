@@ -131,7 +131,7 @@ extension MessagePackError {
     package static func limit(_ name: String, _ value: Int, at offset: Int) -> MessagePackError {
         MessagePackError(
             .limitExceeded, at: offset, "the input exceeds the limit \(name) = \(value)",
-            hint: "raise MessagePackLimits.\(name) if this input is trusted")
+            hint: "raise the decoder's limits.\(name) if this input is trusted")
     }
 
     @inline(never) @usableFromInline

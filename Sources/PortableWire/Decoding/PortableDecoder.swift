@@ -28,8 +28,8 @@ public struct PortableDecoder: Sendable {
     public var registry: TypeRegistry
     /// Plain-value choices.
     public var options = MessagePackDecoder.Options()
-    /// Bounds on the input.
-    public var limits = MessagePackLimits()
+    /// Bounds on the input: the plain ones (`limits.maxDepth`) and the portable layer's (`limits.maxObjectCount`).
+    public var limits = PortableLimits()
     /// The ext type codes (both ends must agree).
     public var extensionTypes = PortableExtensionTypes()
     /// Unknown type names: rejected by default.
@@ -72,7 +72,7 @@ public struct PortableDecoder: Sendable {
         // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
         // values returned are the caller's, and Swift frees those its own way).
         guard let typed = value.unwrapped as? T else {
-            let error = CastMismatch.error(value, expected: T.self, message: raw, limits: limits, types: extensionTypes)
+            let error = CastMismatch.error(value, expected: T.self, message: raw, limits: limits.plain, types: extensionTypes)
             (consume value).releaseIteratively()
             throw error
         }
@@ -157,9 +157,9 @@ public struct PortableDecoder: Sendable {
             rejectsCycles: cycles == .reject)
         try scanner.scanMessage()
         let state = PortableDecodingState(
-            registry: registry, types: extensionTypes, limits: limits, index: scanner.index, message: raw,
+            registry: registry, types: extensionTypes, limits: limits.plain, index: scanner.index, message: raw,
             rejectsCycles: cycles == .reject)
-        let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
+        let impl = _DecoderImpl(raw, options: options, limits: limits.plain, userInfo: userInfo)
         impl.reader._strsAreValidated = true  // the scan checked every str
         impl.hook = state
         let result: R

@@ -65,6 +65,8 @@ struct PortableMessageIndex {
 /// error unwinds.
 struct PortableMessageScanner {
     let limits: MessagePackLimits
+    /// The portable bounds (objects, names, references, global data, expansion); `limits` are its plain ones.
+    let portableLimits: PortableLimits
     let types: PortableExtensionTypes
     let registry: TypeRegistry
     let passthrough: Bool
@@ -86,15 +88,16 @@ struct PortableMessageScanner {
     var nameTable: [ExactString: Int32] = [:]
 
     init(
-        _ raw: UnsafeRawBufferPointer, limits: MessagePackLimits, types: PortableExtensionTypes, registry: TypeRegistry,
+        _ raw: UnsafeRawBufferPointer, limits: PortableLimits, types: PortableExtensionTypes, registry: TypeRegistry,
         passthrough: Bool, rejectsCycles: Bool
     ) {
-        self.limits = limits
+        self.limits = limits.plain
+        self.portableLimits = limits
         self.types = types
         self.registry = registry
         self.passthrough = passthrough
         self.rejectsCycles = rejectsCycles
-        self.reader = MessagePackReader(raw, limits: limits)
+        self.reader = MessagePackReader(raw, limits: limits.plain)
         self.message = raw
     }
 
@@ -296,9 +299,9 @@ struct PortableMessageScanner {
             throw PortableDecodingState.malformed(
                 at: start, "a global-data envelope (ext \(ext)) may only wrap a whole message")
         }
-        guard index.objects.count < limits.maxObjectCount else {
+        guard index.objects.count < portableLimits.maxObjectCount else {
             reader.offset = start
-            throw .limit("maxObjectCount", limits.maxObjectCount, at: start)
+            throw .limit("maxObjectCount", portableLimits.maxObjectCount, at: start)
         }
         guard depth < limits.maxDepth else {
             reader.offset = start
@@ -372,8 +375,8 @@ struct PortableMessageScanner {
             }
             let key = ExactString(name)
             if let known = nameTable[key] { return known }
-            guard index.names.count < limits.maxTypeNameCount else {
-                throw .limit("maxTypeNameCount", limits.maxTypeNameCount, at: at)
+            guard index.names.count < portableLimits.maxTypeNameCount else {
+                throw .limit("maxTypeNameCount", portableLimits.maxTypeNameCount, at: at)
             }
             let nameIndex = Int32(index.names.count)
             nameTable[key] = nameIndex
@@ -408,8 +411,8 @@ struct PortableMessageScanner {
     @inline(__always)
     mutating func countReference(start: Int) throws(MessagePackError) {
         referenceCount &+= 1
-        guard referenceCount <= limits.maxReferenceCount else {
-            throw .limit("maxReferenceCount", limits.maxReferenceCount, at: start)
+        guard referenceCount <= portableLimits.maxReferenceCount else {
+            throw .limit("maxReferenceCount", portableLimits.maxReferenceCount, at: start)
         }
     }
 
@@ -429,13 +432,13 @@ struct PortableMessageScanner {
             }
         } else if charge > 1 {
             expansion &+= charge &- 1
-            guard expansion <= limits.maxExpansion else {
+            guard expansion <= portableLimits.maxExpansion else {
                 reader.offset = start
-                var error = MessagePackError.limit("maxExpansion", limits.maxExpansion, at: start)
+                var error = MessagePackError.limit("maxExpansion", portableLimits.maxExpansion, at: start)
                 let nameIndex = Int(index.objects[target].nameIndex)
                 let typeName = index.entries[nameIndex]?.type.map { "\($0)" } ?? index.names[nameIndex]
                 error.detail += ": back-references to value-type objects (\(typeName)) "
-                    + "decode into copies, and this message's copies add up to more than \(limits.maxExpansion) bytes"
+                    + "decode into copies, and this message's copies add up to more than \(portableLimits.maxExpansion) bytes"
                 throw error
             }
         }
@@ -462,8 +465,8 @@ struct PortableMessageScanner {
         guard let b = try? reader.peekFormatByte(), (0x80...0x8f).contains(b) || b == FormatByte.map16 || b == FormatByte.map32
         else { throw PortableDecodingState.malformed(at: tableStart, "a global-data envelope must start with a map of string keys") }
         let count = try reader.readMapHeader()
-        guard count <= limits.maxGlobalDataCount else {
-            throw .limit("maxGlobalDataCount", limits.maxGlobalDataCount, at: tableStart)
+        guard count <= portableLimits.maxGlobalDataCount else {
+            throw .limit("maxGlobalDataCount", portableLimits.maxGlobalDataCount, at: tableStart)
         }
         // The table is a map, so a container one level below the envelope: its values sit two levels below
         // (Spec/portable-objects.md 9.4, "Depth").

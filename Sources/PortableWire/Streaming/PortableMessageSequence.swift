@@ -10,7 +10,7 @@ extension AsyncSequence where Element: Collection<UInt8> {
     /// chunks end between two messages, and throws `MessagePackError` `.truncated` when they end inside
     /// one; any decoding error ends it too.
     public func portableMessages<T: Decodable>(
-        of type: T.Type, registry: TypeRegistry, limits: MessagePackLimits = .default
+        of type: T.Type, registry: TypeRegistry, limits: PortableLimits = .default
     ) -> PortableMessageSequence<Self, T> {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
@@ -25,7 +25,7 @@ extension AsyncSequence where Element: Collection<UInt8> {
     }
 
     /// The messages in this sequence of byte chunks as dynamic values (portable objects as instances).
-    public func portableValues(registry: TypeRegistry, limits: MessagePackLimits = .default)
+    public func portableValues(registry: TypeRegistry, limits: PortableLimits = .default)
         -> PortableMessageSequence<Self, PortableValue>
     {
         var decoder = PortableDecoder(registry: registry)

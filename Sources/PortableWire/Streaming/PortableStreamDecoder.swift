@@ -23,7 +23,7 @@ public struct PortableStreamDecoder: Sendable {
     @usableFromInline var _frames: MessagePackStreamDecoder
 
     /// Creates a stream decoder for the types in `registry`.
-    public init(registry: TypeRegistry, limits: MessagePackLimits = .default) {
+    public init(registry: TypeRegistry, limits: PortableLimits = .default) {
         var decoder = PortableDecoder(registry: registry)
         decoder.limits = limits
         self.init(decoder: decoder)
@@ -32,7 +32,7 @@ public struct PortableStreamDecoder: Sendable {
     /// Creates a stream decoder that decodes each message with `decoder` (and its limits).
     public init(decoder: PortableDecoder) {
         self.decoder = decoder
-        self._frames = MessagePackStreamDecoder(limits: decoder.limits)
+        self._frames = MessagePackStreamDecoder(limits: decoder.limits.plain)
     }
 
     /// Bytes fed and not yet taken out as messages.

@@ -25,7 +25,7 @@ enum WalkStyle {
 /// defect.
 struct MessageWalker {
     let whole: UnsafeRawBufferPointer
-    let limits: MessagePackLimits
+    let limits: PortableLimits
     let style: WalkStyle
     var out: OutputStream
     let types = PortableExtensionTypes()
@@ -106,12 +106,12 @@ struct MessageWalker {
     }
     private var sides: [Side] = []
 
-    init(bytes: UnsafeRawBufferPointer, limits: MessagePackLimits, style: WalkStyle, out: OutputStream) {
+    init(bytes: UnsafeRawBufferPointer, limits: PortableLimits, style: WalkStyle, out: OutputStream) {
         whole = bytes
         self.limits = limits
         self.style = style
         self.out = out
-        reader = MessagePackReader(bytes, limits: limits)
+        reader = MessagePackReader(bytes, limits: limits.plain)
         currentEnd = bytes.count
         // One allocation for the deepest stack this input can need; pages are touched only as it grows.
         stack.reserveCapacity(min(limits.maxDepth, bytes.count) + 2)
@@ -783,14 +783,14 @@ struct MessageWalker {
         let outer = currentEnd
         currentEnd = end
         sealCount += 1
-        reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: whole[0..<end]), offset: reader.offset, limits: limits)
+        reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: whole[0..<end]), offset: reader.offset, limits: limits.plain)
         return outer
     }
 
     private mutating func unseal(to outer: Int) {
         currentEnd = outer
         sealCount -= 1
-        reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: whole[0..<outer]), offset: reader.offset, limits: limits)
+        reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: whole[0..<outer]), offset: reader.offset, limits: limits.plain)
     }
 
     /// Inside a portable ext's payload, running out of bytes means the ext's length is wrong, not that the
@@ -819,7 +819,7 @@ struct MessageWalker {
                         let key = UnsafeRawBufferPointer(rebasing: whole[side.keyStart..<(side.keyStart + side.keyCount)])
                         segments.append(.key(String(decoding: key, as: UTF8.self)))
                     } else {
-                        var keyReader = MessagePackReader(whole, offset: side.keyStart, limits: limits)
+                        var keyReader = MessagePackReader(whole, offset: side.keyStart, limits: limits.plain)
                         // The library's segment for a key that is not a str (compact notation: `[null]`, `[1]`).
                         segments.append((try? keyReader.readValue()).map { MessagePackReader._segment(for: $0, index: 0) } ?? .otherKey("?"))
                     }

@@ -106,7 +106,7 @@ enum DepthRoutes {
 
     static func portableDecoder(_ depth: Int) -> PortableDecoder {
         var decoder = PortableDecoder(registry: TypeRegistry())
-        decoder.limits = limits(depth)
+        decoder.limits = PortableLimits(limits(depth))
         return decoder
     }
 
@@ -197,7 +197,7 @@ enum DepthRoutes {
             try portableDecoder(depth).decode(from: deepMaps(depth)).releaseIteratively()
         },
         DepthRoute(description: "portable streaming decode, dynamic") { depth in
-            var decoder = PortableStreamDecoder(registry: TypeRegistry(), limits: limits(depth))
+            var decoder = PortableStreamDecoder(registry: TypeRegistry(), limits: PortableLimits(limits(depth)))
             decoder.feed(deepArrays(depth))
             guard let value = try decoder.nextValue() else { throw mismatch("no message") }
             (consume value).releaseIteratively()

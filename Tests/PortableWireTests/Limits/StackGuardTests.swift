@@ -107,7 +107,7 @@ func nestedChain(links: Int) -> [UInt8] {
     @Test func portableTypedDecodeStops() {
         Self.expectStackStop("portable typed decode") {
             var decoder = PortableDecoder(registry: TypeRegistry())
-            decoder.limits = Self.limits()
+            decoder.limits = PortableLimits(Self.limits())
             _ = try decoder.decode(NestedArrays.self, from: deepArrays(Self.depth / 2))
         }
     }
@@ -123,7 +123,7 @@ func nestedChain(links: Int) -> [UInt8] {
         let registry = try Self.registry()
         Self.expectStackStop("portable objects inside portable objects") {
             var decoder = PortableDecoder(registry: registry)
-            decoder.limits = Self.limits()
+            decoder.limits = PortableLimits(Self.limits())
             _ = try decoder.decode(ChainNode.self, from: bytes)
         }
     }

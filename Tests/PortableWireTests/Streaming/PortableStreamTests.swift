@@ -138,7 +138,7 @@ func portableStream(_ registry: TypeRegistry) throws -> (bytes: [UInt8], message
         let registry = try makeRegistry()
         let rows = (0..<200).map { PersonRow(id: $0, name: "P\($0)", email: "e", city: "c") }
         let big = try PortableEncoder(registry: registry).encode(any: rows)
-        var limits = MessagePackLimits()
+        var limits = PortableLimits()
         limits.maxMessageByteCount = big.count - 1
         var stream = PortableStreamDecoder(registry: registry, limits: limits)
         var failure: MessagePackError?

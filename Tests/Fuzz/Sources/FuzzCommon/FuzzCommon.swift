@@ -52,8 +52,8 @@ public struct FuzzTree: Portable, Codable, Equatable, Sendable {
 
 /// The limits the portable targets decode with: the defaults, but a 1 MiB expansion budget, so that walking
 /// what decoded (description, re-encoding, equality) stays fast enough for millions of runs.
-public let fuzzLimits: MessagePackLimits = {
-    var limits = MessagePackLimits()
+public let fuzzLimits: PortableLimits = {
+    var limits = PortableLimits()
     limits.maxExpansion = 1 << 20
     return limits
 }()
