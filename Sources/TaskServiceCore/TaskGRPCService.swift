@@ -85,6 +85,9 @@ public struct TaskGRPCService: RegistrableRPCService {
             forMethod: Method.sweep, deserializer: deserializer(SweepRequest.self),
             serializer: serializer(OptimisationResult.self)
         ) { request, _ in
+            // gRPC ends a call whose deadline passes by cancelling it; the status must then say so
+            // (DEADLINE_EXCEEDED), not whatever error the cancelled work ends with.
+            let deadline = Self.timeout(request.metadata).map { ContinuousClock.now.advanced(by: $0) }
             let sweep = try await ServerRequest(stream: request).message
             let samples = try Self.validate(sweep)
             return StreamingServerResponse(of: OptimisationResult.self) { writer in
@@ -102,14 +105,21 @@ public struct TaskGRPCService: RegistrableRPCService {
                             OptimisationResult(variable: variable, estimate: estimate, sampleCount: samples.count))
                     }
                 }
-                try await withRPCCancellationHandler {
-                    try await withTaskCancellationHandler {
-                        try await work.value
-                    } onCancel: {
+                do {
+                    try await withRPCCancellationHandler {
+                        try await withTaskCancellationHandler {
+                            try await work.value
+                        } onCancel: {
+                            work.cancel()
+                        }
+                    } onCancelRPC: {
                         work.cancel()
                     }
-                } onCancelRPC: {
-                    work.cancel()
+                } catch is CancellationError {
+                    if let deadline, ContinuousClock.now >= deadline {
+                        throw RPCError(code: .deadlineExceeded, message: "Sweep: the call's deadline passed")
+                    }
+                    throw RPCError(code: .cancelled, message: "Sweep: the call was cancelled")
                 }
                 return [:]
             }
@@ -123,6 +133,25 @@ public struct TaskGRPCService: RegistrableRPCService {
             let means = datasets.map { $0.values.isEmpty ? 0 : $0.values.reduce(0, +) / Double($0.values.count) }
             let reply = DescribeReply(datasets: datasets, distinctCount: distinct, means: means)
             return StreamingServerResponse(single: ServerResponse(message: reply))
+        }
+    }
+
+    /// The call's timeout from its `grpc-timeout` header (digits and a unit: H, M, S, m, u, n), or nil.
+    static func timeout(_ metadata: Metadata) -> Duration? {
+        var text = ""
+        for value in metadata[stringValues: "grpc-timeout"] {
+            text = String(value)
+            break
+        }
+        guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
+        switch unit {
+        case "H": return .seconds(amount * 3600)
+        case "M": return .seconds(amount * 60)
+        case "S": return .seconds(amount)
+        case "m": return .milliseconds(amount)
+        case "u": return .microseconds(amount)
+        case "n": return .nanoseconds(amount)
+        default: return nil
         }
     }
 
