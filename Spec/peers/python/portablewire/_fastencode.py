@@ -437,10 +437,12 @@ class _FastEncoder:
 
         The body was packed numbered as if it stood alone. The table is packed with tables of its
         own (ids and type names from 0, as it comes first in wire order); when it holds objects,
-        the body's bytes are renumbered to follow it (:class:`_Relocation`), which gives what
-        encoding the body again after the table writes, unless the body holds an instance the
-        table holds too (it must then refer back to the table's copy): that message, and any
-        limit the two together exceed, goes to the exact encoder's second pass.
+        the body is renumbered to follow it (:class:`_Relocation`): packed again in C with the
+        exts of its top level put back renumbered (:meth:`_repack_relocated`; its plain values
+        are not walked in Python either way), or, should that fail, its bytes relocated. That
+        gives what encoding the body again after the table writes, unless the body holds an
+        instance the table holds too (it must then refer back to the table's copy): that
+        message, and any limit the two together exceed, goes to the exact encoder's second pass.
 
         ``proven``: the body was packed for the depth it has inside the envelope already.
         """
@@ -456,6 +458,7 @@ class _FastEncoder:
             raise Fallback
         body_ids, body_objects = self.object_ids, self.next_id
         body_references, body_kept, body_top = self.references, self.kept, self.top
+        body_cached = self.caching
         assert body_ids is not None
         table_ids = self._tables()  # the table's own, numbered from 0
         self.global_data = UNAVAILABLE
@@ -471,11 +474,69 @@ class _FastEncoder:
             ):
                 raise Fallback  # the exact encoder decides
             if body_objects:
-                body = _Relocation(self, objects, list(self.type_indices)).relocate(body)
+                names = list(self.type_indices)
+                try:
+                    body = self._repack_relocated(obj, _Relocation(self, objects, names), body_top, body_kept, body_ids,
+                                                  body_cached)
+                except Exception:
+                    body = _Relocation(self, objects, names).relocate(body)
         self.top = body_top  # the body's top level decides the reference cache, as without a table
         del body_kept  # (held until here: while the body's ids were compared, no id() was reused)
         payload = packed + body
         return _ext_header(len(payload), self.code_global) + payload
+
+    def _repack_relocated(
+        self,
+        obj: object,
+        relocation: _Relocation,
+        top: list[tuple[object, object]],
+        kept: list[object],
+        object_ids: dict[int, int],
+        cached: bool,
+    ) -> bytes:
+        """The body packed again in C, each ext of its top level put back renumbered.
+
+        The exts come back in the order the first pack made them (each checked to be for the same
+        value), renumbered by ``relocation``. When the first pack found back-references in the
+        reference cache (``cached``), this pack finds them in one whose back-references are
+        renumbered, each added when the first pack added it: once the object and its data are
+        written (object ids run in wire order, so after an ext of the top level, every instance
+        with an id below the objects written so far). Any fault, and the caller relocates the
+        first pack's bytes instead.
+        """
+        cache = _ReferenceCache()
+        index = 0
+        later: list[tuple[int, object]] = []  # (id, instance) the first pack added to the cache, by id
+        if cached:
+            by_class_get = self.by_class.get
+            for value in kept:
+                entry = by_class_get(type(value))
+                if entry is not None and not entry.value_type and _identity_hashed(type(value)):
+                    later.append((object_ids[id(value)], value))
+        added = 0
+        code_reference = self.code_reference
+        moved = relocation.objects
+
+        def put_back(value: object) -> object:
+            nonlocal index, added
+            if index >= len(top) or top[index][0] is not value:
+                raise Fallback
+            ext: Any = top[index][1]
+            index += 1
+            if type(ext) is ExtType:
+                ext = relocation._ext(ext[0], ext[1])
+                while added < len(later) and later[added][0] < relocation.seen:
+                    object_id, instance = later[added]
+                    cache[instance] = _new_ext(ExtType, (code_reference, _int_bytes(object_id + moved)))
+                    added += 1
+            return ext
+
+        cache.miss = put_back
+        relocation.frames.append([0, 0])
+        again: bytes = _packer(cache.__getitem__ if cached else put_back).pack(obj)
+        if index != len(top):
+            raise Fallback
+        return again
 
     # MARK: The packer's default
 
@@ -840,6 +901,7 @@ class _Relocation:
         self.code_reference = encoder.code_reference
         self.references: dict[bytes, Any] = {}  # a back-reference's payload -> the new ext
         self.frames: list[list[int]] = []  # per value being unpacked: [growth, exts changed]
+        self.seen = 0  # objects (P and Q) renumbered so far: the ids they had run 0..seen-1
 
     def relocate(self, packed: bytes) -> bytes:
         """``packed`` (one value) renumbered; ``packed`` itself when nothing in it changes."""
@@ -872,6 +934,7 @@ class _Relocation:
                 ext = self.references[data] = _new_ext(ExtType, (code, _int_bytes(object_id + self.objects)))
             payload = ext[1]
         elif code == self.code_object or code == self.code_two_phase:
+            self.seen += 1
             payload = self._payload(data)
             ext = _new_ext(ExtType, (code, payload))
         else:

@@ -195,34 +195,48 @@ def _shape(values: list[object]) -> object:
 SEEDS = range(160)
 
 
-def _spy(monkeypatch) -> tuple[list[int], list[int]]:
+def _spy(monkeypatch, repack: bool = True) -> tuple[list[int], list[str]]:
     """The envelopes the fast encoder reaches (how many objects each body holds), and the bodies
-    it relocates."""
+    it relocates, and how ("repacked" or "from bytes"). ``repack=False``: every body is relocated
+    from its bytes (the way taken when packing it again with its exts put back fails)."""
     envelopes: list[int] = []
-    relocations: list[int] = []
+    relocations: list[str] = []
+    cached: list[bool] = []
     envelope = fastencode._FastEncoder._envelope
+    repack_relocated = fastencode._FastEncoder._repack_relocated
     relocate = fastencode._Relocation.relocate
 
     def counting_envelope(self, body, obj, proven):
         envelopes.append(0 if self.object_ids is None else self.next_id)
         return envelope(self, body, obj, proven)
 
+    def counting_repack(self, *arguments):
+        if not repack:
+            raise fastencode.Fallback
+        relocated = repack_relocated(self, *arguments)
+        relocations.append("repacked")
+        cached.append(arguments[-1])
+        return relocated
+
     def counting_relocate(self, packed):
         body = not self.frames  # (not a payload inside it)
         relocated = relocate(self, packed)
         if body:
-            relocations.append(len(relocated))  # relocated, not handed over
+            relocations.append("from bytes")  # relocated, not handed over
         return relocated
 
     monkeypatch.setattr(fastencode._FastEncoder, "_envelope", counting_envelope)
+    monkeypatch.setattr(fastencode._FastEncoder, "_repack_relocated", counting_repack)
     monkeypatch.setattr(fastencode._Relocation, "relocate", counting_relocate)
+    _spy.cached = cached  # type: ignore[attr-defined]
     return envelopes, relocations
 
 
+@pytest.mark.parametrize("repack", [True, False], ids=["repacked", "from-bytes"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_relocated_bytes_are_the_second_pass_bytes_and_decode_to_the_same_graph(seed, monkeypatch):
+def test_relocated_bytes_are_the_second_pass_bytes_and_decode_to_the_same_graph(seed, repack, monkeypatch):
     body, table, shared = _case(seed)
-    envelopes, relocations = _spy(monkeypatch)
+    envelopes, relocations = _spy(monkeypatch, repack)
     limits = Limits()
     # Three times: the later messages take the paths a repeated shape takes (the reference
     # cache, the body packed for the envelope's depth from the start).
@@ -239,18 +253,27 @@ def test_relocated_bytes_are_the_second_pass_bytes_and_decode_to_the_same_graph(
         # it cannot prove shallow enough to the exact encoder before) is relocated, unless its
         # body holds no object (nothing to renumber).
         assert len(relocations) == sum(map(bool, envelopes[:3]))
+        assert set(relocations) <= {"repacked" if repack else "from bytes"}
     message = _exact_unpackb_message(exact[1], registry, False, Limits(), False, _DEFAULT_EXT_TYPES)
     # The table comes first in wire order: one numbering for both, table then body.
     assert _shape([message.global_data, message.value]) == _shape([dict(exact_table._entries), body])
 
 
-def test_most_random_cases_are_relocated(monkeypatch):
-    envelopes, relocations = _spy(monkeypatch)
+@pytest.mark.parametrize("repack", [True, False], ids=["repacked", "from-bytes"])
+def test_most_random_cases_are_relocated(repack, monkeypatch):
+    envelopes, relocations = _spy(monkeypatch, repack)
     cases = [_case(seed) for seed in SEEDS]
     for body, table, _ in cases:
         packb(body, registry=registry, global_data=table)
+    for _ in range(2):  # again: the reference cache, where the first message made the encoder take it
+        for body, table, _ in cases:
+            packb(body, registry=registry, global_data=table)
+            packb(body, registry=registry, global_data=table)
     unshared = sum(not shared for _, _, shared in cases)
-    assert len(relocations) >= 0.7 * unshared, (len(relocations), len(envelopes), unshared)
+    assert len(relocations) >= 0.7 * 5 * unshared, (len(relocations), len(envelopes), unshared)
+    if repack:
+        # Some bodies were packed with the reference cache, and packed again with a renumbered one.
+        assert 10 <= sum(_spy.cached) < len(_spy.cached)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -302,10 +325,13 @@ class _Key(str):
 
 
 def test_map_keys_the_unpacker_would_merge_go_to_the_second_pass(monkeypatch):
-    envelopes, relocations = _spy(monkeypatch)
     body = [Node(1), {_Key("a"): 1, _Key("a"): Node(2)}]
     table = {"t": Node(0)}
-    data = packb(body, registry=registry, global_data=table)
-    assert data == _exact_packb(body, registry, Limits(), _DEFAULT_EXT_TYPES, GlobalData(table), {})
-    assert data.count(b"\xa1a") == 2
-    assert envelopes and not relocations  # re-packed one key short: handed over
+    exact = _exact_packb(body, registry, Limits(), _DEFAULT_EXT_TYPES, GlobalData(table), {})
+    assert exact.count(b"\xa1a") == 2
+    # Packed again from the value, the two keys stay two.
+    assert packb(body, registry=registry, global_data=table) == exact
+    # Relocated from the bytes, the unpacker merges them: one key short, handed over.
+    envelopes, relocations = _spy(monkeypatch, repack=False)
+    assert packb(body, registry=registry, global_data=table) == exact
+    assert envelopes and not relocations
