@@ -419,7 +419,8 @@ def packb(
     When the global data ends up non-empty the message is an envelope: the global data, then the
     body. The body is encoded once to collect global data; if there is any, it is encoded again
     after the global data, reusing each serializer's first result (serializers run once per
-    object), so object ids and type indices follow wire order.
+    object), so object ids and type indices follow wire order. (The fast path gets the same
+    bytes by renumbering its first encoding when it can.)
 
     :raises PortableError: ``cannotSerialize`` for a value that is neither plain nor portable,
         ``cycleDetected`` for a cycle through values or non-two-phase objects,
