@@ -30,7 +30,7 @@ from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
 from .registry import Registry
 from .values import Ext
-from ._fastencode import _Wrapper
+from ._fastencode import _thread_coder, _Wrapper
 from .wellknown import DECODERS
 
 __all__ = ["Fallback", "fast_unpackb"]
@@ -710,28 +710,13 @@ def fast_unpackb(
     """Decodes with this thread's cached fast decoder; raises :class:`Fallback` to hand over."""
     decoder: _FastDecoder | None = getattr(_local, "last", None)
     if (
-        decoder is not None
-        and decoder.registry is registry
-        and decoder.limits is limits
-        and decoder.ext_types is ext_types
-        and not decoder.busy
+        decoder is None
+        or decoder.registry is not registry
+        or decoder.limits is not limits
+        or decoder.ext_types is not ext_types
+        or decoder.busy
     ):
-        decoder.busy = True
-        try:
-            return decoder.decode(data)
-        finally:
-            decoder.busy = False
-    cache = getattr(_local, "decoders", None)
-    if cache is None:
-        cache = _local.decoders = {}
-    key = (id(registry), id(limits), id(ext_types))
-    decoder = cache.get(key)
-    if decoder is None or decoder.registry is not registry or decoder.limits is not limits or decoder.ext_types is not ext_types:
-        decoder = cache[key] = _FastDecoder(registry, limits, ext_types)
-    if decoder.busy:  # a deserializer calling unpackb: a fresh decoder for the inner message
-        decoder = _FastDecoder(registry, limits, ext_types)
-    else:
-        _local.last = decoder
+        decoder = _thread_coder(_local, "decoders", _FastDecoder, registry, limits, ext_types)
     decoder.busy = True
     try:
         return decoder.decode(data)

@@ -29,6 +29,7 @@ import threading
 from enum import Enum
 from itertools import repeat
 from operator import add, attrgetter, itemgetter
+from collections.abc import Callable
 from typing import Any
 
 from msgpack import ExtType, Packer, unpackb  # type: ignore[import-untyped]
@@ -841,6 +842,7 @@ def _int_bytes(value: int) -> bytes:
 
 
 def _ext_header(length: int, code: int) -> bytes:
+    """The canonical ext header for a payload of ``length`` bytes: fixext when it fits, else the shortest."""
     fixext = _FIXEXT.get(length)
     if fixext is not None:
         return bytes((fixext, code & 0xFF))
@@ -979,35 +981,40 @@ class _Relocation:
 _local = threading.local()
 
 
+def _thread_coder(
+    local: threading.local, slot: str, make: Callable[[Registry, Limits, ExtTypes], Any],
+    registry: Registry, limits: Limits, ext_types: ExtTypes,
+) -> Any:
+    """This thread's fast encoder or decoder for (registry, limits, ext_types), kept in the dict
+    ``local.<slot>`` and made by ``make`` the first time, then remembered as ``local.last``; a
+    fresh one while that one is busy (a serializer or deserializer coding a message of its own)."""
+    cache = getattr(local, slot, None)
+    if cache is None:
+        cache = {}
+        setattr(local, slot, cache)
+    key = (id(registry), id(limits), id(ext_types))
+    coder = cache.get(key)
+    if coder is None or coder.registry is not registry or coder.limits is not limits or coder.ext_types is not ext_types:
+        coder = cache[key] = make(registry, limits, ext_types)
+    if coder.busy:
+        return make(registry, limits, ext_types)
+    local.last = coder
+    return coder
+
+
 def fast_packb(obj: object, registry: Registry, limits: Limits, ext_types: ExtTypes, initial: object) -> bytes:
     """Encodes with this thread's cached fast encoder; raises :class:`Fallback` to hand over."""
     encoder: _FastEncoder | None = getattr(_local, "last", None)
     if (
-        encoder is not None
-        and encoder.registry is registry
-        and encoder.limits is limits
-        and encoder.ext_types is ext_types
-        and not encoder.busy
+        encoder is None
+        or encoder.registry is not registry
+        or encoder.limits is not limits
+        or encoder.ext_types is not ext_types
+        or encoder.busy
     ):
-        encoder.busy = True
-        try:
-            return encoder.encode(obj, initial)
-        finally:
-            encoder.busy = False
-    cache = getattr(_local, "encoders", None)
-    if cache is None:
-        cache = _local.encoders = {}
-    key = (id(registry), id(limits), id(ext_types))
-    encoder = cache.get(key)
-    if encoder is None or encoder.registry is not registry or encoder.limits is not limits or encoder.ext_types is not ext_types:
-        encoder = cache[key] = _FastEncoder(registry, limits, ext_types)
-    if encoder.busy:  # a serializer calling packb: a fresh encoder for the inner message
-        encoder = _FastEncoder(registry, limits, ext_types)
-    else:
-        _local.last = encoder
+        encoder = _thread_coder(_local, "encoders", _FastEncoder, registry, limits, ext_types)
     encoder.busy = True
     try:
         return encoder.encode(obj, initial)
     finally:
         encoder.busy = False
-

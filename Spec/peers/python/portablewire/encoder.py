@@ -17,7 +17,7 @@ from typing import Any
 
 from msgpack import ExtType, Packer, Timestamp  # type: ignore[import-untyped]
 
-from ._fastencode import Fallback, fast_packb
+from ._fastencode import Fallback, _ext_header, fast_packb
 from ._fastencode import _local as _fast_local
 from ._stack import ensure_recursion_limit
 from .errors import GLOBAL_DATA, OtherKey, PortableError, render_path
@@ -28,21 +28,6 @@ from .values import Ext, Float32, Map
 from .wellknown import SET, TUPLE, well_known, _Invalid, _SetData
 
 __all__ = ["packb"]
-
-_FIXEXT = {1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}
-
-
-def _ext_header(length: int, code: int) -> bytes:
-    """The canonical ext header for a payload of ``length`` bytes: fixext when it fits, else the shortest."""
-    fixext = _FIXEXT.get(length)
-    if fixext is not None:
-        return bytes((fixext, code & 0xFF))
-    if length < 1 << 8:
-        return bytes((0xC7, length, code & 0xFF))
-    if length < 1 << 16:
-        return b"\xc8" + length.to_bytes(2, "big") + bytes((code & 0xFF,))
-    return b"\xc9" + length.to_bytes(4, "big") + bytes((code & 0xFF,))
-
 
 class _Unsortable(Exception):
     """A set element holds an identity object, so the set keeps its own order."""

@@ -19,7 +19,6 @@ import pytest
 import portablewire.decoder as decoder_module
 import portablewire.encoder as encoder_module
 from portablewire import Float32, GlobalData, Limits, Map, Registry, packb, unpackb
-from portablewire._extwatch import made_codes
 from portablewire.decoder import _exact_unpackb_message
 from portablewire.encoder import _DEFAULT_EXT_TYPES, _DEFAULT_LIMITS, _exact_packb
 
@@ -143,19 +142,6 @@ def test_nested_objects_count_toward_depth():
     with pytest.raises(Exception) as caught:
         unpackb(data, registry=registry)
     assert caught.value.code == "limitExceeded"
-
-
-@pytest.fixture
-def no_portable_ext_types_made():
-    """Forgets, for one test, that other tests made ExtTypes with portable codes (none is alive here).
-
-    Once one has been made, the fast encoder hands every message to the exact encoder
-    (``portablewire._extwatch``); these tests are about a process where none was.
-    """
-    saved = set(made_codes)
-    made_codes.clear()
-    yield
-    made_codes.update(saved)
 
 
 class _NoFallback:

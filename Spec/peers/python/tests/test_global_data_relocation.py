@@ -22,19 +22,12 @@ import pytest
 
 import portablewire._fastencode as fastencode
 from portablewire import Ext, GlobalData, Limits, PortableError, Registry, packb
-from portablewire._extwatch import made_codes
 from portablewire.decoder import _exact_unpackb_message
 from portablewire.encoder import _DEFAULT_EXT_TYPES, _exact_packb
 
 
-@pytest.fixture(autouse=True)
-def no_portable_ext_types_made():
-    """Forgets, for one test, that other tests made ExtTypes with portable codes (once one has
-    been made, ``packb`` always takes the exact encoder, and these tests are about the fast one)."""
-    saved = set(made_codes)
-    made_codes.clear()
-    yield
-    made_codes.update(saved)
+# Every test here is about the fast encoder (see the fixture).
+pytestmark = pytest.mark.usefixtures("no_portable_ext_types_made")
 
 
 registry = Registry()
