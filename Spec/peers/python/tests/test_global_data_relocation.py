@@ -7,7 +7,7 @@ give exactly what encoding the body again after the table gives: the fast path w
 relocation switched off (the exact encoder's second pass writes such a message) and the exact
 encoder alone. Random bodies and tables: instances shared inside the body, objects in the table
 (from the caller and from serializers), the same classes and names in both, two-phase objects in
-cycles, enum members, tuples, sets, application exts, and enough objects that ids cross 127 and
+cycles, enum members, tuples, sets, dates, application exts and timestamps, and enough objects that ids cross 127 and
 255 (back-references and ext headers change width when moved). Some tables share an instance
 with the body (the body must then refer back to the table's copy: no relocation). The bytes must
 also decode, with the exact decoder, to the same graph.
@@ -15,10 +15,13 @@ also decode, with the exact decoder, to the same graph.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import random
+from decimal import Decimal
 
 import pytest
+from msgpack import Timestamp
 
 import portablewire._fastencode as fastencode
 from portablewire import Ext, GlobalData, Limits, PortableError, Registry, packb
@@ -87,7 +90,10 @@ def _value(rng: random.Random, pool: list, depth: int) -> object:
     if kind in (1, 2, 3):
         return rng.choice(pool)  # shared: a back-reference after its first use
     if kind == 4:
-        return rng.choice([Color.red, Color.green, (1, "t"), frozenset({1, 2, 3}), Ext(5, b"\xd4\x52\x00")])
+        return rng.choice(
+            [Color.red, Color.green, (1, "t"), frozenset({1, 2, 3}), Ext(5, b"\xd4\x52\x00"), Timestamp(1, 5),
+             Timestamp(2**34, 0), dt.date(2024, 1, 2), Decimal("1.25")]
+        )
     if kind == 5:
         return Tagged(f"tag{rng.randrange(1000)}")
     if kind == 6:
