@@ -43,7 +43,7 @@ public struct MessagePackDecoder: Sendable {
     }
 
     /// Decodes one value of type `T` that must fill `bytes` exactly: a span (a `ByteBuffer`'s `readableBytesSpan`,
-    /// an `Array`'s `bytes`), read in place.
+    /// an array's `span.bytes`), read in place.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: RawSpan) throws -> T {
         try bytes.withUnsafeBytes { raw in try decode(type, raw: raw) }
     }

@@ -32,8 +32,8 @@ public struct MessagePackReader {
     /// (U+FFFD), never read out of bounds.
     @usableFromInline package var _strsAreValidated = false
 
-    /// Runs `body` with a reader at the start of `bytes` (a `ByteBuffer`'s `readableBytesSpan`, an `Array`'s
-    /// `bytes`), which enforces `limits` as ``init(_:offset:limits:)`` says, and returns what it returns.
+    /// Runs `body` with a reader at the start of `bytes` (a `ByteBuffer`'s `readableBytesSpan`, an array's
+    /// `span.bytes`), which enforces `limits` as ``init(_:offset:limits:)`` says, and returns what it returns.
     ///
     /// The entry point for code that holds its bytes as a span: the span outlives the call by the compiler's
     /// check, and the reader must not outlive `body` (it reads the span's memory).

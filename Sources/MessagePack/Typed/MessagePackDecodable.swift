@@ -49,8 +49,8 @@ extension MessagePackDecodable {
         self = try result.get()
     }
 
-    /// Decodes exactly one message from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an `Array`'s
-    /// `bytes`): the compiler checks that the bytes outlive the call, with no copy.
+    /// Decodes exactly one message from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an array's
+    /// `span.bytes`): the compiler checks that the bytes outlive the call, with no copy.
     @inlinable
     public init(messagePack bytes: RawSpan, limits: MessagePackLimits = .default) throws(MessagePackError) {
         self = try bytes.withUnsafeBytes { raw in Self._decodeWhole(raw, limits: limits) }.get()

@@ -16,8 +16,8 @@ extension MessagePackValue {
         self = try result.get()
     }
 
-    /// Decodes exactly one value from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an `Array`'s
-    /// `bytes`), with no copy.
+    /// Decodes exactly one value from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an array's
+    /// `span.bytes`), with no copy.
     public init(decoding bytes: RawSpan, limits: MessagePackLimits = .default) throws(MessagePackError) {
         self = try bytes.withUnsafeBytes { raw in Self._decodeWhole(raw, limits: limits) }.get()
     }

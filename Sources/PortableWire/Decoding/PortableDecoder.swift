@@ -87,7 +87,7 @@ public struct PortableDecoder: Sendable {
     }
 
     /// Decodes one message into a `Decodable` type, from a span (a `ByteBuffer`'s `readableBytesSpan`, an
-    /// `Array`'s `bytes`) read in place.
+    /// array's `span.bytes`) read in place.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: RawSpan) throws -> T {
         try bytes.withUnsafeBytes { raw in try decode(type, raw: raw) }
     }
