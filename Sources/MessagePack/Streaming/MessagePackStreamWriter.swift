@@ -48,58 +48,42 @@ public struct MessagePackStreamWriter<Sink: MessageSink>: ~Copyable {
 
     /// Writes nil.
     public mutating func writeNil() throws(MessagePackError) {
-        try _willWrite()
-        _staging.writeNil()
-        try _didWrite()
+        try _writing { $0.writeNil() }
     }
 
     /// Writes a bool.
     public mutating func write(_ value: Bool) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes an integer in its shortest form.
     public mutating func write(_ value: Int) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes an integer in its shortest form.
     public mutating func write(_ value: Int64) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes an unsigned integer in its shortest form.
     public mutating func write(_ value: UInt64) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes a float64.
     public mutating func write(_ value: Double) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes a str.
     public mutating func write(_ value: String) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes any dynamic value as one value (a whole message at the top level).
     public mutating func write(_ value: MessagePackValue) throws(MessagePackError) {
-        try _willWrite()
-        _staging.write(value)
-        try _didWrite()
+        try _writing { $0.write(value) }
     }
 
     /// Writes an `Encodable` value with `encoder` as one value (for example one record of a large array).
@@ -188,6 +172,14 @@ public struct MessagePackStreamWriter<Sink: MessageSink>: ~Copyable {
     }
 
     // MARK: Internals
+
+    /// Writes one value with `body`, between the checks every value of the stream goes through.
+    @inline(__always)
+    mutating func _writing(_ body: (inout MessagePackWriter) -> Void) throws(MessagePackError) {
+        try _willWrite()
+        body(&_staging)
+        try _didWrite()
+    }
 
     @usableFromInline
     mutating func _willWrite() throws(MessagePackError) {
