@@ -266,6 +266,20 @@ final class PortableEncodingState: _EncodingHook {
     }
 
 
+    /// Writes an array of `elements` one level deeper (`.limitExceeded` past `maxDepth`), each under its index in the
+    /// coding path, with `element`.
+    static func writeArray<C: Collection>(_ elements: C, _ impl: _EncoderImpl, element: (C.Element) throws -> Void) throws {
+        guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
+        impl.depth += 1
+        defer { impl.depth -= 1 }
+        impl.writer.writeArrayHeader(count: elements.count)
+        for (i, value) in elements.enumerated() {
+            impl.codingPath.append(_IndexKey(intValue: i))
+            defer { impl.codingPath.removeLast() }
+            try element(value)
+        }
+    }
+
     /// Writes a well-known value as a P under its reserved name; `data` writes the data.
     func writeWellKnown(_ type: WellKnownType, _ impl: _EncoderImpl, data: () throws -> Void) throws {
         // A P like any other, but a value: no identity, never back-referenced.
@@ -354,15 +368,7 @@ final class PortableEncodingState: _EncodingHook {
         case .timestamp(let t): impl.writer.write(t)
         case .object(let o): try writeObject(o, impl)
         case .array(let elements):
-            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
-            impl.depth += 1
-            defer { impl.depth -= 1 }
-            impl.writer.writeArrayHeader(count: elements.count)
-            for (i, element) in elements.enumerated() {
-                impl.codingPath.append(_IndexKey(intValue: i))
-                defer { impl.codingPath.removeLast() }
-                try write(element, impl)
-            }
+            try Self.writeArray(elements, impl) { try write($0, impl) }
         case .map(let entries):
             guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
             impl.depth += 1
@@ -410,15 +416,7 @@ final class PortableEncodingState: _EncodingHook {
                 try writeAny(v[key]!, impl)
             }
         case let v as [Any]:
-            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
-            impl.depth += 1
-            defer { impl.depth -= 1 }
-            impl.writer.writeArrayHeader(count: v.count)
-            for (i, element) in v.enumerated() {
-                impl.codingPath.append(_IndexKey(intValue: i))
-                defer { impl.codingPath.removeLast() }
-                try writeAny(element, impl)
-            }
+            try Self.writeArray(v, impl) { try writeAny($0, impl) }
         case let v as any Encodable:
             try impl.encodeValue(v)
         default:

@@ -33,15 +33,7 @@ extension Set: _WellKnownEncodableSet where Element: Encodable {
             elements = order.map { elements[$0] }
         }
         try state.writeWellKnown(.set, impl) {
-            guard impl.depth < impl.maxDepth else { throw _EncoderImpl.tooDeep(impl.maxDepth) }
-            impl.depth += 1
-            defer { impl.depth -= 1 }
-            impl.writer.writeArrayHeader(count: elements.count)
-            for (i, element) in elements.enumerated() {
-                impl.codingPath.append(_IndexKey(intValue: i))
-                defer { impl.codingPath.removeLast() }
-                try impl.encodeValue(element)
-            }
+            try PortableEncodingState.writeArray(elements, impl) { try impl.encodeValue($0) }
         }
     }
 }
