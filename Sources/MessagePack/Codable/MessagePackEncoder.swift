@@ -480,18 +480,6 @@ extension MessagePackPath {
     package init(codingPath: [any CodingKey]) {
         self.init(codingPath.map { key in key.intValue.map { .index($0) } ?? .key(key.stringValue) })
     }
-
-    /// The path as `CodingKey`s, for `EncodingError`/`DecodingError` contexts.
-    public var codingPath: [any CodingKey] {
-        segments.compactMap { segment -> (any CodingKey)? in
-            switch segment {
-            case .key(let k): return _IndexKey(stringValue: k)
-            case .index(let i): return _IndexKey(intValue: i)
-            case .otherKey(let k): return _IndexKey(stringValue: k)
-            case .globalData: return _IndexKey(stringValue: "$globalData")
-            }
-        }
-    }
 }
 
 // MARK: Containers

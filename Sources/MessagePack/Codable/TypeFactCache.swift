@@ -43,12 +43,6 @@ package struct _TypeFactCache {
         return fact
     }
 
-    /// `fact(of:_:)` for a yes-or-no question.
-    @inline(__always)
-    package mutating func holds(for type: Any.Type, _ compute: (Any.Type) -> Bool) -> Bool {
-        fact(of: type) { compute($0) ? 1 : 0 } != 0
-    }
-
     @inline(never)
     private mutating func remember(_ id: ObjectIdentifier, _ fact: UInt8) {
         if ids.count == Self.localCapacity {

@@ -148,13 +148,13 @@ extension MessagePackError {
     /// An error that Codable code threw while decoding, as the one error type every entry point throws (README,
     /// "Errors"): Codable's own `DecodingError` (a missing key, a value of the wrong kind, a `dataCorrupted` from an
     /// `init(from:)`) or any error of the application's `init(from:)` becomes `.typeMismatch` at `offset`, with the
-    /// `DecodingError`'s coding path (else `path`), the original kept as `underlyingError`. A `MessagePackError`,
-    /// also one a `DecodingError` carries, is returned as it is.
-    package static func decodingFailure(_ error: any Error, at offset: Int, path: MessagePackPath = .root) -> MessagePackError {
+    /// `DecodingError`'s coding path, the original kept as `underlyingError`. A `MessagePackError`, also one a
+    /// `DecodingError` carries, is returned as it is.
+    package static func decodingFailure(_ error: any Error, at offset: Int) -> MessagePackError {
         if let error = error as? MessagePackError { return error }
         guard let decoding = error as? DecodingError else {
             var wrapped = MessagePackError(
-                .typeMismatch, at: offset, path: path, "init(from:) threw: \(error)",
+                .typeMismatch, at: offset, "init(from:) threw: \(error)",
                 hint: "the error your code threw is this error's `underlyingError`")
             wrapped.underlyingError = error
             return wrapped
@@ -169,13 +169,12 @@ extension MessagePackError {
             context = c
             detail = c.debugDescription
         @unknown default:
-            return MessagePackError(.typeMismatch, at: offset, path: path, "\(decoding)")
+            return MessagePackError(.typeMismatch, at: offset, "\(decoding)")
         }
         if let underlying = context.underlyingError as? MessagePackError { return underlying }
         if detail.isEmpty { detail = "\(decoding)" }
         var wrapped = MessagePackError(
-            .typeMismatch, at: offset, path: context.codingPath.isEmpty ? path : MessagePackPath(codingPath: context.codingPath),
-            detail, hint: "the data does not fit the receiver's type; check that both sides agree on its fields")
+            .typeMismatch, at: offset, path: MessagePackPath(codingPath: context.codingPath), detail, hint: "the data does not fit the receiver's type; check that both sides agree on its fields")
         wrapped.underlyingError = decoding
         return wrapped
     }

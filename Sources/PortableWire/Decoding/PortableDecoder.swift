@@ -58,7 +58,7 @@ public struct PortableDecoder: Sendable {
 
     /// Decodes one message into a `Decodable` type.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        try withMessage(bytes) { state, impl in try impl.decodeValue(type) }
+        try Self.withContiguous(bytes) { raw in try decode(type, raw: raw) }
     }
 
     /// The raw-memory entries of this package's adapters (stream and NIO decoders), which hold memory they manage
@@ -114,9 +114,7 @@ public struct PortableDecoder: Sendable {
 
     /// Decodes one message into a dynamic body plus its global data table.
     public func decodeMessage(from bytes: some Collection<UInt8>) throws -> PortableMessage {
-        try withMessage(bytes) { state, impl in
-            PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
-        }
+        try Self.withContiguous(bytes) { raw in try decodeMessage(raw: raw) }
     }
 
     /// Decodes one message into a type that is not `Decodable`: `[any Shape]`, `any Shape`, `[String: Any]`.
@@ -127,21 +125,15 @@ public struct PortableDecoder: Sendable {
     ///
     /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
     public func decode<T>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        if let result = try bytes.withContiguousStorageIfAvailable({ try decode(type, raw: UnsafeRawBufferPointer($0)) }) {
-            return result
-        }
-        return try Array(bytes).withUnsafeBytes { try decode(type, raw: $0) }
+        try Self.withContiguous(bytes) { raw in try decode(type, raw: raw) }
     }
 
-    func withMessage<R>(_ bytes: some Collection<UInt8>, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
-        throws -> R
-    {
-        if let result = try bytes.withContiguousStorageIfAvailable({
-            try withMessage(raw: UnsafeRawBufferPointer($0), body)
-        }) {
+    /// `body` over the bytes of `bytes` in place when they are contiguous, else over a copy.
+    static func withContiguous<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if let result = try bytes.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
             return result
         }
-        return try Array(bytes).withUnsafeBytes { try withMessage(raw: $0, body) }
+        return try Array(bytes).withUnsafeBytes(body)
     }
 
     func withMessage<R>(raw: UnsafeRawBufferPointer, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
