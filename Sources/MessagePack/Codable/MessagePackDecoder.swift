@@ -36,10 +36,7 @@ public struct MessagePackDecoder: Sendable {
 
     /// Decodes one value of type `T` that must fill `bytes` exactly.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        if let result = try bytes.withContiguousStorageIfAvailable({ try decode(type, raw: UnsafeRawBufferPointer($0)) }) {
-            return result
-        }
-        return try Array(bytes).withUnsafeBytes { try decode(type, raw: $0) }
+        try _withContiguousBytes(bytes) { raw in try decode(type, raw: raw) }
     }
 
     /// Decodes one value of type `T` that must fill `bytes` exactly: a span (a `ByteBuffer`'s `readableBytesSpan`,
@@ -234,56 +231,15 @@ package final class _DecoderImpl: Decoder {
     }
 
     package func decodeInteger<I: FixedWidthInteger>(_: I.Type) throws -> I {
-        let start = reader.offset
-        let wire = try reader.readIntegerValue()
-        let result: I?
-        switch wire {
-        case .signed(let v): result = I(exactly: v)
-        case .unsigned(let v): result = I(exactly: v)
-        }
-        guard let result else {
-            reader.offset = start
-            let shown: String
-            switch wire {
-            case .signed(let v): shown = String(v)
-            case .unsigned(let v): shown = String(v)
-            }
-            throw MessagePackError(
-                .typeMismatch, at: start, "\(shown) does not fit in \(I.self)",
-                hint: "decode into a wider integer type")
-        }
-        return result
+        try reader.decodeInteger(I.self)
     }
 
     package func decodeDouble() throws -> Double {
-        let b = try reader.peekFormatByte()
-        if options.acceptsIntegersAsFloats, b <= 0x7f || b >= 0xe0 || (0xcc...0xd3).contains(b) {
-            let start = reader.offset
-            let wire = try reader.readIntegerValue()
-            let d: Double?
-            switch wire {
-            case .signed(let v): d = Double(exactly: v)
-            case .unsigned(let v): d = Double(exactly: v)
-            }
-            guard let d else {
-                reader.offset = start
-                throw MessagePackError(.typeMismatch, at: start, "the integer cannot be represented as a Double exactly")
-            }
-            return d
-        }
-        return try reader.readDouble()
+        options.acceptsIntegersAsFloats ? try reader.decodeDouble() : try reader.readDouble()
     }
 
     func decodeFloat() throws -> Float {
-        let b = try reader.peekFormatByte()
-        if b == FormatByte.float32 || b == FormatByte.float64 { return try reader.readFloat() }
-        let start = reader.offset
-        let d = try decodeDouble()
-        guard let f = Float(exactly: d) else {
-            reader.offset = start
-            throw MessagePackError(.typeMismatch, at: start, "\(d) cannot be represented as a Float exactly")
-        }
-        return f
+        options.acceptsIntegersAsFloats ? try reader.decodeFloat() : try reader.readFloat()
     }
 
     // MARK: Frames

@@ -205,6 +205,24 @@ public struct MessagePackReader {
     public enum IntegerValue: Hashable, Sendable {
         case signed(Int64)
         case unsigned(UInt64)
+
+        /// The value as `I`, or nil if `I` cannot hold it exactly.
+        @inlinable @inline(__always)
+        public func exactly<I: BinaryInteger>(_: I.Type) -> I? {
+            switch self {
+            case .signed(let v): I(exactly: v)
+            case .unsigned(let v): I(exactly: v)
+            }
+        }
+
+        /// The value as `F`, or nil if `F` cannot hold it exactly.
+        @inlinable @inline(__always)
+        public func exactly<F: BinaryFloatingPoint>(_: F.Type) -> F? {
+            switch self {
+            case .signed(let v): F(exactly: v)
+            case .unsigned(let v): F(exactly: v)
+            }
+        }
     }
 
     /// Consumes an integer of any width, keeping whether its wire form was signed or unsigned.
@@ -266,12 +284,17 @@ public struct MessagePackReader {
     /// Consumes a float64, or a float32 widened exactly, and returns it as `Double`.
     @inlinable @inline(__always)
     public mutating func readDouble() throws(MessagePackError) -> Double {
-        if 9 <= _bytes.count &- offset && _bytes[offset] == FormatByte.float64 {
-            let v = _load(UInt64.self, at: offset &+ 1)
-            offset &+= 9
-            return Double(bitPattern: v)
-        }
+        if let v = _readFloat64IfNext() { return v }
         return try _readDoubleSlow()
+    }
+
+    /// The fast path of the double readers: a whole float64 is next.
+    @inlinable @inline(__always)
+    mutating func _readFloat64IfNext() -> Double? {
+        guard 9 <= _bytes.count &- offset && _bytes[offset] == FormatByte.float64 else { return nil }
+        let v = _load(UInt64.self, at: offset &+ 1)
+        offset &+= 9
+        return Double(bitPattern: v)
     }
 
     @usableFromInline
@@ -335,31 +358,40 @@ public struct MessagePackReader {
 
     @usableFromInline
     mutating func _readStringHeaderSlow() throws(MessagePackError) -> (start: Int, byteCount: Int) {
+        try _readPayloadHeader(isString: true)
+    }
+
+    /// The header of a str (`isString`) or a bin: where its payload starts and how long it is, checked against the
+    /// input and `maxPayloadByteCount`. The reader moves past the payload.
+    @inlinable @inline(__always)
+    mutating func _readPayloadHeader(isString: Bool) throws(MessagePackError) -> (start: Int, byteCount: Int) {
         let b = try peekFormatByte()
         let headerSize: Int
         let length: Int
         switch b {
-        case 0xa0...0xbf:  // fixstr
+        case 0xa0...0xbf where isString:  // fixstr
             headerSize = 1
             length = Int(b & 0x1f)
-        case FormatByte.str8:
-            try _require(2, at: offset, what: "str8 header")
+        case isString ? FormatByte.str8 : FormatByte.bin8:
+            try _require(2, at: offset, what: isString ? "str8 header" : "bin8 header")
             headerSize = 2
             length = Int(_bytes[offset &+ 1])
-        case FormatByte.str16:
-            try _require(3, at: offset, what: "str16 header")
+        case isString ? FormatByte.str16 : FormatByte.bin16:
+            try _require(3, at: offset, what: isString ? "str16 header" : "bin16 header")
             headerSize = 3
             length = Int(_load(UInt16.self, at: offset &+ 1))
-        case FormatByte.str32:
-            try _require(5, at: offset, what: "str32 header")
+        case isString ? FormatByte.str32 : FormatByte.bin32:
+            try _require(5, at: offset, what: isString ? "str32 header" : "bin32 header")
             headerSize = 5
             length = Int(_load(UInt32.self, at: offset &+ 1))
         default:
-            throw .typeMismatch(at: offset, expected: "a string", found: b)
+            throw .typeMismatch(at: offset, expected: isString ? "a string" : "binary", found: b)
         }
         let start = offset &+ headerSize
         guard length <= _bytes.count &- start else {
-            throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the str payload")
+            throw .truncated(
+                at: start, needed: length, remaining: _bytes.count - start,
+                what: isString ? "the str payload" : "the bin payload")
         }
         guard length <= _maxPayloadByteCount else { throw _limitError("maxPayloadByteCount", _maxPayloadByteCount) }
         offset = start &+ length
@@ -442,32 +474,7 @@ public struct MessagePackReader {
     /// Consumes a bin header and returns the payload's position and byte count, checked against the input.
     @inlinable
     public mutating func readBinaryHeader() throws(MessagePackError) -> (start: Int, byteCount: Int) {
-        let b = try peekFormatByte()
-        let headerSize: Int
-        let length: Int
-        switch b {
-        case FormatByte.bin8:
-            try _require(2, at: offset, what: "bin8 header")
-            headerSize = 2
-            length = Int(_bytes[offset &+ 1])
-        case FormatByte.bin16:
-            try _require(3, at: offset, what: "bin16 header")
-            headerSize = 3
-            length = Int(_load(UInt16.self, at: offset &+ 1))
-        case FormatByte.bin32:
-            try _require(5, at: offset, what: "bin32 header")
-            headerSize = 5
-            length = Int(_load(UInt32.self, at: offset &+ 1))
-        default:
-            throw .typeMismatch(at: offset, expected: "binary", found: b)
-        }
-        let start = offset &+ headerSize
-        guard length <= _bytes.count &- start else {
-            throw .truncated(at: start, needed: length, remaining: _bytes.count - start, what: "the bin payload")
-        }
-        guard length <= _maxPayloadByteCount else { throw _limitError("maxPayloadByteCount", _maxPayloadByteCount) }
-        offset = start &+ length
-        return (start, length)
+        try _readPayloadHeader(isString: false)
     }
 
     /// Consumes a bin and returns a copy of its bytes.
@@ -720,4 +727,17 @@ public struct MessagePackReader {
             throw failure
         }
     }
+}
+
+/// `body` over `bytes` in place when they are contiguous (an array, a `Data`, a slice of either), else over a
+/// contiguous copy: the one step every entry point that takes `some Collection<UInt8>` starts with.
+@inlinable
+package func _withContiguousBytes<R, E: Error>(
+    _ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+) throws(E) -> R {
+    let inPlace: Result<R, E>? = bytes.withContiguousStorageIfAvailable { buffer in
+        Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(buffer)) }
+    }
+    if let inPlace { return try inPlace.get() }
+    return try Array(bytes).withUnsafeBytes { raw in Result { () throws(E) -> R in try body(raw) } }.get()
 }

@@ -43,10 +43,9 @@ extension MessagePackDecodable {
     /// - Throws: ``MessagePackError``; `.limitExceeded` when the input is longer than `limits.maxMessageByteCount`.
     @inlinable
     public init(messagePack bytes: some Collection<UInt8>, limits: MessagePackLimits = .default) throws(MessagePackError) {
-        let result =
-            bytes.withContiguousStorageIfAvailable { Self._decodeWhole(UnsafeRawBufferPointer($0), limits: limits) }
-            ?? Array(bytes).withUnsafeBytes { Self._decodeWhole($0, limits: limits) }
-        self = try result.get()
+        self = try _withContiguousBytes(bytes) { raw throws(MessagePackError) in
+            try Self._decodeWhole(raw, limits: limits).get()
+        }
     }
 
     /// Decodes exactly one message from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an array's
@@ -155,21 +154,23 @@ extension MessagePackReader {
 
     @inlinable
     mutating func _decodeNested<T: MessagePackDecodable>(_: T.Type) throws(MessagePackError) -> T {
+        try _nested { reader throws(MessagePackError) in try T(from: &reader) }
+    }
+
+    /// Runs `body` one level deeper: the depth limit and the stack guard apply.
+    @inlinable @inline(__always)
+    mutating func _nested<T>(_ body: (inout MessagePackReader) throws(MessagePackError) -> T) throws(MessagePackError) -> T {
         guard _depth < _maxDepth else { throw _limitError("maxDepth", _maxDepth) }
         guard _StackGuard.mayNest(depth: _depth) else { throw .stackExhausted(depth: _depth, at: offset) }
         _depth &+= 1
         defer { _depth &-= 1 }
-        return try T(from: &self)
+        return try body(&self)
     }
 
     /// Reads one `T` that is the value of map key `key`, adding the key to the error's path on failure.
     @inlinable
     public mutating func decode<T: MessagePackDecodable>(_: T.Type, key: StaticString) throws(MessagePackError) -> T {
-        do throws(MessagePackError) {
-            return try decode(T.self)
-        } catch {
-            throw error.prefixed(with: .key("\(key)"))
-        }
+        try _atKey(key) { reader throws(MessagePackError) in try reader.decode(T.self) }
     }
 
     /// Returns a field that must have been present, or throws naming the missing key.

@@ -21,8 +21,16 @@ extension MessagePackReader {
     /// Reads the bin value of map key `key` as bytes, as ``MessagePackDecoder`` reads a `[UInt8]`.
     @inlinable
     public mutating func decodeBinary(key: StaticString) throws(MessagePackError) -> [UInt8] {
+        try _atKey(key) { reader throws(MessagePackError) in try reader.readBinary() }
+    }
+
+    /// Runs `body` on the value of map key `key`, adding the key to the path of any error it throws.
+    @inlinable @inline(__always)
+    mutating func _atKey<T>(
+        _ key: StaticString, _ body: (inout MessagePackReader) throws(MessagePackError) -> T
+    ) throws(MessagePackError) -> T {
         do throws(MessagePackError) {
-            return try readBinary()
+            return try body(&self)
         } catch {
             throw error.prefixed(with: .key("\(key)"))
         }
@@ -34,14 +42,10 @@ extension MessagePackReader {
     @inlinable
     public mutating func decodeInteger<I: FixedWidthInteger>(_: I.Type) throws(MessagePackError) -> I {
         let start = offset
-        let result: I?
-        switch try readIntegerValue() {
-        case .signed(let v): result = I(exactly: v)
-        case .unsigned(let v): result = I(exactly: v)
-        }
-        guard let result else {
+        let wire = try readIntegerValue()
+        guard let result = wire.exactly(I.self) else {
             offset = start
-            throw ._integerOutOfRange(I.self, at: start)
+            throw ._integerOutOfRange(wire, I.self, at: start)
         }
         return result
     }
@@ -49,11 +53,7 @@ extension MessagePackReader {
     /// Reads an integer of map key `key` that must fit `I` exactly.
     @inlinable
     public mutating func decodeInteger<I: FixedWidthInteger>(_: I.Type, key: StaticString) throws(MessagePackError) -> I {
-        do throws(MessagePackError) {
-            return try decodeInteger(I.self)
-        } catch {
-            throw error.prefixed(with: .key("\(key)"))
-        }
+        try _atKey(key) { reader throws(MessagePackError) in try reader.decodeInteger(I.self) }
     }
 
     /// Runs `body` on the value of map key `key` as one more level of nesting: the depth limit applies and
@@ -62,25 +62,13 @@ extension MessagePackReader {
     public mutating func decodeNested<T>(
         key: StaticString, _ body: (inout MessagePackReader) throws(MessagePackError) -> T
     ) throws(MessagePackError) -> T {
-        do throws(MessagePackError) {
-            guard _depth < _maxDepth else { throw _limitError("maxDepth", _maxDepth) }
-            guard _StackGuard.mayNest(depth: _depth) else { throw .stackExhausted(depth: _depth, at: offset) }
-            _depth &+= 1
-            defer { _depth &-= 1 }
-            return try body(&self)
-        } catch {
-            throw error.prefixed(with: .key("\(key)"))
-        }
+        try _atKey(key) { reader throws(MessagePackError) in try reader._nested(body) }
     }
 
     /// A float64 or float32, or an integer that converts to `Double` exactly (``MessagePackDecoder``'s rule).
     @inlinable @inline(__always)
     public mutating func decodeDouble() throws(MessagePackError) -> Double {
-        if 9 <= _bytes.count &- offset && _bytes[offset] == FormatByte.float64 {
-            let v = _load(UInt64.self, at: offset &+ 1)
-            offset &+= 9
-            return Double(bitPattern: v)
-        }
+        if let v = _readFloat64IfNext() { return v }
         return try _decodeDoubleSlow()
     }
 
@@ -89,12 +77,7 @@ extension MessagePackReader {
         let start = offset
         let b = try peekFormatByte()
         guard b <= 0x7f || b >= 0xe0 || (0xcc...0xd3).contains(b) else { return try readDouble() }  // not an integer
-        let d: Double?
-        switch try readIntegerValue() {
-        case .signed(let v): d = Double(exactly: v)
-        case .unsigned(let v): d = Double(exactly: v)
-        }
-        guard let d else {
+        guard let d = try readIntegerValue().exactly(Double.self) else {
             offset = start
             throw MessagePackError(.typeMismatch, at: start, "the integer cannot be represented as a Double exactly")
         }
@@ -127,8 +110,14 @@ extension MessagePackReader {
 
 extension MessagePackError {
     @inline(never) @usableFromInline
-    static func _integerOutOfRange<I>(_: I.Type, at offset: Int) -> MessagePackError {
-        MessagePackError(.typeMismatch, at: offset, "the integer does not fit in \(I.self)", hint: "decode into a wider integer type")
+    static func _integerOutOfRange<I>(_ wire: MessagePackReader.IntegerValue, _: I.Type, at offset: Int) -> MessagePackError {
+        let shown: String
+        switch wire {
+        case .signed(let v): shown = String(v)
+        case .unsigned(let v): shown = String(v)
+        }
+        return MessagePackError(
+            .typeMismatch, at: offset, "\(shown) does not fit in \(I.self)", hint: "decode into a wider integer type")
     }
 
     /// A raw value that names no case of an enum: `"purple" is not a case of Color`.

@@ -10,10 +10,9 @@ extension MessagePackValue {
     /// - Complexity: O(n) in the input.
     @inlinable
     public init(decoding bytes: some Collection<UInt8>, limits: MessagePackLimits = .default) throws(MessagePackError) {
-        let result =
-            bytes.withContiguousStorageIfAvailable { Self._decodeWhole(UnsafeRawBufferPointer($0), limits: limits) }
-            ?? Array(bytes).withUnsafeBytes { Self._decodeWhole($0, limits: limits) }
-        self = try result.get()
+        self = try _withContiguousBytes(bytes) { raw throws(MessagePackError) in
+            try Self._decodeWhole(raw, limits: limits).get()
+        }
     }
 
     /// Decodes exactly one value from a span of bytes (a `ByteBuffer`'s `readableBytesSpan`, an array's

@@ -391,15 +391,7 @@ public struct MessagePackWriter: ~Copyable {
 
     @inlinable @inline(__always)
     mutating func _writeArrayHeader(count: Int) {
-        if count < 16 {
-            _ensure(1)
-            _appendByteAssumingCapacity(0x90 | UInt8(truncatingIfNeeded: count))
-        } else if count <= Int(UInt16.max) {
-            _append(marker: FormatByte.array16, UInt16(truncatingIfNeeded: count))
-        } else {
-            precondition(count <= Int(UInt32.max), "MessagePack arrays hold at most 2³²−1 elements")
-            _append(marker: FormatByte.array32, UInt32(truncatingIfNeeded: count))
-        }
+        _writeContainerHeader(count: count, fix: 0x90, FormatByte.array16, FormatByte.array32)
     }
 
     /// Writes a map header; `count` key/value pairs must follow.
@@ -411,14 +403,20 @@ public struct MessagePackWriter: ~Copyable {
 
     @inlinable @inline(__always)
     mutating func _writeMapHeader(count: Int) {
+        _writeContainerHeader(count: count, fix: 0x80, FormatByte.map16, FormatByte.map32)
+    }
+
+    /// An array or map header: the fix form's high bits, then its 16- and 32-bit markers.
+    @inlinable @inline(__always)
+    mutating func _writeContainerHeader(count: Int, fix: UInt8, _ marker16: UInt8, _ marker32: UInt8) {
         if count < 16 {
             _ensure(1)
-            _appendByteAssumingCapacity(0x80 | UInt8(truncatingIfNeeded: count))
+            _appendByteAssumingCapacity(fix | UInt8(truncatingIfNeeded: count))
         } else if count <= Int(UInt16.max) {
-            _append(marker: FormatByte.map16, UInt16(truncatingIfNeeded: count))
+            _append(marker: marker16, UInt16(truncatingIfNeeded: count))
         } else {
-            precondition(count <= Int(UInt32.max), "MessagePack maps hold at most 2³²−1 entries")
-            _append(marker: FormatByte.map32, UInt32(truncatingIfNeeded: count))
+            precondition(count <= Int(UInt32.max), "MessagePack arrays and maps hold at most 2³²−1 elements")
+            _append(marker: marker32, UInt32(truncatingIfNeeded: count))
         }
     }
 

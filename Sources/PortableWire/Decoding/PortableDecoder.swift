@@ -58,7 +58,7 @@ public struct PortableDecoder: Sendable {
 
     /// Decodes one message into a `Decodable` type.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        try Self.withContiguous(bytes) { raw in try decode(type, raw: raw) }
+        try _withContiguousBytes(bytes) { raw in try decode(type, raw: raw) }
     }
 
     /// The raw-memory entries of this package's adapters (stream and NIO decoders), which hold memory they manage
@@ -114,7 +114,7 @@ public struct PortableDecoder: Sendable {
 
     /// Decodes one message into a dynamic body plus its global data table.
     public func decodeMessage(from bytes: some Collection<UInt8>) throws -> PortableMessage {
-        try Self.withContiguous(bytes) { raw in try decodeMessage(raw: raw) }
+        try _withContiguousBytes(bytes) { raw in try decodeMessage(raw: raw) }
     }
 
     /// Decodes one message into a type that is not `Decodable`: `[any Shape]`, `any Shape`, `[String: Any]`.
@@ -125,15 +125,7 @@ public struct PortableDecoder: Sendable {
     ///
     /// - Throws: `.typeMismatch` when the decoded value is not a `T`.
     public func decode<T>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        try Self.withContiguous(bytes) { raw in try decode(type, raw: raw) }
-    }
-
-    /// `body` over the bytes of `bytes` in place when they are contiguous, else over a copy.
-    static func withContiguous<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        if let result = try bytes.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
-            return result
-        }
-        return try Array(bytes).withUnsafeBytes(body)
+        try _withContiguousBytes(bytes) { raw in try decode(type, raw: raw) }
     }
 
     func withMessage<R>(raw: UnsafeRawBufferPointer, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
