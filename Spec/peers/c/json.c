@@ -174,6 +174,18 @@ fail:
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* One or more digits, all of them taken; none is the error `what`. */
+static int digits(P *ps, const char *what)
+{
+    if (ps->p >= ps->end || !is_digit(*ps->p)) {
+        perr(ps, what);
+        return -1;
+    }
+    while (ps->p < ps->end && is_digit(*ps->p))
+        ps->p++;
+    return 0;
+}
+
 static JNode *parse_value(P *ps, int depth);
 
 static JNode *parse_number(P *ps)
@@ -181,34 +193,21 @@ static JNode *parse_number(P *ps)
     const char *s = ps->p;
     if (ps->p < ps->end && *ps->p == '-')
         ps->p++;
-    if (ps->p >= ps->end || !is_digit(*ps->p)) {
-        perr(ps, "bad number");
-        return NULL;
-    }
-    if (*ps->p == '0')
+    if (ps->p < ps->end && *ps->p == '0')
         ps->p++;
-    else
-        while (ps->p < ps->end && is_digit(*ps->p))
-            ps->p++;
+    else if (digits(ps, "bad number"))
+        return NULL;
     if (ps->p < ps->end && *ps->p == '.') {
         ps->p++;
-        if (ps->p >= ps->end || !is_digit(*ps->p)) {
-            perr(ps, "bad fraction");
+        if (digits(ps, "bad fraction"))
             return NULL;
-        }
-        while (ps->p < ps->end && is_digit(*ps->p))
-            ps->p++;
     }
     if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
         ps->p++;
         if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
             ps->p++;
-        if (ps->p >= ps->end || !is_digit(*ps->p)) {
-            perr(ps, "bad exponent");
+        if (digits(ps, "bad exponent"))
             return NULL;
-        }
-        while (ps->p < ps->end && is_digit(*ps->p))
-            ps->p++;
     }
     JNode *n = node(ps, J_NUM);
     n->s = arena_memdup(ps->a, s, (size_t)(ps->p - s));
