@@ -17,9 +17,10 @@ import random
 
 import msgpack
 import pytest
+from named import Named
 from pydantic import BaseModel
 
-from portablewire import GlobalData, Limits, PortableError, Registry, packb, unpackb
+from portablewire import Limits, PortableError, Registry, packb, unpackb
 from portablewire.decoder import _DEFAULT_EXT_TYPES, _exact_unpackb_message
 
 
@@ -35,21 +36,6 @@ class Box:
 
     def __init__(self, content=None):
         self.content = content
-
-
-class Tagged:
-    """Fills a blank instance; keeps its tag in the global data."""
-
-    def __init__(self, tag=""):
-        self.tag = tag
-
-    def __serialize__(self, global_data: GlobalData):
-        tags = global_data.setdefault("tags", [])
-        tags.append(self.tag)
-        return len(tags) - 1
-
-    def __deserialize__(self, data, global_data):
-        self.tag = global_data["tags"][data]
 
 
 class Pair:
@@ -74,7 +60,7 @@ class Model(BaseModel):
 registry = Registry()
 registry.register(Point, "m.Point")
 registry.register(Box, "m.Box", two_phase=True)
-registry.register(Tagged, "m.Tagged")
+registry.register(Named, "m.Named")  # fills a blank instance; keeps its label in the global data
 registry.register(Pair, "m.Pair")
 registry.register(Model, "m.Model")
 
@@ -83,7 +69,7 @@ def _messages() -> list[bytes]:
     box = Box()
     box.content = [box, Point(1, 2.5, "b")]
     shared = Point(3, -0.0, "shared")
-    tagged = [Tagged("t0"), Tagged("t1")]
+    tagged = [Named("t0"), Named("t1")]
     values = [
         Point(1, 0.5, "a"),
         [Point(i, i / 3, f"p{i % 3}") for i in range(6)],
@@ -193,7 +179,7 @@ def test_handmade_object_data_the_fast_path_must_not_accept_as_is():
         _object(b"m.Pair", b"\x92" + msgpack.packb(msgpack.ExtType(0x52, b"\x00")) + b"\x01"),  # ref to itself
         _object(b"m.Box", b"\x81\xa7content" + msgpack.packb(msgpack.ExtType(0x52, b"\x00")), 0x51),
         _object(b"m.Box", b"\x81\xa7content" + msgpack.packb(msgpack.ExtType(0x52, b"\x00"))),  # P: incomplete
-        _object(b"m.Tagged", b"\x00"),  # no global data
+        _object(b"m.Named", b"\x00"),  # no global data
     ]
     deep = b"\x91" * 600 + b"\x01"
     cases.append(_object(b"m.Pair", b"\x92" + deep + b"\x01"))

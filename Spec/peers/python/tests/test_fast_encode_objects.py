@@ -16,6 +16,7 @@ import random
 from typing import NamedTuple
 
 import pytest
+from named import Named
 from pydantic import BaseModel
 
 from portablewire import GlobalData, Limits, PortableError, Registry, packb
@@ -29,19 +30,6 @@ pytestmark = pytest.mark.usefixtures("no_portable_ext_types_made")
 class Plain:
     def __init__(self, value):
         self.value = value
-
-
-class Named:
-    def __init__(self, label):
-        self.label = label
-
-    def __serialize__(self, global_data: GlobalData):
-        labels = global_data.setdefault("labels", [])
-        labels.append(self.label)
-        return len(labels) - 1
-
-    def __deserialize__(self, data, global_data):
-        self.label = global_data["labels"][data]
 
 
 class Coded:
@@ -153,19 +141,8 @@ def test_a_back_reference_at_the_depth_limit(max_depth):
 # MARK: The reference cache (back-references found in C once a message had many)
 
 
-class Customer:
+class Customer(Named):
     """Identity-hashed, keeps its name in the global data (as the benchmark's rows)."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __serialize__(self, global_data):
-        names = global_data.setdefault("names", [])
-        names.append(self.name)
-        return len(names) - 1
-
-    def __deserialize__(self, data, global_data):
-        self.name = global_data["names"][data]
 
 
 class Equal:

@@ -15,6 +15,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from named import Named
 
 import portablewire.decoder as decoder_module
 import portablewire.encoder as encoder_module
@@ -32,21 +33,6 @@ class Item:
 class Shared:
     def __init__(self, label):
         self.label = label
-
-
-class Named:
-    """Keeps its label in the global data."""
-
-    def __init__(self, label=""):
-        self.label = label
-
-    def __serialize__(self, global_data):
-        labels = global_data.setdefault("labels", [])
-        labels.append(self.label)
-        return len(labels) - 1
-
-    def __deserialize__(self, data, global_data):
-        self.label = global_data["labels"][data]
 
 
 registry = Registry()
