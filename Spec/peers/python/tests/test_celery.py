@@ -9,14 +9,14 @@ to import: it is never skipped.
 
 import threading
 import uuid
-from enum import Enum
 
 import celery
 import kombu.serialization
 import pytest
+from app_models import CustomVariable, VariableType
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_received
-from pydantic import BaseModel, confloat
+from pydantic import BaseModel
 
 from portablewire import OpaqueObject, PortableError, Registry, packb, portable_class, unpackb
 from portablewire.kombu import CONTENT_ENCODING, CONTENT_TYPE, register_kombu_serializer
@@ -24,19 +24,7 @@ from portablewire.kombu import CONTENT_ENCODING, CONTENT_TYPE, register_kombu_se
 TIMEOUT = 20  # seconds; every wait below is bounded by it
 
 registry = Registry()
-
-
-class VariableType(str, Enum):
-    mean = "mean"
-    variance = "variance"
-    standard_error_of_mean = "standard_error_of_mean"
-    quantile = "quantile"
-
-
-@portable_class("app.CustomVariable", registry=registry)
-class CustomVariable(BaseModel):
-    type: VariableType
-    quantile: confloat(ge=0, le=1) | None = None
+registry.register(CustomVariable, "app.CustomVariable")
 
 
 @portable_class("app.Summary", registry=registry)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from app_models import CustomVariable, VariableType
 from msgpack import Timestamp
 from pydantic import BaseModel, Field, RootModel, ValidationError, confloat
 
@@ -20,19 +21,7 @@ from portablewire.pydantic import register_model
 assert pydantic.VERSION.startswith("2."), f"these tests need pydantic 2, not {pydantic.VERSION}"
 
 registry = Registry()
-
-
-class VariableType(str, Enum):
-    mean = "mean"
-    variance = "variance"
-    standard_error_of_mean = "standard_error_of_mean"
-    quantile = "quantile"
-
-
-@portable_class("app.CustomVariable", registry=registry)
-class CustomVariable(BaseModel):
-    type: VariableType
-    quantile: confloat(ge=0, le=1) | None = None
+registry.register(CustomVariable, "app.CustomVariable")
 
 
 class Bounds(BaseModel):  # not registered: travels as a plain map, like a Codable-only Swift struct
