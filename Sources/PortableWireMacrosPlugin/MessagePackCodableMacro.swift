@@ -23,23 +23,39 @@ public struct MessagePackCodableMacro: ExtensionMacro, MemberMacro {
         } catch is ExpansionStopped {
             return []
         }
-        let conformances = protocols.map(\.trimmedDescription)
-        let clause = conformances.isEmpty ? "" : ": " + conformances.joined(separator: ", ")
-        let members = plan.isClass ? "" : plan.members().joined(separator: "\n\n")
-        let source = "extension \(type.trimmedDescription)\(clause) {\n\(members)\n}"
-        guard let decl = DeclSyntax(stringLiteral: source).as(ExtensionDeclSyntax.self) else { return [] }
-        return [decl]
+        return conformanceExtension(type, protocols, members: plan.isClass ? [] : plan.members())
     }
 
     public static func expansion(
         of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
         conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
-        guard declaration.is(ClassDeclSyntax.self) else { return [] }
-        // Diagnostics come from the extension role; this role stays quiet to report each problem once.
-        guard let plan = try? CodingPlan(declaration, attribute: node, context: nil) else { return [] }
-        return plan.members().map { DeclSyntax(stringLiteral: $0) }
+        classMembers(declaration, node, macroName: "@MessagePackCodable") { $0.members() }
     }
+}
+
+/// The extension role's result: `extension Type: Conformances { members }`.
+func conformanceExtension(
+    _ type: some TypeSyntaxProtocol, _ protocols: [TypeSyntax], members: [String]
+) -> [ExtensionDeclSyntax] {
+    let conformances = protocols.map(\.trimmedDescription)
+    let clause = conformances.isEmpty ? "" : ": " + conformances.joined(separator: ", ")
+    let source = "extension \(type.trimmedDescription)\(clause) {\n\(members.joined(separator: "\n\n"))\n}"
+    guard let decl = DeclSyntax(stringLiteral: source).as(ExtensionDeclSyntax.self) else { return [] }
+    return [decl]
+}
+
+/// The member role's result: a class gets its members in its body (a designated, `required` initializer cannot
+/// live in an extension); other types get none here. Diagnostics come from the extension role; this role stays
+/// quiet to report each problem once.
+func classMembers(
+    _ declaration: some DeclGroupSyntax, _ node: AttributeSyntax, macroName: String,
+    _ members: (CodingPlan) -> [String]
+) -> [DeclSyntax] {
+    guard declaration.is(ClassDeclSyntax.self),
+        let plan = try? CodingPlan(declaration, attribute: node, context: nil, macroName: macroName)
+    else { return [] }
+    return members(plan).map { DeclSyntax(stringLiteral: $0) }
 }
 
 /// What the generated code does for one type: the fields of a struct or class, or the cases of an enum.

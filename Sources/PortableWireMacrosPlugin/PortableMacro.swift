@@ -34,22 +34,14 @@ public struct PortableMacro: ExtensionMacro, MemberMacro {
             members.append("\(plan.access)static var portableName: String { \(stringLiteral(name)) }")
         }
         if !plan.isClass { members += plan.portableMembers() }
-        let conformances = protocols.map(\.trimmedDescription)
-        let clause = conformances.isEmpty ? "" : ": " + conformances.joined(separator: ", ")
-        let source = "extension \(type.trimmedDescription)\(clause) {\n\(members.joined(separator: "\n\n"))\n}"
-        guard let decl = DeclSyntax(stringLiteral: source).as(ExtensionDeclSyntax.self) else { return [] }
-        return [decl]
+        return conformanceExtension(type, protocols, members: members)
     }
 
     public static func expansion(
         of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
         conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
-        guard declaration.is(ClassDeclSyntax.self) else { return [] }
-        guard let plan = try? CodingPlan(declaration, attribute: node, context: nil, macroName: "@Portable") else {
-            return []
-        }
-        return plan.portableMembers().map { DeclSyntax(stringLiteral: $0) }
+        classMembers(declaration, node, macroName: "@Portable") { $0.portableMembers() }
     }
 
     /// The name argument: `@Portable("app.Person")`.

@@ -80,6 +80,21 @@ struct BenchTable {
         rows.append((workload, bytes, timed))
     }
 
+    /// The rows of one million numbers of one type: typed and Codable, encoding and decoding.
+    mutating func addNumberRows<T: MessagePackCodable & Codable & Equatable>(
+        _ name: String, _ values: [T], _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder
+    ) throws {
+        let bytes = values.messagePackBytes()
+        try check(try [T](messagePack: bytes) == values, "\(name) values")
+        try add("1M \(name) encode", bytes: bytes.count, [
+            ("typed", { _ = values.messagePackBytes() }), ("Codable", { _ = try encoder.encode(values) }),
+        ])
+        try add("1M \(name) decode", bytes: bytes.count, [
+            ("typed", { _ = try [T](messagePack: bytes) }),
+            ("Codable", { _ = try decoder.decode([T].self, from: bytes) }),
+        ])
+    }
+
     mutating func runAll() throws {
         let encoder = MessagePackEncoder()
         let decoder = MessagePackDecoder()
@@ -134,30 +149,8 @@ struct BenchTable {
                 ("JSON", { _ = try jsonDecoder.decode([Person].self, from: recordJSON) }),
             ])
         }
-        if wants("Int64") {
-            let ints = Workloads.int64s()
-            let intBytes = ints.messagePackBytes()
-            try check(try [Int64](messagePack: intBytes) == ints, "int64s")
-            try add("1M Int64 encode", bytes: intBytes.count, [
-                ("typed", { _ = ints.messagePackBytes() }), ("Codable", { _ = try encoder.encode(ints) }),
-            ])
-            try add("1M Int64 decode", bytes: intBytes.count, [
-                ("typed", { _ = try [Int64](messagePack: intBytes) }),
-                ("Codable", { _ = try decoder.decode([Int64].self, from: intBytes) }),
-            ])
-        }
-        if wants("Double") {
-            let doubles = Workloads.doubles()
-            let doubleBytes = doubles.messagePackBytes()
-            try check(try [Double](messagePack: doubleBytes) == doubles, "doubles")
-            try add("1M Double encode", bytes: doubleBytes.count, [
-                ("typed", { _ = doubles.messagePackBytes() }), ("Codable", { _ = try encoder.encode(doubles) }),
-            ])
-            try add("1M Double decode", bytes: doubleBytes.count, [
-                ("typed", { _ = try [Double](messagePack: doubleBytes) }),
-                ("Codable", { _ = try decoder.decode([Double].self, from: doubleBytes) }),
-            ])
-        }
+        if wants("Int64") { try addNumberRows("Int64", Workloads.int64s(), encoder, decoder) }
+        if wants("Double") { try addNumberRows("Double", Workloads.doubles(), encoder, decoder) }
         if wants("bin") {
             let blob = Workloads.blob()
             var blobWriter = MessagePackWriter(capacity: blob.count + 5)

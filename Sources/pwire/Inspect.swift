@@ -21,32 +21,18 @@ struct Inspect: ParsableCommand {
     var limitOptions: LimitOptions
 
     func run() throws {
-        try reportingErrors {
-            let bytes = try readInput(file)
-            try limitOptions.validate()
-            let limits = limitOptions.limits
-            if !stream { try checkMessageSize(bytes.count, limits) }
-            var failure: (any Error)?
-            bytes.withUnsafeBytes { raw in
-                var walker = MessageWalker(bytes: raw, limits: limits, style: .inspect, out: OutputStream())
-                defer { walker.out.flush() }
-                do {
-                    var n = 0
-                    repeat {
-                        if stream { walker.out.write("# message \(n) at byte \(walker.offset)\n") }
-                        try walker.write()
-                        n += 1
-                    } while stream && !walker.isAtEnd
-                    if !walker.isAtEnd {
-                        throw MessagePackError(
-                            .trailingBytes, at: walker.offset, "\(raw.count - walker.offset) byte(s) follow the value",
-                            hint: "dump back-to-back messages with --stream")
-                    }
-                } catch {
-                    failure = error
-                }
+        try walkInput(file, limitOptions, stream: stream, style: .inspect) { walker in
+            var n = 0
+            repeat {
+                if stream { walker.out.write("# message \(n) at byte \(walker.offset)\n") }
+                try walker.write()
+                n += 1
+            } while stream && !walker.isAtEnd
+            if !walker.isAtEnd {
+                throw MessagePackError(
+                    .trailingBytes, at: walker.offset, "\(walker.whole.count - walker.offset) byte(s) follow the value",
+                    hint: "dump back-to-back messages with --stream")
             }
-            if let failure { throw failure }
         }
     }
 }

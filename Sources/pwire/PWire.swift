@@ -99,38 +99,45 @@ struct Decode: ParsableCommand {
     var limitOptions: LimitOptions
 
     func run() throws {
-        try reportingErrors {
-            let bytes = try readInput(file)
-            try limitOptions.validate()
-            let limits = limitOptions.limits
-            if !stream { try checkMessageSize(bytes.count, limits) }
-            let style: WalkStyle = notation ? .notation : .plain(hexBytes: hex)
-            var failure: (any Error)?
-            bytes.withUnsafeBytes { raw in
-                var walker = MessageWalker(bytes: raw, limits: limits, style: style, out: OutputStream())
-                defer { walker.out.flush() }
-                do {
-                    if raw.isEmpty || !stream {
-                        let end = try walker.validate()
-                        if end != raw.count {
-                            throw MessagePackError(
-                                .trailingBytes, at: end, "\(raw.count - end) byte(s) follow the message",
-                                hint: "decode back-to-back messages with --stream")
-                        }
-                        try walker.write()
-                        walker.out.write("\n")
-                        return
-                    }
-                    while !walker.isAtEnd {
-                        _ = try walker.validate()
-                        try walker.write()
-                        walker.out.write("\n")
-                    }
-                } catch {
-                    failure = error
+        let style: WalkStyle = notation ? .notation : .plain(hexBytes: hex)
+        try walkInput(file, limitOptions, stream: stream, style: style) { walker in
+            let count = walker.whole.count
+            if count == 0 || !stream {
+                let end = try walker.validate()
+                if end != count {
+                    throw MessagePackError(
+                        .trailingBytes, at: end, "\(count - end) byte(s) follow the message",
+                        hint: "decode back-to-back messages with --stream")
                 }
+                try walker.write()
+                walker.out.write("\n")
+                return
             }
-            if let failure { throw failure }
+            while !walker.isAtEnd {
+                _ = try walker.validate()
+                try walker.write()
+                walker.out.write("\n")
+            }
+        }
+    }
+}
+
+/// What `decode` and `inspect` share: read the input, check the limits and the message size (of the whole input
+/// unless it is a stream), then run `body` with a walker over it writing to standard output, flushed whatever
+/// happens; errors are reported as every command reports them.
+func walkInput(
+    _ file: String?, _ limitOptions: LimitOptions, stream: Bool, style: WalkStyle,
+    _ body: (inout MessageWalker) throws -> Void
+) throws {
+    try reportingErrors {
+        let bytes = try readInput(file)
+        try limitOptions.validate()
+        let limits = limitOptions.limits
+        if !stream { try checkMessageSize(bytes.count, limits) }
+        try bytes.withUnsafeBytes { raw in
+            var walker = MessageWalker(bytes: raw, limits: limits, style: style, out: OutputStream())
+            defer { walker.out.flush() }
+            try body(&walker)
         }
     }
 }

@@ -4,40 +4,36 @@
 // bytes and ``MessagePackDecoder``'s rules. `UInt8` has none on purpose: `[UInt8]` is bin for `Codable` but
 // would be an array here, so generated code reads and writes `UInt8` and `[UInt8]` fields by name instead.
 
-extension Int8: MessagePackDecodable {
+/// The standard integer types (`UInt8` aside, see above): written in the smallest form that holds the value, as
+/// ``MessagePackEncoder`` writes them, and read only where the value fits exactly, as ``MessagePackDecoder`` reads
+/// them (a uint8 200 fits `UInt8`, not `Int8`). An implementation detail of the conformances below.
+public protocol _MessagePackInteger: FixedWidthInteger, MessagePackEncodable, MessagePackDecodable {}
+
+extension _MessagePackInteger {
     @inlinable public static var _mayBeContainer: Bool { false }
+
+    @inlinable public func encode(to writer: inout MessagePackWriter) {
+        if Self.isSigned {
+            writer.write(Int64(truncatingIfNeeded: self))
+        } else {
+            writer.write(UInt64(truncatingIfNeeded: self))
+        }
+    }
+
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        self = try reader.decodeInteger(Int8.self)
+        self = try reader.decodeInteger(Self.self)
     }
 }
 
-extension Int16: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        self = try reader.decodeInteger(Int16.self)
-    }
-}
-
-extension UInt: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        self = try reader.decodeInteger(UInt.self)
-    }
-}
-
-extension UInt16: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        self = try reader.decodeInteger(UInt16.self)
-    }
-}
-
-extension UInt32: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        self = try reader.decodeInteger(UInt32.self)
-    }
-}
+extension Int: _MessagePackInteger {}
+extension Int8: _MessagePackInteger {}
+extension Int16: _MessagePackInteger {}
+extension Int32: _MessagePackInteger {}
+extension Int64: _MessagePackInteger {}
+extension UInt: _MessagePackInteger {}
+extension UInt16: _MessagePackInteger {}
+extension UInt32: _MessagePackInteger {}
+extension UInt64: _MessagePackInteger {}
 
 extension Set: MessagePackEncodable where Element: MessagePackEncodable {
     /// Writes an array in the set's iteration order, as `Codable` does.

@@ -215,11 +215,6 @@ extension MessagePackError {
             .typeMismatch, at: offset, "\(typeName) needs the key \"\(key)\", which the map does not have",
             hint: "the sender's model is older or different; make the field optional if it may be absent")
     }
-
-    @inline(never) @usableFromInline
-    static func outOfRange(_ value: Int64, _ typeName: StaticString, at offset: Int) -> MessagePackError {
-        MessagePackError(.typeMismatch, at: offset, "\(value) does not fit in \(typeName)")
-    }
 }
 
 // MARK: Standard library conformances
@@ -229,32 +224,21 @@ extension Bool: MessagePackDecodable {
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) { self = try reader.readBool() }
 }
 
-extension Int64: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
+// Int, Int64 and UInt64 read their own width directly (the other integers are in MessagePackCollections.swift).
+
+extension Int64 {
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = try reader.readSignedInteger()
     }
 }
 
-extension Int: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
+extension Int {
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = Int(try reader.readSignedInteger())  // Int is 64-bit on every supported platform.
     }
 }
 
-extension Int32: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
-    @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        let start = reader.offset
-        let v = try reader.readSignedInteger()
-        guard let exact = Int32(exactly: v) else { reader.offset = start; throw .outOfRange(v, "Int32", at: start) }
-        self = exact
-    }
-}
-
-extension UInt64: MessagePackDecodable {
-    @inlinable public static var _mayBeContainer: Bool { false }
+extension UInt64 {
     @inlinable public init(from reader: inout MessagePackReader) throws(MessagePackError) {
         self = try reader.readUnsignedInteger()
     }

@@ -88,42 +88,6 @@ extension Bool: MessagePackEncodable {
     @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
 }
 
-extension Int: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
-}
-
-extension Int8: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
-}
-
-extension Int16: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
-}
-
-extension Int32: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(Int64(self)) }
-}
-
-extension Int64: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
-}
-
-extension UInt: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
-}
-
-extension UInt16: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
-}
-
-extension UInt32: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(UInt64(self)) }
-}
-
-extension UInt64: MessagePackEncodable {
-    @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
-}
-
 extension Double: MessagePackEncodable {
     @inlinable public func encode(to writer: inout MessagePackWriter) { writer.write(self) }
 }

@@ -9,19 +9,27 @@ extension MessagePackValue: Codable {
     /// Throws: a `MessagePackValue` (ext values, binary, non-string keys) has no faithful form in other
     /// coders; only the MessagePack coders can carry it.
     public func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(
-            self,
-            EncodingError.Context(
-                codingPath: encoder.codingPath,
-                debugDescription: "MessagePackValue can only be encoded by MessagePackEncoder or PortableEncoder"))
+        throw _OtherCoder.cannotEncode(
+            self, encoder, "MessagePackValue can only be encoded by MessagePackEncoder or PortableEncoder")
     }
 
     /// Throws: see ``encode(to:)-(Encoder)``.
     public init(from decoder: any Decoder) throws {
-        throw DecodingError.dataCorrupted(
-            DecodingError.Context(
-                codingPath: decoder.codingPath,
-                debugDescription: "MessagePackValue can only be decoded by MessagePackDecoder or PortableDecoder"))
+        throw _OtherCoder.cannotDecode(
+            Self.self, decoder, "MessagePackValue can only be decoded by MessagePackDecoder or PortableDecoder")
+    }
+}
+
+/// The errors a type that only this package's coders carry throws from any other coder, naming the field.
+package enum _OtherCoder {
+    /// `EncodingError.invalidValue` at the encoder's coding path.
+    package static func cannotEncode(_ value: Any, _ encoder: any Encoder, _ message: String) -> EncodingError {
+        EncodingError.invalidValue(value, EncodingError.Context(codingPath: encoder.codingPath, debugDescription: message))
+    }
+
+    /// `DecodingError.typeMismatch` at the decoder's coding path.
+    package static func cannotDecode(_ type: Any.Type, _ decoder: any Decoder, _ message: String) -> DecodingError {
+        DecodingError.typeMismatch(type, DecodingError.Context(codingPath: decoder.codingPath, debugDescription: message))
     }
 }
 

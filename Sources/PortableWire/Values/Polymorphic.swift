@@ -21,20 +21,13 @@ public struct Polymorphic<Value>: Codable, _PolymorphicMarker {
     /// `PortableEncoder` writes the wrapper itself (`PortableEncodingState.writePolymorphic`); any other encoder
     /// ends here.
     public func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(
-            wrappedValue,
-            EncodingError.Context(
-                codingPath: encoder.codingPath,
-                debugDescription: "@Polymorphic values can only be encoded by PortableEncoder"))
+        throw _OtherCoder.cannotEncode(wrappedValue, encoder, "@Polymorphic values can only be encoded by PortableEncoder")
     }
 
     /// `PortableDecoder` reads the wrapper itself (`PortableDecodingState.readPolymorphic`); any other decoder
     /// ends here.
     public init(from decoder: any Decoder) throws {
-        throw DecodingError.dataCorrupted(
-            DecodingError.Context(
-                codingPath: decoder.codingPath,
-                debugDescription: "@Polymorphic values can only be decoded by PortableDecoder"))
+        throw _OtherCoder.cannotDecode(Value.self, decoder, "@Polymorphic values can only be decoded by PortableDecoder")
     }
 }
 

@@ -10,19 +10,15 @@
 extension PortableValue: Codable {
     /// Only `PortableDecoder` reads a `PortableValue`; any other decoder throws `DecodingError.typeMismatch`.
     public init(from decoder: any Decoder) throws {
-        throw DecodingError.typeMismatch(
-            PortableValue.self,
-            DecodingError.Context(
-                codingPath: decoder.codingPath,
-                debugDescription: "a PortableValue field is read by PortableDecoder only; decode with it, or declare the field as MessagePackValue"))
+        throw _OtherCoder.cannotDecode(
+            Self.self, decoder,
+            "a PortableValue field is read by PortableDecoder only; decode with it, or declare the field as MessagePackValue")
     }
 
     /// Only `PortableEncoder` writes a `PortableValue`; any other encoder gets `EncodingError.invalidValue`.
     public func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(
-            self,
-            EncodingError.Context(
-                codingPath: encoder.codingPath,
-                debugDescription: "a PortableValue field is written by PortableEncoder only; encode with it, or declare the field as MessagePackValue"))
+        throw _OtherCoder.cannotEncode(
+            self, encoder,
+            "a PortableValue field is written by PortableEncoder only; encode with it, or declare the field as MessagePackValue")
     }
 }

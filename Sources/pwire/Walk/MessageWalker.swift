@@ -235,12 +235,7 @@ struct MessageWalker {
             let n = try reader.readArrayHeader()
             try checkDepth(at: start)
             switch style {
-            case .inspect:
-                beginLine(start, label)
-                out.write(FormatByte.family(b))
-                out.write(", ")
-                out.write(decimal: n)
-                out.write(n == 1 ? " element\n" : " elements\n")
+            case .inspect: headerLine(start, label, b, count: n, n == 1 ? " element\n" : " elements\n")
             default: out.write("[")
             }
             stack.append(Frame(kind: .array, count: n))
@@ -250,12 +245,7 @@ struct MessageWalker {
             try checkDepth(at: start)
             var frame = Frame(kind: .map, count: n)
             switch style {
-            case .inspect:
-                beginLine(start, label)
-                out.write(FormatByte.family(b))
-                out.write(", ")
-                out.write(decimal: n)
-                out.write(n == 1 ? " entry\n" : " entries\n")
+            case .inspect: headerLine(start, label, b, count: n, n == 1 ? " entry\n" : " entries\n")
             case .notation:
                 frame.tagged = true
                 out.write("{\"map\":[")
@@ -878,6 +868,15 @@ struct MessageWalker {
         case .body: out.write("body ")
         case .typeRef: out.write("type-ref ")
         }
+    }
+
+    /// An inspect line for an array or map header: `array16, 3 elements`.
+    private mutating func headerLine(_ start: Int, _ label: Label, _ b: UInt8, count: Int, _ noun: StaticString) {
+        beginLine(start, label)
+        out.write(FormatByte.family(b))
+        out.write(", ")
+        out.write(decimal: count)
+        out.write(noun)
     }
 
     /// An inspect line for a str: its family and up to 64 bytes of it, quoted (cut at a character boundary).

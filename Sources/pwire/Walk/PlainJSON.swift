@@ -33,10 +33,10 @@ enum PlainJSON {
         let (days, secondOfDay) = t.seconds.quotientAndRemainder(dividingBy: 86_400)
         let day = secondOfDay < 0 ? days - 1 : days
         let second = secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay
-        let (y, m, d) = civil(fromDays: day)
-        guard (1...9999).contains(y) else { return nil }
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        var text = "\(String(repeating: "0", count: 4 - String(y).count))\(y)-\(two(m))-\(two(d))"
+        guard let date = LocalDate(daysSince1970: Int(day)), (1...9999).contains(date.year) else { return nil }
+        func two(_ n: some BinaryInteger) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let y = date.year
+        var text = "\(String(repeating: "0", count: 4 - String(y).count))\(y)-\(two(date.month))-\(two(date.day))"
         text += "T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
         if t.nanoseconds > 0 {
             var fraction = String(t.nanoseconds)
@@ -91,32 +91,9 @@ enum PlainJSON {
             return nil
         }
         guard i == u.count else { return nil }
-        let (cy, cm, cd) = civil(fromDays: days(fromCivil: y, mo, d))
-        guard cy == y && cm == mo && cd == d else { return nil }  // no February 30th
-        let seconds = days(fromCivil: y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset
+        guard let date = LocalDate(year: Int(y), month: Int(mo), day: Int(d)) else { return nil }  // no February 30th
+        let seconds = Int64(date.daysSince1970) * 86_400 + h * 3600 + mi * 60 + s - offset
         return MessagePackTimestamp(seconds: seconds, nanoseconds: UInt32(nanos))
-    }
-
-    // Howard Hinnant's civil-date algorithms (proleptic Gregorian calendar).
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     // MARK: JSON to values
