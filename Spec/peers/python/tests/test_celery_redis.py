@@ -24,8 +24,8 @@ from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import celery
 import pytest
+from celery_worker_app import portablewire_app
 
 from portablewire import OpaqueObject
 
@@ -128,14 +128,7 @@ def worker(redis_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def caller(redis_url):
-    app = celery.Celery("portablewire_redis_caller", broker=redis_url, backend=redis_url, set_as_current=False)
-    app.conf.update(
-        task_serializer="portablewire",
-        result_serializer="portablewire",
-        accept_content=["portablewire"],
-        result_accept_content=["portablewire"],
-        broker_connection_retry_on_startup=True,
-    )
+    app = portablewire_app("portablewire_redis_caller", redis_url, set_as_current=False)
     yield app
     app.close()  # its broker and backend connections, before redis stops
 
