@@ -185,14 +185,21 @@ def test_max_buffer_size_counts_the_untaken_messages_of_a_batch():
     assert caught.value.code == "limitExceeded"
 
 
-def test_finish_after_part_of_a_batch_reports_the_untaken_bytes():
-    parts = [packb({"i": i}) for i in range(20)]
+def _finish_after_the_first(count: int) -> tuple[list[bytes], Unpacker, PortableError]:
+    """Feeds ``count`` messages in one go, takes the first, and calls finish(): the messages, the
+    unpacker and the error finish() raised."""
+    parts = [packb({"i": i}) for i in range(count)]
     unpacker = Unpacker()
     unpacker.feed(b"".join(parts))
     assert next(unpacker) == {"i": 0}
     with pytest.raises(PortableError) as caught:
         unpacker.finish()
-    assert caught.value.code == "truncated" and caught.value.offset == sum(map(len, parts[1:]))
+    return parts, unpacker, caught.value
+
+
+def test_finish_after_part_of_a_batch_reports_the_untaken_bytes():
+    parts, _, error = _finish_after_the_first(20)
+    assert error.code == "truncated" and error.offset == sum(map(len, parts[1:]))
 
 
 def test_float32_in_a_batch_keeps_its_type():
@@ -226,13 +233,8 @@ def test_after_a_feed_error_no_batched_message_is_given():
 
 
 def test_finish_with_batched_messages_untaken_fails_and_stays_failed():
-    parts = [packb({"i": i}) for i in range(40)]
-    unpacker = Unpacker()
-    unpacker.feed(b"".join(parts))
-    assert next(unpacker) == {"i": 0}
-    with pytest.raises(PortableError) as caught:
-        unpacker.finish()
-    assert caught.value.code == "truncated"
+    _, unpacker, error = _finish_after_the_first(40)
+    assert error.code == "truncated"
     with pytest.raises(PortableError):
         next(unpacker)
     with pytest.raises(PortableError):
