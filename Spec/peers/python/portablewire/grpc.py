@@ -105,26 +105,26 @@ def deserializer(
     return deserialize
 
 
+def _client_codec(registry: Registry | None, limits: Limits | None) -> dict[str, Callable[[Any], Any]]:
+    """A client callable's codec (grpcio's keyword arguments): requests packed, responses unpacked."""
+    return {
+        "request_serializer": serializer(registry, limits=limits),
+        "response_deserializer": deserializer(registry, limits=limits),
+    }
+
+
 def unary_unary(
     channel: grpc.Channel, method: str, *, registry: Registry | None = None, limits: Limits | None = None
 ) -> grpc.UnaryUnaryMultiCallable:
     """A callable for the unary method ``/package.Service/Method`` with PortableWire requests and responses."""
-    return channel.unary_unary(
-        method,
-        request_serializer=serializer(registry, limits=limits),
-        response_deserializer=deserializer(registry, limits=limits),
-    )
+    return channel.unary_unary(method, **_client_codec(registry, limits))
 
 
 def unary_stream(
     channel: grpc.Channel, method: str, *, registry: Registry | None = None, limits: Limits | None = None
 ) -> grpc.UnaryStreamMultiCallable:
     """A callable for a server-streaming method: one request, an iterator of responses."""
-    return channel.unary_stream(
-        method,
-        request_serializer=serializer(registry, limits=limits),
-        response_deserializer=deserializer(registry, limits=limits),
-    )
+    return channel.unary_stream(method, **_client_codec(registry, limits))
 
 
 def _ascii(text: str) -> str:
