@@ -219,51 +219,22 @@ def _entry_for(
             from .pydantic import model_hooks  # data through model_dump / model_validate
 
             serialize, new_deserialized = model_hooks(cls, name, registry, two_phase=two_phase)
-            return TypeEntry(
-                name,
-                cls,
-                two_phase,
-                serialize=serialize,
-                new_deserialized=new_deserialized,
-                user_hooks=False,
-                serialize_uses_global_data=False,
-            )
+            return _own_hooks_entry(name, cls, two_phase, serialize=serialize, new_deserialized=new_deserialized)
         if issubclass(cls, enum.Enum):
             if two_phase:
                 raise TypeError(f"{cls.__qualname__} is an Enum: its members are values and cannot be two-phase")
-            return TypeEntry(
-                name,
-                cls,
-                False,
-                serialize=_enum_value,
-                new_deserialized=_EnumMember(cls, name),
-                value_type=True,
-                user_hooks=False,
-                serialize_uses_global_data=False,
+            return _own_hooks_entry(
+                name, cls, False, serialize=_enum_value, new_deserialized=_EnumMember(cls, name), value_type=True
             )
         fields = _declared_fields(cls)
         if fields is not None and (not cls.__dictoffset__ or _is_frozen_or_tuple(cls)):
             if issubclass(cls, tuple):  # NamedTuple: built from all its fields at once
                 if two_phase:
                     raise TypeError(f"{cls.__qualname__} is a tuple, built from its complete data: not two-phase")
-                return TypeEntry(
-                    name,
-                    cls,
-                    False,
-                    serialize=_FieldMap(fields),
-                    new_deserialized=_NamedTupleBuild(cls, name, fields),
-                    user_hooks=False,
-                    serialize_uses_global_data=False,
-                )
-            return TypeEntry(
-                name,
-                cls,
-                two_phase,
-                serialize=_FieldMap(fields),
-                deserialize=_FieldFill(cls, name, fields),
-                user_hooks=False,
-                serialize_uses_global_data=False,
-            )
+                build = _NamedTupleBuild(cls, name, fields)
+                return _own_hooks_entry(name, cls, False, serialize=_FieldMap(fields), new_deserialized=build)
+            fill = _FieldFill(cls, name, fields)
+            return _own_hooks_entry(name, cls, two_phase, serialize=_FieldMap(fields), deserialize=fill)
     if two_phase and new_deserialized is not None:
         raise TypeError(
             f"{cls.__qualname__} is two-phase, so the decoder creates it blank before decoding its data; "
@@ -284,6 +255,12 @@ def _entry_for(
             "__deserialize__ (or __new_deserialized__), or register it with serialize= and deserialize="
         )
     return entry
+
+
+def _own_hooks_entry(name: str, cls: type, two_phase: bool, **hooks: Any) -> TypeEntry:
+    """An entry whose hooks are the package's own (models, enums, declared fields): not the user's
+    (their exceptions are not wrapped as a user hook's), and never using the global data."""
+    return TypeEntry(name, cls, two_phase, user_hooks=False, serialize_uses_global_data=False, **hooks)
 
 
 def _declared_fields(cls: type) -> tuple[str, ...] | None:
