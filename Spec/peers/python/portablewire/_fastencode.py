@@ -404,6 +404,11 @@ class _FastEncoder:
         self.guess[slot] = needed
         if guess >= needed:
             return packed
+        return self._prove_in(value, packed, needed)
+
+    def _prove_in(self, value: object, packed: bytes, needed: int) -> bytes:
+        """Proves ``packed``, the bytes of ``value``, inside ``needed`` wrapper lists: packs the value
+        again so, its exts put back as they were; the same bytes must come out."""
         if self.caching:
             raise _Retry  # back-references found in C are not in self.top
         self.put_back_index = 0
@@ -425,13 +430,7 @@ class _FastEncoder:
         needed = _MSGPACK_DEPTH - (self.limits.max_depth - 1) + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
-        if self.caching:
-            raise _Retry  # back-references found in C are not in self.top
-        self.put_back_index = 0
-        again = self.verifier.pack(self.wrapper.wrap(value, needed))
-        if self.put_back_index != len(self.top) or again[needed:] != body:
-            raise Fallback
-        return body
+        return self._prove_in(value, body, needed)
 
     def _envelope(self, body: bytes, obj: object, proven: bool) -> bytes:
         """Global data without encoding the body twice.
