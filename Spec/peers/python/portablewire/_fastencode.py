@@ -122,31 +122,6 @@ class _Wrapper:
         self.lists[0][0] = None
 
 
-def _plain_height(value: Any) -> int:
-    """The nesting height of the lists and dicts in ``value`` (exts count 0 here)."""
-    t = type(value)
-    if t is list:
-        best = 0
-        for item in value:
-            ti = type(item)
-            if ti is list or ti is dict:
-                h = _plain_height(item)
-                if h > best:
-                    best = h
-        return best + 1
-    if t is dict:
-        best = 0
-        for key, item in value.items():
-            for part in (key, item):
-                tp = type(part)
-                if tp is list or tp is dict:
-                    h = _plain_height(part)
-                    if h > best:
-                        best = h
-        return best + 1
-    return 0
-
-
 class _FastEncoder:
     """One thread's reusable encoder for one (registry, limits, ext types); state reset per message."""
 
