@@ -15,6 +15,20 @@ let upcoming: [SwiftSetting] = [
 let nio: TargetDependencyCondition? = .when(traits: ["NIO"])
 let hummingbird: TargetDependencyCondition? = .when(traits: ["Hummingbird"])
 let grpc: TargetDependencyCondition? = .when(traits: ["GRPC"])
+let macros: TargetDependencyCondition? = .when(traits: ["Macros"])
+
+/// A product of an integration's package, resolved only while its trait is on.
+func nioProduct(_ name: String) -> Target.Dependency { .product(name: name, package: "swift-nio", condition: nio) }
+func grpcProduct(_ name: String, package: String = "grpc-swift-2") -> Target.Dependency {
+    .product(name: name, package: package, condition: grpc)
+}
+func hummingbirdProduct(_ name: String) -> Target.Dependency {
+    .product(name: name, package: "hummingbird", condition: hummingbird)
+}
+func syntaxProduct(_ name: String) -> Target.Dependency {
+    .product(name: name, package: "swift-syntax", condition: macros)
+}
+let grpcTransport = grpcProduct("GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")
 
 let package = Package(
     name: "PortableWire",
@@ -84,7 +98,7 @@ let package = Package(
         // SwiftNIO: frame decoder and encoder handlers. The only library target that imports NIOCore.
         .target(
             name: "PortableWireNIO",
-            dependencies: ["PortableWire", .product(name: "NIOCore", package: "swift-nio", condition: nio)],
+            dependencies: ["PortableWire", nioProduct("NIOCore")],
             swiftSettings: upcoming
         ),
         // Hummingbird: request decoder and response encoder for `application/x-portablewire`.
@@ -92,8 +106,8 @@ let package = Package(
             name: "PortableWireHummingbird",
             dependencies: [
                 "PortableWire",
-                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
-                .product(name: "NIOCore", package: "swift-nio", condition: nio),
+                hummingbirdProduct("Hummingbird"),
+                nioProduct("NIOCore"),
             ],
             swiftSettings: upcoming
         ),
@@ -101,28 +115,21 @@ let package = Package(
         // GRPCCore (grpc-swift-2 and swift-collections): the transport is the user's choice.
         .target(
             name: "PortableWireGRPC",
-            dependencies: ["PortableWire", .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc)],
+            dependencies: ["PortableWire", grpcProduct("GRPCCore")],
             swiftSettings: upcoming
         ),
         // The example task service as a library, so tests can run it in-process.
         .target(
             name: "TaskServiceCore",
             dependencies: [
-                "PortableWire", "PortableWireNIO",
-                .product(name: "NIOCore", package: "swift-nio", condition: nio),
-                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
-                .target(name: "PortableWireGRPC", condition: grpc),
-                .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: grpc),
+                "PortableWire", "PortableWireNIO", nioProduct("NIOCore"), nioProduct("NIOPosix"),
+                .target(name: "PortableWireGRPC", condition: grpc), grpcProduct("GRPCCore"), grpcTransport,
             ],
             swiftSettings: upcoming
         ),
         .executableTarget(
             name: "TaskServiceExample",
-            dependencies: [
-                "TaskServiceCore",
-                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
-            ],
+            dependencies: ["TaskServiceCore", nioProduct("NIOPosix")],
             swiftSettings: upcoming
         ),
         .target(name: "TestSupport", dependencies: ["MessagePack", "PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
@@ -133,21 +140,14 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PortableWireNIOTests",
-            dependencies: [
-                "PortableWireNIO", "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio", condition: nio),
-                .product(name: "NIOEmbedded", package: "swift-nio", condition: nio),
-                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
-            ],
+            dependencies: ["PortableWireNIO", "TestSupport"] + ["NIOCore", "NIOEmbedded", "NIOPosix"].map(nioProduct),
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "PortableWireHummingbirdTests",
             dependencies: [
-                "PortableWireHummingbird", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
-                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
-                .product(name: "NIOCore", package: "swift-nio", condition: nio),
+                "PortableWireHummingbird", "TestSupport", hummingbirdProduct("Hummingbird"),
+                hummingbirdProduct("HummingbirdTesting"), nioProduct("NIOCore"),
             ],
             swiftSettings: upcoming
         ),
@@ -156,17 +156,13 @@ let package = Package(
             dependencies: [
                 // The executable too, so that `swift test` builds the binary that one test launches.
                 "TaskServiceCore", "TaskServiceExample", "TestSupport",
-                .product(name: "NIOPosix", package: "swift-nio", condition: nio),
+                nioProduct("NIOPosix"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "PortableWireGRPCTests",
-            dependencies: [
-                "PortableWireGRPC", "TaskServiceCore", "TestSupport",
-                .product(name: "GRPCCore", package: "grpc-swift-2", condition: grpc),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: grpc),
-            ],
+            dependencies: ["PortableWireGRPC", "TaskServiceCore", "TestSupport", grpcProduct("GRPCCore"), grpcTransport],
             swiftSettings: upcoming
         ),
         .testTarget(name: "pwireTests", dependencies: ["pwire", "TestSupport"], swiftSettings: upcoming),
@@ -183,35 +179,25 @@ let package = Package(
         .macro(
             name: "PortableWireMacrosPlugin",
             dependencies: [
-                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftSyntaxMacros", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftParser", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftCompilerPlugin", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftDiagnostics", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-            ],
+                "SwiftSyntax", "SwiftSyntaxMacros", "SwiftSyntaxBuilder", "SwiftParser", "SwiftCompilerPlugin",
+                "SwiftDiagnostics",
+            ].map(syntaxProduct),
             swiftSettings: upcoming
         ),
         .target(
             name: "PortableWireMacros",
-            dependencies: [
-                "PortableWire",
-                .target(name: "PortableWireMacrosPlugin", condition: .when(traits: ["Macros"])),
-            ],
+            dependencies: ["PortableWire", .target(name: "PortableWireMacrosPlugin", condition: macros)],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "PortableWireMacrosTests",
             dependencies: [
                 "PortableWire", "TestSupport",
-                .target(name: "PortableWireMacros", condition: .when(traits: ["Macros"])),
-                .target(name: "PortableWireMacrosPlugin", condition: .when(traits: ["Macros"])),
-                .product(
-                    name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax",
-                    condition: .when(traits: ["Macros"])),
-                .product(
-                    name: "SwiftSyntaxMacroExpansion", package: "swift-syntax", condition: .when(traits: ["Macros"])),
-                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Macros"])),
+                .target(name: "PortableWireMacros", condition: macros),
+                .target(name: "PortableWireMacrosPlugin", condition: macros),
+                syntaxProduct("SwiftSyntaxMacrosGenericTestSupport"),
+                syntaxProduct("SwiftSyntaxMacroExpansion"),
+                syntaxProduct("SwiftSyntax"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: upcoming

@@ -368,27 +368,10 @@ struct ReplySummary: Sendable {
 
     @Test func builtExecutableServesGRPCBesideTCPForThePythonDemo() async throws {
         let python = try #require(which("python3"), "python3 is not on PATH")
-        let executable = try #require(Self.serviceExecutable(), "build the pwire-task-service product first")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port", "0", "--grpc-port", "0"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        let handle = stdout.fileHandleForReading
-        func readLine() throws -> String {
-            var line: [UInt8] = []
-            while let byte = try handle.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-            return String(decoding: line, as: UTF8.self)
-        }
-        #expect(try readLine().hasPrefix("listening on 127.0.0.1:"))
-        let grpcLine = try readLine()
+        let service = try ServiceProcess(["--grpc-port", "0"])
+        let grpcLine = try service.readLine()
         #expect(grpcLine.hasPrefix("grpc listening on 127.0.0.1:"), "\(grpcLine)")
-        let port = try #require(grpcLine.split(separator: ":").last.flatMap { Int($0) })
+        let port = try #require(ServiceProcess.port(in: grpcLine))
         let output = try await runCommandOffThePool(python, ["-m", "portablewire.grpc", "--port", "\(port)"])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = try jsonLines(output.stdoutText)
@@ -398,17 +381,6 @@ struct ReplySummary: Sendable {
         #expect((lines[2]["result"] as? [String: Any])?["estimate"] as? Double == 3)
         #expect(lines[3]["distinct_count"] as? Int == 2)
         #expect(lines[3]["first_is_last"] as? Bool == true)
-    }
-
-    /// The built `pwire-task-service`, next to the test bundle.
-    static func serviceExecutable() -> String? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pwire-task-service").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
     }
 }
 

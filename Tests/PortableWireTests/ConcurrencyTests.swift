@@ -201,12 +201,7 @@ private func check(_ condition: Bool, _ what: @autoclosure () -> String) throws 
                             try check((decoded["shape"]?.object as? Square) == Square(side: 2), "portable dynamic \(tag)")
                         default:
                             // A two-phase cycle, whose instances must stay one graph.
-                            let root = TreeNode()
-                            root.name = tag
-                            let leaf = TreeNode()
-                            leaf.name = "leaf"
-                            leaf.parent = root
-                            root.children = [leaf]
+                            let root = TreeNode.withChild(name: tag, childName: "leaf")
                             let back = try portableDecoder.decode(TreeNode.self, from: try portableEncoder.encode(any: root))
                             try check(back.name == tag && back.children.first?.parent === back, "cycle \(tag)")
                         }

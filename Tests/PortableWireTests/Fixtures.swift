@@ -40,22 +40,19 @@ final class Node: Portable, Codable {
     }
 }
 
-/// A two-phase class: may form cycles and round-trip them.
-final class TreeNode: TwoPhasePortable {
-    static let portableName = "app.TreeNode"
-    var name = ""
-    weak var parent: TreeNode?
-    var children: [TreeNode] = []
-    init() {}
+/// A two-phase class: may form cycles and round-trip them. The cycles article's own (DocCExamplesTests.swift).
+typealias TreeNode = CyclesArticleTests.TreeNode
 
-    func serialize(globalData: GlobalData) throws -> PortableValue {
-        ["name": .string(name), "parent": parent.map { .object($0) } ?? .nil, "children": .array(children.map { .object($0) })]
-    }
-
-    func fill(from data: PortableValue, globalData: GlobalData) throws {
-        name = data["name"]?.stringValue ?? ""
-        parent = data["parent"]?.object as? TreeNode
-        children = data["children"]?.arrayValue?.compactMap { $0.object as? TreeNode } ?? []
+extension TreeNode {
+    /// A node named `name` holding one child named `childName` whose `parent` points back: the smallest cycle.
+    static func withChild(name: String = "root", childName: String = "child") -> TreeNode {
+        let root = TreeNode()
+        root.name = name
+        let child = TreeNode()
+        child.name = childName
+        child.parent = root
+        root.children = [child]
+        return root
     }
 }
 

@@ -103,12 +103,7 @@ import TestSupport
     }
 
     @Test func twoPhaseTypesRoundTripCycles() throws {
-        let root = TreeNode()
-        root.name = "root"
-        let child = TreeNode()
-        child.name = "child"
-        child.parent = root
-        root.children = [child]
+        let root = TreeNode.withChild()
         let bytes = try encoder.encode(PortableValue.object(root))
         #expect(bytes[2] == 81, "two-phase objects travel as ext type Q (81)")
         let decoded = try #require(try decoder.decode(from: bytes).object as? TreeNode)

@@ -51,18 +51,9 @@ import Testing
     }
 
     @Test func taskCallExample() throws {
-        enum VariableType: String, Codable { case mean, variance, standardErrorOfMean = "standard_error_of_mean", quantile }
-        struct CustomVariable: Portable, Codable {
-            static let portableName = "app.CustomVariable"
-            var type: VariableType
-            var quantile: Double?
-        }
-        struct TaskCall: Codable {
-            var task: String
-            var id: String
-            var args: [Int]
-            @Polymorphic var kwargs: [String: Any]
-        }
+        // The example's types are at file scope in StreamingReadmeExamplesTests.swift, verbatim but for their names.
+        typealias TaskCall = ReadmeTaskCall
+        typealias CustomVariable = ReadmeCustomVariable
 
         var registry = TypeRegistry()
         try registry.register(CustomVariable.self)

@@ -13,59 +13,6 @@ import NIOPosix
 import PortableWireNIO
 import TestSupport
 
-/// A `pwire-task-service` child process.
-final class ServiceProcess {
-    let process = Process()
-    let port: Int
-
-    /// Starts the built executable with `arguments` (a free port is chosen) and waits for its first line.
-    init(_ arguments: [String] = []) throws {
-        // PWIRE_TASK_SERVICE names another build of it (the README's figures come from a release build).
-        let chosen = ProcessInfo.processInfo.environment["PWIRE_TASK_SERVICE"] ?? TaskServiceTests.serviceExecutable()
-        guard let executable = chosen else {
-            throw DriverError("build the pwire-task-service product first")
-        }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port", "0"] + arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        var line: [UInt8] = []
-        let handle = stdout.fileHandleForReading
-        while let byte = try handle.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("listening on 127.0.0.1:"), let port = text.split(separator: ":").last.flatMap({ Int($0) })
-        else {
-            process.terminate()
-            throw DriverError("the service printed '\(text)'")
-        }
-        self.port = port
-    }
-
-    /// A line of /proc/PID/status, in bytes (`VmRSS`, `VmHWM`).
-    func memory(_ field: String) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else {
-            return -1
-        }
-        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-            let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? -1
-            return digits * 1024
-        }
-        return -1
-    }
-
-    var residentBytes: Int { memory("VmRSS") }
-    var peakResidentBytes: Int { memory("VmHWM") }
-    var isRunning: Bool { process.isRunning }
-
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
-}
-
 struct DriverError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -72,25 +72,8 @@ func connect(port: Int, group: any EventLoopGroup) async throws -> NIOAsyncChann
 
     @Test func builtExecutablePrintsItsPortAndAnswersPython() throws {
         let python = try #require(which("python3"), "python3 is not on PATH")
-        let executable = try #require(Self.serviceExecutable(), "build the pwire-task-service product first")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port", "0"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        // The first line is "listening on 127.0.0.1:PORT".
-        var line: [UInt8] = []
-        let handle = stdout.fileHandleForReading
-        while let byte = try handle.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
-        #expect(text.hasPrefix("listening on 127.0.0.1:"), "\(text)")
-        let port = try #require(text.split(separator: ":").last.flatMap { Int($0) })
-        try expectDemoAnswers(try runCommand(python, ["-m", "portablewire.task_client", "--port", "\(port)"]))
+        let service = try ServiceProcess()
+        try expectDemoAnswers(try runCommand(python, ["-m", "portablewire.task_client", "--port", "\(service.port)"]))
     }
 
     @Test func swiftClientGetsAPortableResult() async throws {
@@ -154,17 +137,6 @@ func connect(port: Int, group: any EventLoopGroup) async throws -> NIOAsyncChann
         }
         try await server.stop()
         try await group.shutdownGracefully()
-    }
-
-    /// The built `pwire-task-service`, next to the test bundle.
-    static func serviceExecutable() -> String? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pwire-task-service").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
     }
 }
 

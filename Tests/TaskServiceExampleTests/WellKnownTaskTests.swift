@@ -59,24 +59,8 @@ import Testing
         priority: .high)
 
     @Test func pythonCallWithWellKnownKwargsComesBackEqualFromTheService() throws {
-        let executable = try #require(
-            TaskServiceTests.serviceExecutable(), "build the pwire-task-service product first")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--host", "127.0.0.1", "--port", "0"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        var line: [UInt8] = []
-        let handle = stdout.fileHandleForReading
-        while let byte = try handle.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
-        try #require(text.hasPrefix("listening on 127.0.0.1:"), "\(text)")
-        let port = try #require(text.split(separator: ":").last.flatMap { Int($0) })
+        let service = try ServiceProcess(["--host", "127.0.0.1"])
+        let port = service.port
 
         let script = Self.pythonPrelude + """
             with TaskClient(port=int(sys.argv[1])) as client:

@@ -31,30 +31,13 @@ func deepMaps(_ depth: Int) -> [UInt8] { Array([[UInt8]](repeating: [0x81, 0x00]
 /// Runs `body` on a new thread whose stack is `byteCount` bytes and returns how many of them it used, by
 /// filling the stack with a pattern first and finding the deepest byte that changed.
 func stackBytesUsed(stackByteCount byteCount: Int, _ body: @escaping () -> Void) -> Int {
-    final class Job { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
     let page = Int(sysconf(Int32(_SC_PAGESIZE)))
     var memory: UnsafeMutableRawPointer?
     precondition(posix_memalign(&memory, page, byteCount) == 0)
     let stack = memory!
     defer { free(stack) }
     memset(stack, 0xa5, byteCount)
-    // Allocated rather than `pthread_attr_t()`, whose zero initializer lives in a module not imported here.
-    let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
-    pthread_attr_init(attributes)
-    defer {
-        pthread_attr_destroy(attributes)
-        attributes.deallocate()
-    }
-    pthread_attr_setstack(attributes, stack, byteCount)
-    let job = Unmanaged.passRetained(Job(body))
-    var thread = pthread_t()
-    let status = pthread_create(&thread, attributes, { raw in
-        let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-        job.body()
-        return nil
-    }, job.toOpaque())
-    precondition(status == 0, "pthread_create failed: \(status)")
-    pthread_join(thread, nil)
+    joinThread({ pthread_attr_setstack($0, stack, byteCount) }, body)
     // The stack grows down: the first byte from the bottom that is no longer the pattern is the deepest used.
     let bytes = stack.assumingMemoryBound(to: UInt8.self)
     var lowest = 0
@@ -65,14 +48,20 @@ func stackBytesUsed(stackByteCount byteCount: Int, _ body: @escaping () -> Void)
 /// Runs `body` on a thread with a stack of `byteCount` bytes (guard page included), as a secondary thread
 /// would have; a stack overflow crashes the process.
 func runOnThread(stackByteCount byteCount: Int, _ body: @escaping () -> Void) {
+    joinThread({ pthread_attr_setstacksize($0, byteCount) }, body)
+}
+
+/// Runs `body` on a new thread whose stack `setStack` describes in its attributes, and waits for it to end.
+private func joinThread(_ setStack: (UnsafeMutablePointer<pthread_attr_t>) -> Void, _ body: @escaping () -> Void) {
     final class Job { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+    // Allocated rather than `pthread_attr_t()`, whose zero initializer lives in a module not imported here.
     let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
     pthread_attr_init(attributes)
     defer {
         pthread_attr_destroy(attributes)
         attributes.deallocate()
     }
-    pthread_attr_setstacksize(attributes, byteCount)
+    setStack(attributes)
     let job = Unmanaged.passRetained(Job(body))
     var thread = pthread_t()
     let status = pthread_create(&thread, attributes, { raw in

@@ -13,12 +13,7 @@ func portableStream(_ registry: TypeRegistry) throws -> (bytes: [UInt8], message
     let encoder = PortableEncoder(registry: registry)
     let ann = Account(owner: "Ann")
     let bob = Account(owner: "Bob")
-    let root = TreeNode()
-    root.name = "root"
-    let leaf = TreeNode()
-    leaf.name = "leaf"
-    leaf.parent = root
-    root.children = [leaf]
+    let root = TreeNode.withChild(childName: "leaf")
     let people = (0..<5).map { PersonRow(id: $0, name: "P\($0)", email: "p\($0)@x", city: "C") }
     let messages: [[UInt8]] = [
         try encoder.encode(Drawing(title: "d", shapes: [Circle(radius: 1), Square(side: 2)], highlight: Square(side: 3))),
