@@ -701,16 +701,12 @@ class _FastEncoder:
             results = self.results = {}
         global_data = self.global_data
         if global_data is None:
-            if not entry.serialize_uses_global_data:
+            if entry.serialize_uses_global_data:
+                global_data = self.table = self.global_data = GlobalData()
+            else:
                 # The package's own serializer, which never looks at it: no table is made (a read
                 # finds nothing, a write fails and the exact encoder takes over with a real one).
-                recorded = results.get(id(value))
-                if recorded is not None:
-                    return recorded[1]
-                data = entry.serialize(value, _UNUSED)
-                results[id(value)] = (value, data)
-                return data
-            global_data = self.table = self.global_data = GlobalData()
+                global_data = _UNUSED
         if global_data is not UNAVAILABLE:
             recorded = results.get(id(value))
             if recorded is not None:
