@@ -51,39 +51,11 @@ public struct MessagePackStreamWriter<Sink: MessageSink>: ~Copyable {
         try _writing { $0.writeNil() }
     }
 
-    /// Writes a bool.
-    public mutating func write(_ value: Bool) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes an integer in its shortest form.
-    public mutating func write(_ value: Int) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes an integer in its shortest form.
-    public mutating func write(_ value: Int64) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes an unsigned integer in its shortest form.
-    public mutating func write(_ value: UInt64) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes a float64.
-    public mutating func write(_ value: Double) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes a str.
-    public mutating func write(_ value: String) throws(MessagePackError) {
-        try _writing { $0.write(value) }
-    }
-
-    /// Writes any dynamic value as one value (a whole message at the top level).
-    public mutating func write(_ value: MessagePackValue) throws(MessagePackError) {
-        try _writing { $0.write(value) }
+    /// Writes one value through its typed conformance: `Bool`; an integer in its shortest form; `Double` as
+    /// float64 and `Float` as float32; `String` as str; a ``MessagePackValue`` as itself (a whole message at the
+    /// top level); any other ``MessagePackEncodable`` (a generated or hand-written record) as it encodes itself.
+    public mutating func write<T: MessagePackEncodable>(_ value: T) throws(MessagePackError) {
+        try _writing { value.encode(to: &$0) }
     }
 
     /// Writes an `Encodable` value with `encoder` as one value (for example one record of a large array).

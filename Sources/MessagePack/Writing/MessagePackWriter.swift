@@ -326,15 +326,24 @@ public struct MessagePackWriter: ~Copyable {
     mutating func _appendStringHeaderAssumingCapacity(byteCount: Int) {
         if byteCount < 32 {
             _appendByteAssumingCapacity(0xa0 | UInt8(truncatingIfNeeded: byteCount))
-        } else if byteCount <= Int(UInt8.max) {
-            _appendByteAssumingCapacity(FormatByte.str8)
-            _appendAssumingCapacity(UInt8(truncatingIfNeeded: byteCount))
+        } else {
+            _appendLengthAssumingCapacity(byteCount, FormatByte.str8, FormatByte.str16, FormatByte.str32)
+        }
+    }
+
+    /// The 8-, 16- or 32-bit length form of a str, bin or ext header, the smallest that holds `byteCount`: its
+    /// marker, then the length (big-endian). At most 5 bytes.
+    @inlinable @inline(__always)
+    mutating func _appendLengthAssumingCapacity(_ byteCount: Int, _ marker8: UInt8, _ marker16: UInt8, _ marker32: UInt8) {
+        if byteCount <= Int(UInt8.max) {
+            _appendByteAssumingCapacity(marker8)
+            _appendByteAssumingCapacity(UInt8(truncatingIfNeeded: byteCount))
         } else if byteCount <= Int(UInt16.max) {
-            _appendByteAssumingCapacity(FormatByte.str16)
+            _appendByteAssumingCapacity(marker16)
             _appendAssumingCapacity(UInt16(truncatingIfNeeded: byteCount))
         } else {
-            precondition(byteCount <= Int(UInt32.max), "MessagePack strings hold at most 4 GiB")
-            _appendByteAssumingCapacity(FormatByte.str32)
+            precondition(byteCount <= Int(UInt32.max), "MessagePack str, bin and ext payloads hold at most 4 GiB")
+            _appendByteAssumingCapacity(marker32)
             _appendAssumingCapacity(UInt32(truncatingIfNeeded: byteCount))
         }
     }
@@ -357,14 +366,8 @@ public struct MessagePackWriter: ~Copyable {
     /// Writes a bin header for `byteCount` bytes (bin8, bin16, bin32).
     @inlinable
     public mutating func writeBinaryHeader(byteCount: Int) {
-        if byteCount <= Int(UInt8.max) {
-            _append(marker: FormatByte.bin8, UInt8(truncatingIfNeeded: byteCount))
-        } else if byteCount <= Int(UInt16.max) {
-            _append(marker: FormatByte.bin16, UInt16(truncatingIfNeeded: byteCount))
-        } else {
-            precondition(byteCount <= Int(UInt32.max), "MessagePack binaries hold at most 4 GiB")
-            _append(marker: FormatByte.bin32, UInt32(truncatingIfNeeded: byteCount))
-        }
+        _ensure(5)
+        _appendLengthAssumingCapacity(byteCount, FormatByte.bin8, FormatByte.bin16, FormatByte.bin32)
     }
 
     /// Writes bytes as bin.
@@ -433,18 +436,7 @@ public struct MessagePackWriter: ~Copyable {
         case 4: _appendByteAssumingCapacity(FormatByte.fixext4)
         case 8: _appendByteAssumingCapacity(FormatByte.fixext8)
         case 16: _appendByteAssumingCapacity(FormatByte.fixext16)
-        default:
-            if byteCount <= Int(UInt8.max) {
-                _appendByteAssumingCapacity(FormatByte.ext8)
-                _appendByteAssumingCapacity(UInt8(truncatingIfNeeded: byteCount))
-            } else if byteCount <= Int(UInt16.max) {
-                _appendByteAssumingCapacity(FormatByte.ext16)
-                _appendAssumingCapacity(UInt16(truncatingIfNeeded: byteCount))
-            } else {
-                precondition(byteCount <= Int(UInt32.max), "MessagePack extensions hold at most 4 GiB")
-                _appendByteAssumingCapacity(FormatByte.ext32)
-                _appendAssumingCapacity(UInt32(truncatingIfNeeded: byteCount))
-            }
+        default: _appendLengthAssumingCapacity(byteCount, FormatByte.ext8, FormatByte.ext16, FormatByte.ext32)
         }
         _appendByteAssumingCapacity(t)
     }
