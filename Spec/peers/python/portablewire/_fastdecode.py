@@ -30,7 +30,7 @@ from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
 from .registry import Registry
 from .values import Ext
-from ._fastencode import _thread_coder, _Wrapper
+from ._fastencode import _thread_coder, _ThreadCoder, _Wrapper
 from .wellknown import DECODERS
 
 __all__ = ["Fallback", "fast_unpackb"]
@@ -69,22 +69,14 @@ _NO_GLOBAL_DATA = GlobalData(writable=False)
 _STR_FIXED = range(0xA0, 0xC0)
 
 
-class _FastDecoder:
+class _FastDecoder(_ThreadCoder):
     """One thread's reusable decoder for one (registry, limits, ext types); state reset per message."""
 
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
-        self.registry = registry
-        self.ext_types = ext_types
+        super().__init__(registry, limits, ext_types)
         self.by_name = registry._by_name
-        self.limits = limits
         self.max_message_byte_count = limits.max_message_byte_count
-        self.max_object_count = limits.max_object_count
-        self.max_reference_count = limits.max_reference_count
         self.max_depth = limits.max_depth
-        self.code_object = ext_types.object
-        self.code_two_phase = ext_types.two_phase_object
-        self.code_reference = ext_types.reference
-        self.code_global = ext_types.global_data
         # The verifier's default gives back the exts of the segment being verified, in order, as
         # they came: a C callable taking the next one from ``put_back`` (see _verify).
         self.put_back: deque[ExtType] = deque()
@@ -114,7 +106,6 @@ class _FastDecoder:
         self.unpack_options = self.small_options
         self.begin()
         self.wrapper = _Wrapper()
-        self.busy = False
         # Messages the bulk path skips after it unpacked one it then could not take.
         self.bulk_cooldown = 0
         # Per segment being unpacked: (code, payload, decoded value, height bound) of each ext met.

@@ -122,7 +122,25 @@ class _Wrapper:
         self.lists[0][0] = None
 
 
-class _FastEncoder:
+class _ThreadCoder:
+    """What a thread's fast encoder and fast decoder share: the registry, limits and ext types it was
+    made for (see :func:`_thread_coder`), the limits and ext codes it checks, and whether it is busy
+    with a message."""
+
+    def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
+        self.registry = registry
+        self.limits = limits
+        self.ext_types = ext_types
+        self.max_object_count = limits.max_object_count
+        self.max_reference_count = limits.max_reference_count
+        self.code_object = ext_types.object
+        self.code_two_phase = ext_types.two_phase_object
+        self.code_reference = ext_types.reference
+        self.code_global = ext_types.global_data
+        self.busy = False
+
+
+class _FastEncoder(_ThreadCoder):
     """One thread's reusable encoder for one (registry, limits, ext types); state reset per message."""
 
     # The message's tables (see _tables), and its global data and serializer results.
@@ -138,17 +156,9 @@ class _FastEncoder:
     level: int
 
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
-        self.registry = registry
-        self.ext_types = ext_types
+        super().__init__(registry, limits, ext_types)
         self.by_class = registry._by_class
-        self.limits = limits
-        self.max_object_count = limits.max_object_count
-        self.max_reference_count = limits.max_reference_count
         self.small_references = [_new_ext(ExtType, (ext_types.reference, _SMALL_INTS[i])) for i in range(128)]
-        self.code_object = ext_types.object
-        self.code_two_phase = ext_types.two_phase_object
-        self.code_reference = ext_types.reference
-        self.code_global = ext_types.global_data
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
         self.heights = [0]
         self.packers: list[Packer] = []
@@ -176,7 +186,6 @@ class _FastEncoder:
         self.last_was_envelope = False
         self.top: list[tuple[object, object]] = []
         self.put_back_index = 0
-        self.busy = False
 
     # MARK: Per message
 
