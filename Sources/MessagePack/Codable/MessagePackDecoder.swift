@@ -674,30 +674,19 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol, _FrameCont
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(key) { try impl.reader.readString() } }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(key) { try impl.decodeDouble() } }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(key) { try impl.decodeFloat() } }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(key) { try impl.decodeInteger(Int.self) } }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try read(key) { try impl.decodeInteger(Int8.self) } }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
-        try read(key) { try impl.decodeInteger(Int16.self) }
-    }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
-        try read(key) { try impl.decodeInteger(Int32.self) }
-    }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
-        try read(key) { try impl.decodeInteger(Int64.self) }
-    }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try read(key) { try impl.decodeInteger(UInt.self) } }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
-        try read(key) { try impl.decodeInteger(UInt8.self) }
-    }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
-        try read(key) { try impl.decodeInteger(UInt16.self) }
-    }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
-        try read(key) { try impl.decodeInteger(UInt32.self) }
-    }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
-        try read(key) { try impl.decodeInteger(UInt64.self) }
-    }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(key) }
+
+    /// An integer of any width that must fit the requested type exactly.
+    private func integer<I: FixedWidthInteger>(_ key: Key) throws -> I { try read(key) { try impl.decodeInteger(I.self) } }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try read(key) {

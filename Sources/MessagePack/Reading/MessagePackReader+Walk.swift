@@ -223,25 +223,21 @@ extension MessagePackReader {
                 _owed = top.owedDuringNextChild
                 // The containers open around the next child: those outside the walk, `outer`, and `top`.
                 let childDepth = depth &+ outer.count &+ 1
-                switch try _walkToken(builder, limits: limits, depth: childDepth) {
+                let token = try _walkToken(builder, limits: limits, depth: childDepth)
+                switch token {
                 case .scalar(let scalar):
                     top.add(builder.makeScalar(scalar))
                 case .claimedExtension(let type):
                     top.add(try builder.readExtension(type, from: &self, depth: childDepth))
-                case .array(let count):
-                    if count == 0 {
-                        top.add(builder.makeArray([]))
-                    } else {
-                        outer.append(consume top)  // moved, not copied
-                        top = Frame(count: count, isMap: false, reader: self)
-                    }
-                case .map(let count):
-                    if count == 0 {
-                        top.add(builder.makeMap([]))
-                    } else {
-                        outer.append(consume top)  // moved, not copied
-                        top = Frame(count: count, isMap: true, reader: self)
-                    }
+                case .array(count: 0):
+                    top.add(builder.makeArray([]))
+                case .map(count: 0):
+                    top.add(builder.makeMap([]))
+                case .array(let count), .map(let count):
+                    var isMap = false
+                    if case .map = token { isMap = true }
+                    outer.append(consume top)  // moved, not copied
+                    top = Frame(count: count, isMap: isMap, reader: self)
                 }
             }
         } catch {

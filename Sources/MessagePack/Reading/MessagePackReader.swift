@@ -110,6 +110,15 @@ public struct MessagePackReader {
         T(bigEndian: _bytes.loadUnaligned(fromByteOffset: position, as: T.self))
     }
 
+    /// Consumes a format byte and the fixed-width big-endian `T` after it (a uint16's value, a float32's bits).
+    @inlinable @inline(__always)
+    mutating func _readFixed<T: FixedWidthInteger>(_: T.Type, what: StaticString) throws(MessagePackError) -> T {
+        try _require(1 &+ MemoryLayout<T>.size, at: offset, what: what)
+        let v = _load(T.self, at: offset &+ 1)
+        offset &+= 1 &+ MemoryLayout<T>.size
+        return v
+    }
+
     /// Checks that `byteCount` bytes starting at `position` (a format byte) are present.
     ///
     /// On failure the error points at `fault`, the first field that is incomplete: by default the one after
@@ -237,45 +246,21 @@ public struct MessagePackReader {
             offset &+= 1
             return .signed(Int64(Int8(bitPattern: b)))
         case FormatByte.uint8:
-            try _require(2, at: offset, what: "uint8")
-            let v = _bytes[offset &+ 1]
-            offset &+= 2
-            return .unsigned(UInt64(v))
+            return .unsigned(UInt64(try _readFixed(UInt8.self, what: "uint8")))
         case FormatByte.uint16:
-            try _require(3, at: offset, what: "uint16")
-            let v = _load(UInt16.self, at: offset &+ 1)
-            offset &+= 3
-            return .unsigned(UInt64(v))
+            return .unsigned(UInt64(try _readFixed(UInt16.self, what: "uint16")))
         case FormatByte.uint32:
-            try _require(5, at: offset, what: "uint32")
-            let v = _load(UInt32.self, at: offset &+ 1)
-            offset &+= 5
-            return .unsigned(UInt64(v))
+            return .unsigned(UInt64(try _readFixed(UInt32.self, what: "uint32")))
         case FormatByte.uint64:
-            try _require(9, at: offset, what: "uint64")
-            let v = _load(UInt64.self, at: offset &+ 1)
-            offset &+= 9
-            return .unsigned(v)
+            return .unsigned(try _readFixed(UInt64.self, what: "uint64"))
         case FormatByte.int8:
-            try _require(2, at: offset, what: "int8")
-            let v = Int8(bitPattern: _bytes[offset &+ 1])
-            offset &+= 2
-            return .signed(Int64(v))
+            return .signed(Int64(try _readFixed(Int8.self, what: "int8")))
         case FormatByte.int16:
-            try _require(3, at: offset, what: "int16")
-            let v = _load(Int16.self, at: offset &+ 1)
-            offset &+= 3
-            return .signed(Int64(v))
+            return .signed(Int64(try _readFixed(Int16.self, what: "int16")))
         case FormatByte.int32:
-            try _require(5, at: offset, what: "int32")
-            let v = _load(Int32.self, at: offset &+ 1)
-            offset &+= 5
-            return .signed(Int64(v))
+            return .signed(Int64(try _readFixed(Int32.self, what: "int32")))
         case FormatByte.int64:
-            try _require(9, at: offset, what: "int64")
-            let v = _load(Int64.self, at: offset &+ 1)
-            offset &+= 9
-            return .signed(v)
+            return .signed(try _readFixed(Int64.self, what: "int64"))
         default:
             throw .typeMismatch(at: offset, expected: "an integer", found: b)
         }
@@ -301,16 +286,8 @@ public struct MessagePackReader {
     mutating func _readDoubleSlow() throws(MessagePackError) -> Double {
         let b = try peekFormatByte()
         switch b {
-        case FormatByte.float64:
-            try _require(9, at: offset, what: "float64")
-            let v = _load(UInt64.self, at: offset &+ 1)
-            offset &+= 9
-            return Double(bitPattern: v)
-        case FormatByte.float32:
-            try _require(5, at: offset, what: "float32")
-            let v = _load(UInt32.self, at: offset &+ 1)
-            offset &+= 5
-            return Double(Float(bitPattern: v))
+        case FormatByte.float64: return Double(bitPattern: try _readFixed(UInt64.self, what: "float64"))
+        case FormatByte.float32: return Double(Float(bitPattern: try _readFixed(UInt32.self, what: "float32")))
         default:
             throw .typeMismatch(at: offset, expected: "a float", found: b)
         }
@@ -320,12 +297,7 @@ public struct MessagePackReader {
     @inlinable
     public mutating func readFloat() throws(MessagePackError) -> Float {
         let b = try peekFormatByte()
-        if b == FormatByte.float32 {
-            try _require(5, at: offset, what: "float32")
-            let v = _load(UInt32.self, at: offset &+ 1)
-            offset &+= 5
-            return Float(bitPattern: v)
-        }
+        if b == FormatByte.float32 { return Float(bitPattern: try _readFixed(UInt32.self, what: "float32")) }
         let start = offset
         let d = try readDouble()
         let f = Float(d)
