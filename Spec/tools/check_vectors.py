@@ -38,6 +38,8 @@ import struct
 import sys
 from pathlib import Path
 
+from vector_cases import case_bytes, parse_int
+
 sys.setrecursionlimit(20000)  # Depth-512 values nest deeper than Python's default allows.
 
 SPEC = Path(__file__).resolve().parent.parent
@@ -115,30 +117,10 @@ def _no_duplicate_keys(pairs):
     return obj
 
 
-class NegativeZero:
-    """What the JSON number -0 loads as: no integer of the notation (format.md 12.2 rule 2)."""
-
-    def __repr__(self):
-        return "-0"
-
-
 def load_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f, object_pairs_hook=_no_duplicate_keys,
-                         parse_int=lambda t: NegativeZero() if t == "-0" else int(t))
-
-
-def case_bytes(case):
-    """The input bytes of a case: `hex`, `hexRepeat` expanded, or the chunks of a stream joined."""
-    if "chunks" in case:
-        return b"".join(bytes.fromhex(c) for c in case["chunks"])
-    if "encode" in case:
-        return b""
-    if "hex" in case:
-        return bytes.fromhex(case["hex"])
-    r = case["hexRepeat"]
-    return (bytes.fromhex(r.get("prefix", "")) + bytes.fromhex(r["repeat"]) * r["count"]
-            + bytes.fromhex(r.get("suffix", "")))
+                         parse_int=parse_int)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,15 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Loads the conformance vectors of Spec/vectors (found relative to this file; a missing folder fails)."""
+"""Loads the conformance vectors of Spec/vectors (found relative to this file; a missing folder fails),
+read as Spec/tools/vector_cases.py says."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from portablewire import Registry
 
-VECTORS = Path(__file__).resolve().parents[3] / "vectors"
+SPEC = Path(__file__).resolve().parents[3]
+VECTORS = SPEC / "vectors"
+
+_loader = importlib.util.spec_from_file_location("vector_cases", SPEC / "tools" / "vector_cases.py")
+assert _loader is not None and _loader.loader is not None, "Spec/tools/vector_cases.py is missing"
+_vector_cases = importlib.util.module_from_spec(_loader)
+_loader.loader.exec_module(_vector_cases)
+case_bytes, parse_int = _vector_cases.case_bytes, _vector_cases.parse_int
 
 
 @dataclass
@@ -42,28 +51,6 @@ class Vector:
         return self.id
 
 
-def case_bytes(case: dict) -> bytes:
-    """The input of a case: ``hex``, ``hexRepeat`` expanded, or a stream's chunks joined (encode cases: none)."""
-    if "chunks" in case:
-        return b"".join(bytes.fromhex(chunk) for chunk in case["chunks"])
-    if "encode" in case:
-        return b""
-    if "hex" in case:
-        return bytes.fromhex(case["hex"])
-    repeat = case["hexRepeat"]
-    prefix, suffix = bytes.fromhex(repeat.get("prefix", "")), bytes.fromhex(repeat.get("suffix", ""))
-    return prefix + bytes.fromhex(repeat["repeat"]) * repeat["count"] + suffix
-
-
-class _NegativeZero:
-    def __repr__(self) -> str:
-        return "-0"
-
-
-#: What the JSON number ``-0`` loads as: not an int, so the notation rejects it where an integer is required.
-NEGATIVE_ZERO = _NegativeZero()
-
-
 def kind(case: dict) -> str:
     """``decode`` (bytes, with the default limits), ``limits`` (bytes with a ``limits`` object),
     ``encode`` (an encode request that must fail) or ``stream`` (chunks), Spec/conformance.md 2."""
@@ -83,8 +70,7 @@ def load_all(kinds: tuple[str, ...] = ("decode",)) -> list[Vector]:
         raise FileNotFoundError(f"the vector folder {VECTORS} is missing")
     vectors = []
     for path in sorted(VECTORS.rglob("*.json")):
-        # -0 stays distinct from 0: encode cases use it as an integer the notation refuses (format.md 12.2).
-        document = json.loads(path.read_text(encoding="utf-8"), parse_int=lambda t: NEGATIVE_ZERO if t == "-0" else int(t))
+        document = json.loads(path.read_text(encoding="utf-8"), parse_int=parse_int)
         if "cases" not in document:  # e.g. a schema file
             continue
         for case in document["cases"]:
