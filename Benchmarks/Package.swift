@@ -19,6 +19,10 @@ let suiteDependencies: [Target.Dependency] = [
     "BenchmarkSupport",
 ]
 
+let suiteSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let suites = ["CoreBenchmarks", "CodableBenchmarks", "PortableBenchmarks", "StreamingBenchmarks"]
+
 let package = Package(
     name: "PortableWireBenchmarks",
     platforms: [.macOS(.v14)],
@@ -45,23 +49,12 @@ let package = Package(
         // instruction counts per operation do not move with the machine's load, unlike times.
         .executableTarget(
             name: "InstructionCounts", dependencies: suiteDependencies, path: "Sources/InstructionCounts",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+            swiftSettings: suiteSettings),
+    ] + suites.map { suite in
+        // A suite is `Benchmarks/<name>/`, run by package-benchmark's plugin.
         .executableTarget(
-            name: "CoreBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/CoreBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
-        .executableTarget(
-            name: "CodableBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/CodableBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
-        .executableTarget(
-            name: "PortableBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/PortableBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
-        .executableTarget(
-            name: "StreamingBenchmarks", dependencies: suiteDependencies, path: "Benchmarks/StreamingBenchmarks",
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
-    ],
+            name: suite, dependencies: suiteDependencies, path: "Benchmarks/\(suite)", swiftSettings: suiteSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
+    },
     swiftLanguageModes: [.v6]
 )

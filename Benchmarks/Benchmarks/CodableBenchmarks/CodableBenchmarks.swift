@@ -85,25 +85,23 @@ func codableSuite<T: Codable & Equatable & MessagePackCodable, M: Codable & Equa
         }
     }
 
+    /// Encodes `encodable` into one writer kept across iterations (emptied, not freed, each time).
+    func addReused(_ implementation: Implementation, _ encodable: some MessagePackEncodable) {
+        var writer = MessagePackWriter(capacity: bytes.count)
+        Benchmark(benchmarkName(workload, "encode", implementation), configuration: configuration) { benchmark in
+            for _ in benchmark.scaledIterations {
+                writer.removeAll()
+                encodable.encode(to: &writer)
+                blackHole(writer.byteCount)
+            }
+        }
+    }
+
     add("encode", .msgpackC) { cEncode() }
     add("encode", .typed) { blackHole(value.messagePackBytes()) }
     add("encode", .macro) { blackHole(macro.messagePackBytes()) }
-    var reused = MessagePackWriter(capacity: bytes.count)
-    Benchmark(benchmarkName(workload, "encode", .typedReused), configuration: configuration) { benchmark in
-        for _ in benchmark.scaledIterations {
-            reused.removeAll()
-            value.encode(to: &reused)
-            blackHole(reused.byteCount)
-        }
-    }
-    var macroReused = MessagePackWriter(capacity: bytes.count)
-    Benchmark(benchmarkName(workload, "encode", .macroReused), configuration: configuration) { benchmark in
-        for _ in benchmark.scaledIterations {
-            macroReused.removeAll()
-            macro.encode(to: &macroReused)
-            blackHole(macroReused.byteCount)
-        }
-    }
+    addReused(.typedReused, value)
+    addReused(.macroReused, macro)
     add("encode", .dynamic) { blackHole(dynamic.encoded()) }
     add("encode", .codable) { blackHole(try encoder.encode(value)) }
     add("encode", .json) { blackHole(try json.encode(value)) }

@@ -41,17 +41,17 @@ let benchmarks: @Sendable () -> Void = {
     // The same records through `@Portable`'s generated data coding (same type name, so the same bytes).
     let macroEncoder = PortableEncoder(registry: Fixtures.macroRegistry)
     let macroDecoder = PortableDecoder(registry: Fixtures.macroRegistry)
-    let macroPortable = Fixtures.macroPortableRecords
+    let macroPortable = Fixtures.macroRecords
     Fixtures.check((try? macroEncoder.encode(macroPortable)) == portableBytes, "@Portable records write the Codable bytes")
     Fixtures.check(
-        (try? macroDecoder.decode([MacroPortablePerson].self, from: portableBytes)) == macroPortable,
+        (try? macroDecoder.decode([MacroPerson].self, from: portableBytes)) == macroPortable,
         "@Portable records read the Codable bytes")
     Benchmark("portable-records:encode:portable_macro") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try macroEncoder.encode(macroPortable)) }
     }
     Benchmark("portable-records:decode:portable_macro") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try macroDecoder.decode([MacroPortablePerson].self, from: portableBytes))
+            blackHole(try macroDecoder.decode([MacroPerson].self, from: portableBytes))
         }
     }
 

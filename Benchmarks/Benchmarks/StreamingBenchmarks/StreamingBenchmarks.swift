@@ -23,22 +23,10 @@ let benchmarks: @Sendable () -> Void = {
 
     /// Decodes every message of `stream` fed in `chunk`-byte pieces; returns how many came out.
     func chunked(_ chunk: Int) throws -> Int {
-        var decoder = MessagePackStreamDecoder()
-        var count = 0
-        try stream.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let end = min(offset + chunk, raw.count)
-                decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
-                offset = end
-                while let task = try decoder.nextFrame({ try TaskCall(messagePack: $0) }) {
-                    blackHole(task)
-                    count += 1
-                }
-            }
+        try decodeFed(stream, inPiecesOf: chunk, { try TaskCall(messagePack: $0) }) { task in
+            blackHole(task)
+            return 1
         }
-        try decoder.finish()
-        return count
     }
 
     /// Decodes every message of `stream` from the one contiguous buffer.
@@ -81,19 +69,7 @@ let benchmarks: @Sendable () -> Void = {
     Fixtures.check(bigBytes.count < 64 << 20, "the big message fits the default limit")
 
     func bigChunked(_ chunk: Int) throws -> Int {
-        var decoder = MessagePackStreamDecoder()
-        var count = 0
-        try bigBytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let end = min(offset + chunk, raw.count)
-                decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
-                offset = end
-                while let people = try decoder.nextFrame({ try [Person](messagePack: $0) }) { count += people.count }
-            }
-        }
-        try decoder.finish()
-        return count
+        try decodeFed(bigBytes, inPiecesOf: chunk, { try [Person](messagePack: $0) }) { people in people.count }
     }
     Fixtures.check((try? bigChunked(64)) == big.count, "the big message decodes fed 64 bytes at a time")
 
@@ -103,4 +79,25 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("big-message-60MiB:decode:64-byte_chunks", configuration: .init(maxIterations: 10)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try bigChunked(64)) }
     }
+}
+
+/// Feeds `bytes` to a `MessagePackStreamDecoder` in `chunk`-byte pieces, decodes each message with `decode` as soon
+/// as it is complete, and returns the sum of `count` over the decoded messages.
+private func decodeFed<Message>(
+    _ bytes: [UInt8], inPiecesOf chunk: Int, _ decode: (UnsafeRawBufferPointer) throws -> Message,
+    count: (Message) -> Int
+) throws -> Int {
+    var decoder = MessagePackStreamDecoder()
+    var total = 0
+    try bytes.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let end = min(offset + chunk, raw.count)
+            decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+            offset = end
+            while let message = try decoder.nextFrame(decode) { total += count(message) }
+        }
+    }
+    try decoder.finish()
+    return total
 }

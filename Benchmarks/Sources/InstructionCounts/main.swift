@@ -80,8 +80,8 @@ case ("portable-records", _):
         switch (direction, route) {
         case ("encode", "plain"): consume(try! MessagePackEncoder().encode(Fixtures.records))
         case ("decode", "plain"): consume(try! MessagePackDecoder().decode([Person].self, from: plainBytes))
-        case ("encode", "macro"): consume(try! encoder.encode(Fixtures.macroPortableRecords))
-        case ("decode", "macro"): consume(try! decoder.decode([MacroPortablePerson].self, from: portableBytes))
+        case ("encode", "macro"): consume(try! encoder.encode(Fixtures.macroRecords))
+        case ("decode", "macro"): consume(try! decoder.decode([MacroPerson].self, from: portableBytes))
         case ("encode", _): consume(try! encoder.encode(Fixtures.portableRecords))
         default: consume(try! decoder.decode([PortablePerson].self, from: portableBytes))
         }

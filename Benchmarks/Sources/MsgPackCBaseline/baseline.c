@@ -10,6 +10,13 @@ void pwb_buffer_free(pwb_buffer *buffer) {
     buffer->size = buffer->alloc = 0;
 }
 
+// Every writer packs into a fresh msgpack_sbuffer on its stack...
+static inline void begin(msgpack_sbuffer *sbuf, msgpack_packer *pk) {
+    msgpack_sbuffer_init(sbuf);
+    msgpack_packer_init(pk, sbuf, msgpack_sbuffer_write);
+}
+
+// ...and hands the packed bytes to the caller, who frees them with pwb_buffer_free.
 static void take(msgpack_sbuffer *sbuf, pwb_buffer *out) {
     out->data = sbuf->data;
     out->size = sbuf->size;
@@ -29,9 +36,8 @@ static void pack_key(msgpack_packer *pk, const char *key) {
 
 int pwb_pack_task(const pwb_task *t, pwb_buffer *out) {
     msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    begin(&sbuf, &pk);
     msgpack_pack_map(&pk, 4);
     pack_key(&pk, "task");
     pack_str(&pk, t->task);
@@ -85,44 +91,29 @@ static void pack_person(msgpack_packer *pk, const pwb_person *p) {
     if (p->active) msgpack_pack_true(pk); else msgpack_pack_false(pk);
 }
 
-int pwb_pack_records(const pwb_person *people, size_t count, pwb_buffer *out) {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, count);
-    for (size_t i = 0; i < count; i++) pack_person(&pk, &people[i]);
-    take(&sbuf, out);
-    return 0;
-}
+static inline void pack_int64(msgpack_packer *pk, const int64_t *v) { msgpack_pack_int64(pk, *v); }
+static inline void pack_double(msgpack_packer *pk, const double *v) { msgpack_pack_double(pk, *v); }
 
-int pwb_pack_int64s(const int64_t *values, size_t count, pwb_buffer *out) {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, count);
-    for (size_t i = 0; i < count; i++) msgpack_pack_int64(&pk, values[i]);
-    take(&sbuf, out);
-    return 0;
-}
+// The array workloads: an array header, then each element through `pack_element(pk, &values[i])`.
+#define DEFINE_PACK_ARRAY(name, element_type, pack_element)                \
+    int name(const element_type *values, size_t count, pwb_buffer *out) { \
+        msgpack_sbuffer sbuf;                                              \
+        msgpack_packer pk;                                                 \
+        begin(&sbuf, &pk);                                                 \
+        msgpack_pack_array(&pk, count);                                    \
+        for (size_t i = 0; i < count; i++) pack_element(&pk, &values[i]);  \
+        take(&sbuf, out);                                                  \
+        return 0;                                                          \
+    }
 
-int pwb_pack_doubles(const double *values, size_t count, pwb_buffer *out) {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, count);
-    for (size_t i = 0; i < count; i++) msgpack_pack_double(&pk, values[i]);
-    take(&sbuf, out);
-    return 0;
-}
+DEFINE_PACK_ARRAY(pwb_pack_records, pwb_person, pack_person)
+DEFINE_PACK_ARRAY(pwb_pack_int64s, int64_t, pack_int64)
+DEFINE_PACK_ARRAY(pwb_pack_doubles, double, pack_double)
 
 int pwb_pack_blob(const void *bytes, size_t count, pwb_buffer *out) {
     msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    begin(&sbuf, &pk);
     msgpack_pack_bin(&pk, count);
     msgpack_pack_bin_body(&pk, bytes, count);
     take(&sbuf, out);
@@ -189,20 +180,27 @@ static int get_person(const msgpack_object *o, pwb_person *p) {
     return 0;
 }
 
-long pwb_unpack_records(const char *data, size_t size, pwb_person *out, size_t capacity) {
-    msgpack_unpacked result;
-    if (unpack_one(data, size, &result) != 0) return -1;
-    const msgpack_object *root = &result.data;
-    long n = -1;
-    if (root->type == MSGPACK_OBJECT_ARRAY && root->via.array.size <= capacity) {
-        n = root->via.array.size;
-        for (long i = 0; i < n; i++) {
-            if (get_person(&root->via.array.ptr[i], &out[i]) != 0) { n = -1; break; }
-        }
+// The typed array workloads: one array of at most `capacity` elements, each read by
+// `get_element(object, &out[i])`.
+#define DEFINE_UNPACK_ARRAY(name, element_type, get_element)                                   \
+    long name(const char *data, size_t size, element_type *out, size_t capacity) {             \
+        msgpack_unpacked result;                                                               \
+        if (unpack_one(data, size, &result) != 0) return -1;                                   \
+        const msgpack_object *root = &result.data;                                             \
+        long n = -1;                                                                           \
+        if (root->type == MSGPACK_OBJECT_ARRAY && root->via.array.size <= capacity) {          \
+            n = root->via.array.size;                                                          \
+            for (long i = 0; i < n; i++) {                                                     \
+                if (get_element(&root->via.array.ptr[i], &out[i]) != 0) { n = -1; break; }     \
+            }                                                                                  \
+        }                                                                                      \
+        msgpack_unpacked_destroy(&result);                                                     \
+        return n;                                                                              \
     }
-    msgpack_unpacked_destroy(&result);
-    return n;
-}
+
+DEFINE_UNPACK_ARRAY(pwb_unpack_records, pwb_person, get_person)
+DEFINE_UNPACK_ARRAY(pwb_unpack_int64s, int64_t, get_int)
+DEFINE_UNPACK_ARRAY(pwb_unpack_doubles, double, get_double)
 
 long pwb_unpack_task(const char *data, size_t size, pwb_task *t) {
     msgpack_unpacked result;
@@ -250,36 +248,6 @@ long pwb_unpack_task(const char *data, size_t size, pwb_task *t) {
     }
     msgpack_unpacked_destroy(&result);
     return rc;
-}
-
-long pwb_unpack_int64s(const char *data, size_t size, int64_t *out, size_t capacity) {
-    msgpack_unpacked result;
-    if (unpack_one(data, size, &result) != 0) return -1;
-    const msgpack_object *root = &result.data;
-    long n = -1;
-    if (root->type == MSGPACK_OBJECT_ARRAY && root->via.array.size <= capacity) {
-        n = root->via.array.size;
-        for (long i = 0; i < n; i++) {
-            if (get_int(&root->via.array.ptr[i], &out[i]) != 0) { n = -1; break; }
-        }
-    }
-    msgpack_unpacked_destroy(&result);
-    return n;
-}
-
-long pwb_unpack_doubles(const char *data, size_t size, double *out, size_t capacity) {
-    msgpack_unpacked result;
-    if (unpack_one(data, size, &result) != 0) return -1;
-    const msgpack_object *root = &result.data;
-    long n = -1;
-    if (root->type == MSGPACK_OBJECT_ARRAY && root->via.array.size <= capacity) {
-        n = root->via.array.size;
-        for (long i = 0; i < n; i++) {
-            if (get_double(&root->via.array.ptr[i], &out[i]) != 0) { n = -1; break; }
-        }
-    }
-    msgpack_unpacked_destroy(&result);
-    return n;
 }
 
 long pwb_unpack_blob(const char *data, size_t size, void *out, size_t capacity) {
@@ -358,9 +326,8 @@ void pwb_dynamic_free(pwb_dynamic *value) {
 
 int pwb_pack_dynamic(const pwb_dynamic *value, pwb_buffer *out) {
     msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    begin(&sbuf, &pk);
     int rc = msgpack_pack_object(&pk, value->unpacked.data);
     take(&sbuf, out);
     return rc;
