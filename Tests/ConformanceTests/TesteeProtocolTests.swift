@@ -67,24 +67,28 @@ import TestSupport
 
     @Test(arguments: implementations)
     func badRequestsAreAnsweredAndTheTesteeGoesOn(_ implementation: String) throws {
-        let (answers, status) = try Self.exchange(implementation, Self.badRequests)
-        #expect(status == 0)
-        try #require(answers.count == Self.badRequests.count + 1, "\(implementation) answered \(answers.count) frames")
-        for (request, answer) in zip(Self.badRequests, answers) {
-            #expect(answer["error"]?.stringValue == "badRequest", "\(implementation): \(request) -> \(answer.serialized)")
-        }
+        let answers = try Self.expectEachAnswered(implementation, Self.badRequests, with: "badRequest")
         #expect(answers.last?["ok"] == .bool(true))
         #expect(answers.last?["specVersion"]?.stringValue == "1.1")
     }
 
     @Test(arguments: implementations)
     func invalidNotationCannotBeSerialized(_ implementation: String) throws {
-        let (answers, status) = try Self.exchange(implementation, Self.invalidNotation)
+        _ = try Self.expectEachAnswered(implementation, Self.invalidNotation, with: "cannotSerialize")
+    }
+
+    /// Sends `requests` then a `hello`, and expects the testee to exit cleanly after answering each request with
+    /// the error `code`; returns every answer (the hello's last).
+    static func expectEachAnswered(
+        _ implementation: String, _ requests: [String], with code: String
+    ) throws -> [JSON] {
+        let (answers, status) = try exchange(implementation, requests)
         #expect(status == 0)
-        try #require(answers.count == Self.invalidNotation.count + 1, "\(implementation) answered \(answers.count) frames")
-        for (request, answer) in zip(Self.invalidNotation, answers) {
-            #expect(answer["error"]?.stringValue == "cannotSerialize", "\(implementation): \(request) -> \(answer.serialized)")
+        try #require(answers.count == requests.count + 1, "\(implementation) answered \(answers.count) frames")
+        for (request, answer) in zip(requests, answers) {
+            #expect(answer["error"]?.stringValue == code, "\(implementation): \(request) -> \(answer.serialized)")
         }
+        return answers
     }
 
     @Test(arguments: implementations)

@@ -36,6 +36,24 @@ func startOrderServer(group: MultiThreadedEventLoopGroup, registry: TypeRegistry
         .bind(host: "127.0.0.1", port: 0).get()
 }
 
+/// A test server on 127.0.0.1 (a free port) that frames messages with `decoder`, echoes each plain value back, and
+/// logs the errors that close a connection into `errors`.
+func startPlainEchoServer<Decoder: ByteToMessageDecoder>(
+    group: MultiThreadedEventLoopGroup, decoder: @escaping @Sendable () -> Decoder, errors: ErrorLog
+) async throws -> any Channel {
+    try await ServerBootstrap(group: group)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(ByteToMessageHandler(decoder()))
+                try sync.addHandler(MessageToByteHandler(PortableFrameEncoder()))
+                try sync.addHandler(MessageErrorHandler(policy: .close) { errors.append($0) })
+                try sync.addHandler(PlainEchoHandler())
+            }
+        }
+        .bind(host: "127.0.0.1", port: 0).get()
+}
+
 /// Connects a raw-bytes client to `port`.
 func connectRawClient(group: MultiThreadedEventLoopGroup, port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
     try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
@@ -130,17 +148,7 @@ func connectRawClient(group: MultiThreadedEventLoopGroup, port: Int) async throw
             return limits
         }()
         let errors = ErrorLog()
-        let server = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(PortableFrameDecoder(limits: limits)))
-                    try sync.addHandler(MessageToByteHandler(PortableFrameEncoder()))
-                    try sync.addHandler(MessageErrorHandler(policy: .close) { errors.append($0) })
-                    try sync.addHandler(PlainEchoHandler())
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let server = try await startPlainEchoServer(group: group, decoder: { PortableFrameDecoder(limits: limits) }, errors: errors)
         let port = try #require(server.localAddress?.port)
         let client = try await connectRawClient(group: group, port: port)
         // A bin32 header declaring 1 MiB: rejected from its 5 header bytes, before the payload is sent.
@@ -166,17 +174,8 @@ extension TCPTests {
     @Test func slowDripClosesThatConnectionWhileAnotherIsServed() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let errors = ErrorLog()
-        let server = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(PortableFrameDecoder().withMessageTimeout(.milliseconds(300))))
-                    try sync.addHandler(MessageToByteHandler(PortableFrameEncoder()))
-                    try sync.addHandler(MessageErrorHandler(policy: .close) { errors.append($0) })
-                    try sync.addHandler(PlainEchoHandler())
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let server = try await startPlainEchoServer(
+            group: group, decoder: { PortableFrameDecoder().withMessageTimeout(.milliseconds(300)) }, errors: errors)
         let port = try #require(server.localAddress?.port)
         let slow = try await connectRawClient(group: group, port: port)
         let fast = try await connectRawClient(group: group, port: port)
