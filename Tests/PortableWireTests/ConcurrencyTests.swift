@@ -22,10 +22,8 @@ private struct Reading: MessagePackCodable, Codable, Equatable {
         writer.writeMapHeader(count: note == nil ? 3 : 4)
         writer.writeKey("sensor")
         writer.write(sensor)
-        writer.writeKey("values")
-        writer.encode(values)
-        writer.writeKey("flags")
-        writer.encode(flags)
+        writer.encode(values, key: "values")
+        writer.encode(flags, key: "flags")
         if let note {
             writer.writeKey("note")
             writer.write(note)

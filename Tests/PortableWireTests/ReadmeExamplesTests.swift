@@ -100,10 +100,8 @@ struct ReadmePoint: Codable, Equatable, MessagePackCodable {
 
     func encode(to writer: inout MessagePackWriter) {
         writer.writeMapHeader(count: 2)
-        writer.writeKey("x")
-        writer.encode(x)
-        writer.writeKey("y")
-        writer.encode(y)
+        writer.encode(x, key: "x")
+        writer.encode(y, key: "y")
     }
 
     init(from reader: inout MessagePackReader) throws(MessagePackError) {

@@ -11,8 +11,8 @@
 ///         var x: Int, y: Int
 ///         func encode(to writer: inout MessagePackWriter) {
 ///             writer.writeMapHeader(count: 2)
-///             writer.writeKey("x"); writer.encode(x)
-///             writer.writeKey("y"); writer.encode(y)
+///             writer.encode(x, key: "x")
+///             writer.encode(y, key: "y")
 ///         }
 ///     }
 ///     Point(x: 1, y: 2).messagePackBytes()   // 82 a1 78 01 a1 79 02
@@ -60,6 +60,18 @@ extension MessagePackWriter {
         _depth &+= 1
         value.encode(to: &self)
         _depth &-= 1
+    }
+
+    /// Writes one field of a map: the key `key`, then `value` as ``encode(_:)`` writes it. The counterpart of
+    /// ``MessagePackReader/decode(_:key:)`` in a hand-written conformance.
+    ///
+    ///     writer.writeMapHeader(count: 2)
+    ///     writer.encode(x, key: "x")
+    ///     writer.encode(y, key: "y")
+    @inlinable
+    public mutating func encode<T: MessagePackEncodable>(_ value: T, key: StaticString) {
+        writeKey(key)
+        encode(value)
     }
 
     /// Writes a map key (or any fixed string) from a literal, without creating a `String`.

@@ -388,20 +388,27 @@ public struct MessagePackWriter: ~Copyable {
     /// Writes an array header; the `count` elements must follow.
     @inlinable
     public mutating func writeArrayHeader(count: Int) {
-        if _depth >= _maxDepth { _depthExceeded = true }
+        _noteContainerDepth()
         _writeArrayHeader(count: count)
-    }
-
-    @inlinable @inline(__always)
-    mutating func _writeArrayHeader(count: Int) {
-        _writeContainerHeader(count: count, fix: 0x90, FormatByte.array16, FormatByte.array32)
     }
 
     /// Writes a map header; `count` key/value pairs must follow.
     @inlinable
     public mutating func writeMapHeader(count: Int) {
-        if _depth >= _maxDepth { _depthExceeded = true }
+        _noteContainerDepth()
         _writeMapHeader(count: count)
+    }
+
+    /// A container opened by hand at the depth limit makes ``checkDepth()`` report it (the typed writers check
+    /// depth themselves and call the headers below directly).
+    @inlinable @inline(__always)
+    mutating func _noteContainerDepth() {
+        if _depth >= _maxDepth { _depthExceeded = true }
+    }
+
+    @inlinable @inline(__always)
+    mutating func _writeArrayHeader(count: Int) {
+        _writeContainerHeader(count: count, fix: 0x90, FormatByte.array16, FormatByte.array32)
     }
 
     @inlinable @inline(__always)

@@ -12,17 +12,12 @@ fileprivate struct Account: Codable, Equatable, MessagePackCodable {
 
     func encode(to writer: inout MessagePackWriter) {
         writer.writeMapHeader(count: closed == nil ? 4 : 5)
-        writer.writeKey("id")
-        writer.encode(id)
-        writer.writeKey("owner")
-        writer.encode(owner)
-        writer.writeKey("balance")
-        writer.encode(balance)
-        writer.writeKey("tags")
-        writer.encode(tags)
+        writer.encode(id, key: "id")
+        writer.encode(owner, key: "owner")
+        writer.encode(balance, key: "balance")
+        writer.encode(tags, key: "tags")
         if let closed {
-            writer.writeKey("closed")
-            writer.encode(closed)
+            writer.encode(closed, key: "closed")
         }
     }
 
@@ -68,10 +63,8 @@ fileprivate struct Account: Codable, Equatable, MessagePackCodable {
             var x: Int, y: Int
             func encode(to writer: inout MessagePackWriter) {
                 writer.writeMapHeader(count: 2)
-                writer.writeKey("x")
-                writer.encode(x)
-                writer.writeKey("y")
-                writer.encode(y)
+                writer.encode(x, key: "x")
+                writer.encode(y, key: "y")
             }
         }
         #expect(Point(x: 1, y: -33).messagePackBytes() == hex("82 a1 78 01 a1 79 d0 df"))

@@ -566,10 +566,8 @@ struct HeaderCase: Sendable, CustomTestStringConvertible {
         }
         func encode(to writer: inout MessagePackWriter) {
             writer.writeMapHeader(count: 2)
-            writer.writeKey("value")
-            writer.encode(value)
-            writer.writeKey("next")
-            writer.encode(next)
+            writer.encode(value, key: "value")
+            writer.encode(next, key: "next")
         }
         static func chain(_ length: Int) -> TypedLink {
             var node = TypedLink(value: 0, next: nil)

@@ -104,20 +104,14 @@ struct TypedRecord: MessagePackCodable, Equatable {
 
     func encode(to writer: inout MessagePackWriter) {
         writer.writeMapHeader(count: note == nil ? 5 : 6)
-        writer.writeKey("id")
-        writer.encode(id)
-        writer.writeKey("name")
-        writer.encode(name)
-        writer.writeKey("ratios")
-        writer.encode(ratios)
+        writer.encode(id, key: "id")
+        writer.encode(name, key: "name")
+        writer.encode(ratios, key: "ratios")
         if let note {
-            writer.writeKey("note")
-            writer.encode(note)
+            writer.encode(note, key: "note")
         }
-        writer.writeKey("flag")
-        writer.encode(flag)
-        writer.writeKey("children")
-        writer.encode(children)
+        writer.encode(flag, key: "flag")
+        writer.encode(children, key: "children")
     }
 
     init(from reader: inout MessagePackReader) throws(MessagePackError) {
