@@ -132,7 +132,9 @@ let package = Package(
             dependencies: ["TaskServiceCore", nioProduct("NIOPosix")],
             swiftSettings: upcoming
         ),
-        .target(name: "TestSupport", dependencies: ["MessagePack", "PortableWireConformance"], path: "Tests/TestSupport", swiftSettings: upcoming),
+        .target(
+            name: "TestSupport", dependencies: ["MessagePack", "PortableWireConformance", "PortableWireWorkloads"],
+            path: "Tests/TestSupport", swiftSettings: upcoming),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "PortableWireTests", dependencies: ["PortableWire", "TestSupport"], swiftSettings: upcoming),
         .testTarget(

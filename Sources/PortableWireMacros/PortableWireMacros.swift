@@ -22,7 +22,7 @@
 /// Property wrappers, `lazy` properties and generic types are reported at the attribute.
 @attached(member, names: named(init(from:)), named(encode(to:)))
 @attached(extension, conformances: MessagePackEncodable, MessagePackDecodable, names: named(init(from:)), named(encode(to:)))
-public macro MessagePackCodable() = #externalMacro(module: "PortableWireMacrosPlugin", type: "MessagePackCodableMacro")
+public macro MessagePackCodable() = #externalMacro(module: "PortableWireMacrosPlugin", type: "CodingMacro")
 
 /// Makes a `Codable` struct or class a portable object whose data the portable coders write and read through
 /// generated typed code (``PortableCodable``), registered under `name` (default: the module-qualified type name).
@@ -38,5 +38,5 @@ public macro MessagePackCodable() = #externalMacro(module: "PortableWireMacrosPl
 @attached(
     extension, conformances: PortableCodable,
     names: named(portableName), named(init(portableData:)), named(encodePortableData(to:)))
-public macro Portable(_ name: String? = nil) = #externalMacro(module: "PortableWireMacrosPlugin", type: "PortableMacro")
+public macro Portable(_ name: String? = nil) = #externalMacro(module: "PortableWireMacrosPlugin", type: "CodingMacro")
 #endif

@@ -6,7 +6,7 @@ import SwiftSyntaxMacros
 /// The compiler plugin that carries `@MessagePackCodable` and `@Portable`.
 @main
 struct PortableWireMacrosPlugin: CompilerPlugin {
-    let providingMacros: [any Macro.Type] = [MessagePackCodableMacro.self, PortableMacro.self]
+    let providingMacros: [any Macro.Type] = [CodingMacro.self]
 }
 #else
 /// Without the `Macros` trait this target has nothing to offer; an empty entry point keeps it linkable.

@@ -11,7 +11,7 @@ import Testing
 @Suite struct MacroExpansionTests {
     let specs: [String: MacroSpec] = [
         "MessagePackCodable": MacroSpec(
-            type: MessagePackCodableMacro.self,
+            type: CodingMacro.self,
             conformances: ["MessagePackEncodable", "MessagePackDecodable"].map {
                 TypeSyntax(IdentifierTypeSyntax(name: .identifier($0)))
             })

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+import PortableWireWorkloads
 
-/// A small, seeded pseudo-random generator (SplitMix64), so random splits are the same on every run.
+/// A small, seeded pseudo-random generator, so random splits are the same on every run: the workloads' SplitMix64
+/// (wrapped, so that test files need not import the workloads).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    var base: SplitMix64
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { base.next() }
 }
 
 /// The ways the streaming tests cut a stream: whole, one byte at a time, and at random points.

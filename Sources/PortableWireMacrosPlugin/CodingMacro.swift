@@ -6,56 +6,79 @@ import SwiftSyntax
 import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
 
-/// `@MessagePackCodable`: generates `MessagePackEncodable` and `MessagePackDecodable` with the bytes and decoding
-/// rules of the synthesized `Codable` conformance.
+/// `@MessagePackCodable` and `@Portable("app.Person")`: one implementation for both attributes, told apart by the
+/// attribute's name.
+///
+/// - `@MessagePackCodable` generates `MessagePackEncodable` and `MessagePackDecodable` with the bytes and decoding
+///   rules of the synthesized `Codable` conformance.
+/// - `@Portable("name")` makes a struct or class a portable type whose data the portable coders write and read
+///   through generated typed code (`PortableCodable`), with the bytes of its `Codable` conformance.
 ///
 /// Structs and enums get their members in an extension (so a struct keeps its memberwise initializer); classes
-/// get them in the class body (a designated, `required` initializer cannot live in an extension).
-public struct MessagePackCodableMacro: ExtensionMacro, MemberMacro {
+/// get them in the class body (a designated, `required` initializer cannot live in an extension). Problems are
+/// reported by the extension role; the member role stays quiet, so that each is reported once.
+public struct CodingMacro: ExtensionMacro, MemberMacro {
     public static func expansion(
         of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
         providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
         in context: some MacroExpansionContext
     ) throws -> [ExtensionDeclSyntax] {
+        let portable = isPortable(node)
         let plan: CodingPlan
         do {
-            plan = try CodingPlan(declaration, attribute: node, context: context)
+            plan = try CodingPlan(declaration, attribute: node, context: context, macroName: macroName(node))
         } catch is ExpansionStopped {
             return []
         }
-        return conformanceExtension(type, protocols, members: plan.isClass ? [] : plan.members())
+        var members: [String] = []
+        if portable {
+            guard case .fields = plan.shape else {
+                context.diagnose(
+                    Diagnostic(
+                        node: Syntax(node),
+                        message: MacroMessage(
+                            message: "@Portable supports structs and classes; for an enum use @MessagePackCodable and conform to Portable",
+                            id: "portableEnum")))
+                return []
+            }
+            if let name = portableName(node) {
+                members.append("\(plan.access)static var portableName: String { \(stringLiteral(name)) }")
+            }
+        }
+        if !plan.isClass { members += portable ? plan.portableMembers() : plan.members() }
+        let conformances = protocols.map(\.trimmedDescription)
+        let clause = conformances.isEmpty ? "" : ": " + conformances.joined(separator: ", ")
+        let source = "extension \(type.trimmedDescription)\(clause) {\n\(members.joined(separator: "\n\n"))\n}"
+        guard let decl = DeclSyntax(stringLiteral: source).as(ExtensionDeclSyntax.self) else { return [] }
+        return [decl]
     }
 
     public static func expansion(
         of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
         conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
-        classMembers(declaration, node, macroName: "@MessagePackCodable") { $0.members() }
+        guard declaration.is(ClassDeclSyntax.self),
+            let plan = try? CodingPlan(declaration, attribute: node, context: nil, macroName: macroName(node))
+        else { return [] }
+        let members = isPortable(node) ? plan.portableMembers() : plan.members()
+        return members.map { DeclSyntax(stringLiteral: $0) }
     }
-}
 
-/// The extension role's result: `extension Type: Conformances { members }`.
-func conformanceExtension(
-    _ type: some TypeSyntaxProtocol, _ protocols: [TypeSyntax], members: [String]
-) -> [ExtensionDeclSyntax] {
-    let conformances = protocols.map(\.trimmedDescription)
-    let clause = conformances.isEmpty ? "" : ": " + conformances.joined(separator: ", ")
-    let source = "extension \(type.trimmedDescription)\(clause) {\n\(members.joined(separator: "\n\n"))\n}"
-    guard let decl = DeclSyntax(stringLiteral: source).as(ExtensionDeclSyntax.self) else { return [] }
-    return [decl]
-}
+    /// Whether the attribute is `@Portable` (possibly module-qualified) rather than `@MessagePackCodable`.
+    static func isPortable(_ node: AttributeSyntax) -> Bool {
+        node.attributeName.trimmedDescription.split(separator: ".").last == "Portable"
+    }
 
-/// The member role's result: a class gets its members in its body (a designated, `required` initializer cannot
-/// live in an extension); other types get none here. Diagnostics come from the extension role; this role stays
-/// quiet to report each problem once.
-func classMembers(
-    _ declaration: some DeclGroupSyntax, _ node: AttributeSyntax, macroName: String,
-    _ members: (CodingPlan) -> [String]
-) -> [DeclSyntax] {
-    guard declaration.is(ClassDeclSyntax.self),
-        let plan = try? CodingPlan(declaration, attribute: node, context: nil, macroName: macroName)
-    else { return [] }
-    return members(plan).map { DeclSyntax(stringLiteral: $0) }
+    /// The attribute as diagnostics name it.
+    static func macroName(_ node: AttributeSyntax) -> String { isPortable(node) ? "@Portable" : "@MessagePackCodable" }
+
+    /// The name argument: `@Portable("app.Person")`.
+    static func portableName(_ node: AttributeSyntax) -> String? {
+        guard case .argumentList(let arguments) = node.arguments, let first = arguments.first,
+            let literal = first.expression.as(StringLiteralExprSyntax.self)
+        else { return nil }
+        return literal.representedLiteralValue
+    }
 }
 
 /// What the generated code does for one type: the fields of a struct or class, or the cases of an enum.

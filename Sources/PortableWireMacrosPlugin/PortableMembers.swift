@@ -1,57 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #if Macros
-import SwiftDiagnostics
-import SwiftParser
-import SwiftSyntax
-import SwiftSyntaxBuilder
-import SwiftSyntaxMacros
-
-/// `@Portable("app.Person")`: a portable type whose data the portable coders write and read through generated
-/// typed code (`PortableCodable`), with the bytes of its `Codable` conformance.
-public struct PortableMacro: ExtensionMacro, MemberMacro {
-    public static func expansion(
-        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
-        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
-        in context: some MacroExpansionContext
-    ) throws -> [ExtensionDeclSyntax] {
-        let plan: CodingPlan
-        do {
-            plan = try CodingPlan(declaration, attribute: node, context: context, macroName: "@Portable")
-        } catch is ExpansionStopped {
-            return []
-        }
-        guard case .fields = plan.shape else {
-            context.diagnose(
-                Diagnostic(
-                    node: Syntax(node),
-                    message: MacroMessage(
-                        message: "@Portable supports structs and classes; for an enum use @MessagePackCodable and conform to Portable",
-                        id: "portableEnum")))
-            return []
-        }
-        var members: [String] = []
-        if let name = portableName(node) {
-            members.append("\(plan.access)static var portableName: String { \(stringLiteral(name)) }")
-        }
-        if !plan.isClass { members += plan.portableMembers() }
-        return conformanceExtension(type, protocols, members: members)
-    }
-
-    public static func expansion(
-        of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
-        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
-    ) throws -> [DeclSyntax] {
-        classMembers(declaration, node, macroName: "@Portable") { $0.portableMembers() }
-    }
-
-    /// The name argument: `@Portable("app.Person")`.
-    static func portableName(_ node: AttributeSyntax) -> String? {
-        guard case .argumentList(let arguments) = node.arguments, let first = arguments.first,
-            let literal = first.expression.as(StringLiteralExprSyntax.self)
-        else { return nil }
-        return literal.representedLiteralValue
-    }
-}
+// The code `@Portable` generates (CodingMacro.swift has the macro itself).
 
 extension CodingPlan {
     /// `encodePortableData(to:)` and `init(portableData:)`: plain fields through the reader and writer, the rest
