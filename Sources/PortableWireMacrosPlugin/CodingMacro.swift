@@ -283,26 +283,37 @@ struct CodingPlan {
     }
 
     /// Statements writing a map of `entries` (value expression, key, type); optionals are left out when nil.
-    func encodeMap(_ entries: [(value: String, key: String, type: FieldType)], indent: String) -> String {
+    ///
+    /// With `portable`, the statements are those of `encodePortableData(to: data)`: plain fields through
+    /// `data.writer`, the others through the portable encoder (`data.encode(_:key:)`).
+    func encodeMap(
+        _ entries: [(value: String, key: String, type: FieldType)], indent: String, portable: Bool = false
+    ) -> String {
+        let writer = portable ? "data.writer" : "writer"
+        func write(_ value: String, _ key: String, _ type: FieldType) -> String {
+            portable && !type.isPlainForPortable
+                ? "try data.encode(\(value), key: \(stringLiteral(key)))"
+                : (portable ? "data." : "") + type.encodeStatement(value)
+        }
         var out = ""
         let required = entries.filter { !$0.type.isOptional }.count
         let optionals = entries.filter { $0.type.isOptional }
         if optionals.isEmpty {
-            out += "\(indent)writer.writeMapHeader(count: \(required))\n"
+            out += "\(indent)\(writer).writeMapHeader(count: \(required))\n"
         } else {
             out += "\(indent)var count = \(required)\n"
             for entry in optionals { out += "\(indent)if \(entry.value) != nil { count &+= 1 }\n" }
-            out += "\(indent)writer.writeMapHeader(count: count)\n"
+            out += "\(indent)\(writer).writeMapHeader(count: count)\n"
         }
         for entry in entries {
             if entry.type.isOptional {
                 out += "\(indent)if let value = \(entry.value) {\n"
-                out += "\(indent)    writer.writeKey(\(stringLiteral(entry.key)))\n"
-                out += "\(indent)    \(entry.type.encodeStatement("value"))\n"
+                out += "\(indent)    \(writer).writeKey(\(stringLiteral(entry.key)))\n"
+                out += "\(indent)    \(write("value", entry.key, entry.type))\n"
                 out += "\(indent)}\n"
             } else {
-                out += "\(indent)writer.writeKey(\(stringLiteral(entry.key)))\n"
-                out += "\(indent)\(entry.type.encodeStatement(entry.value))\n"
+                out += "\(indent)\(writer).writeKey(\(stringLiteral(entry.key)))\n"
+                out += "\(indent)\(write(entry.value, entry.key, entry.type))\n"
             }
         }
         return out
@@ -310,41 +321,52 @@ struct CodingPlan {
 
     /// Statements reading a map into locals named `_name`: the first occurrence of a key wins (as in `Codable`),
     /// unknown and non-string keys are skipped.
-    func decodeLoop(_ entries: [(local: String, key: String, type: FieldType)], indent: String) -> String {
+    ///
+    /// With `portable`, the statements are those of `init(portableData: data)`: plain fields through `data.reader`,
+    /// the others through the portable decoder (`data.decode(_:key:)`).
+    func decodeLoop(
+        _ entries: [(local: String, key: String, type: FieldType)], indent: String, portable: Bool = false
+    ) -> String {
+        let reader = portable ? "data.reader" : "reader"
+        func read(_ key: String, _ type: FieldType) -> String {
+            portable && !type.isPlainForPortable
+                ? "data.decode((\(type.spelling)).self, key: \(stringLiteral(key)))"
+                : (portable ? "data." : "") + type.decodeExpression(key: key)
+        }
         var out = ""
         for entry in entries {
             let stored = entry.type.isOptional ? "(\(entry.type.spelling))??" : "(\(entry.type.spelling))?"
             out += "\(indent)var \(entry.local): \(stored) = nil\n"
         }
-        out += "\(indent)for _ in 0..<(try reader.readMapHeader()) {\n"
-        out += "\(indent)    guard let key = try reader.readFieldKey() else { try reader.skipValue(); continue }\n"
+        out += "\(indent)for _ in 0..<(try \(reader).readMapHeader()) {\n"
+        out += "\(indent)    guard let key = try \(reader).readFieldKey() else { try \(reader).skipValue(); continue }\n"
         if entries.isEmpty {
-            out += "\(indent)    _ = key\n\(indent)    try reader.skipValue()\n"
+            out += "\(indent)    _ = key\n\(indent)    try \(reader).skipValue()\n"
         } else {
             out += "\(indent)    switch key {\n"
             for entry in entries {
-                let read =
-                    entry.type.isOptional
-                    ? "try reader.readNilIfPresent() ? .some(nil) : .some(\(entry.type.decodeExpression(key: entry.key)))"
-                    : "try " + entry.type.decodeExpression(key: entry.key)
+                let one = read(entry.key, entry.type)
+                let value =
+                    entry.type.isOptional ? "try \(reader).readNilIfPresent() ? .some(nil) : .some(\(one))" : "try " + one
                 out += "\(indent)    case \(stringLiteral(entry.key)):\n"
-                out += "\(indent)        if \(entry.local) == nil { \(entry.local) = \(read) } else { try reader.skipValue() }\n"
+                out += "\(indent)        if \(entry.local) == nil { \(entry.local) = \(value) } else { try \(reader).skipValue() }\n"
             }
-            out += "\(indent)    default: try reader.skipValue()\n"
+            out += "\(indent)    default: try \(reader).skipValue()\n"
             out += "\(indent)    }\n"
         }
         out += "\(indent)}\n"
         return out
     }
 
-    func decodeFields(_ fields: [StoredField]) -> String {
+    func decodeFields(_ fields: [StoredField], portable: Bool = false) -> String {
         let decoded = fields.filter(\.isDecoded)
-        var out = decodeLoop(decoded.map { ("_\($0.name)", $0.key, $0.type) }, indent: "    ")
+        let reader = portable ? "data.reader" : "reader"
+        var out = decodeLoop(decoded.map { ("_\($0.name)", $0.key, $0.type) }, indent: "    ", portable: portable)
         for field in decoded {
             if field.type.isOptional {
                 out += "    self.\(field.name) = _\(field.name) ?? nil\n"
             } else {
-                out += "    self.\(field.name) = try reader.required(_\(field.name), \(stringLiteral(field.key)), in: \(stringLiteral(typeName)))\n"
+                out += "    self.\(field.name) = try \(reader).required(_\(field.name), \(stringLiteral(field.key)), in: \(stringLiteral(typeName)))\n"
             }
         }
         return out
