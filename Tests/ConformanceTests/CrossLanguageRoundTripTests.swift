@@ -5,25 +5,13 @@ import PortableWireConformance
 import Testing
 import TestSupport
 
-/// SplitMix64: a small seeded generator, so every run checks the same values and a failure names its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random messages: nested plain values of every family, portable objects, shared references, global data.
 struct RandomMessages {
     static let names = ["app.Person", "app.Order", "app.Node"]
     var rng: SeededGenerator
     var pool: [OpaquePortable] = []
 
-    init(seed: UInt64) { rng = SeededGenerator(state: seed) }
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
     mutating func message() -> (body: PortableValue, globalData: [(key: String, value: PortableValue)]) {
         pool = []

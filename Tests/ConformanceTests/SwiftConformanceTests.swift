@@ -79,12 +79,7 @@ extension VectorCase: CustomTestStringConvertible {
 /// Finds the `pwire` executable SwiftPM built next to the test bundle.
 enum PwireBinary {
     static func path() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pwire").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
+        if let built = builtExecutable("pwire") { return built }
         let fallback = repositoryRoot.appendingPathComponent(".build/debug/pwire").path
         guard FileManager.default.isExecutableFile(atPath: fallback) else {
             throw CLIMissing()

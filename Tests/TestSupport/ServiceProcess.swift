@@ -48,15 +48,7 @@ public final class ServiceProcess {
     }
 
     /// The built `pwire-task-service`, next to the test bundle.
-    public static func builtExecutable() -> String? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pwire-task-service").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }
+    public static func builtExecutable() -> String? { TestSupport.builtExecutable("pwire-task-service") }
 
     /// A line of /proc/PID/status, in bytes (`VmRSS`, `VmHWM`).
     public func memory(_ field: String) -> Int {
@@ -80,6 +72,17 @@ public final class ServiceProcess {
     }
 
     deinit { stop() }
+}
+
+/// The executable product `name` that SwiftPM built next to the test bundle (a folder or up to two above it).
+public func builtExecutable(_ name: String) -> String? {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir.deleteLastPathComponent()
+    }
+    return nil
 }
 
 /// Why a ``ServiceProcess`` did not start.

@@ -6,13 +6,7 @@ import TestSupport
 
 @Suite struct PwireCommandTests {
     static func pwire() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pwire").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return repositoryRoot.appendingPathComponent(".build/debug/pwire").path
+        builtExecutable("pwire") ?? repositoryRoot.appendingPathComponent(".build/debug/pwire").path
     }
 
     /// A child that exits without reading its input leaves `runCommand` a closed pipe to write to; that must come

@@ -182,15 +182,7 @@ func residentBytes(pid: Int32? = nil) -> Int {
     }
 
     /// A built executable of this package, next to the test bundle.
-    static func executable(_ name: String) -> String? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }
+    static func executable(_ name: String) -> String? { builtExecutable(name) }
 }
 
 final class Weak {
