@@ -23,12 +23,7 @@ struct Estimate: Portable, Codable, ResponseEncodable {
 }
 
 extension TypeRegistry {
-    static let app: TypeRegistry = {
-        var registry = TypeRegistry()
-        try! registry.register(CustomVariable.self)
-        try! registry.register(Estimate.self)
-        return registry
-    }()
+    static let app = try! TypeRegistry(registering: CustomVariable.self, Estimate.self)
 }
 
 struct AppContext: RequestContext {

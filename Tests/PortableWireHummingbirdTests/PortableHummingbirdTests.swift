@@ -39,14 +39,8 @@ struct Quote: Portable, Codable, ResponseEncodable {
 }
 
 extension TypeRegistry {
-    static let shop: TypeRegistry = {
-        var registry = TypeRegistry()
-        // Distinct literal names: registering cannot fail.
-        try! registry.register(Shopper.self)
-        try! registry.register(LineItem.self)
-        try! registry.register(Quote.self)
-        return registry
-    }()
+    // Distinct literal names: registering cannot fail.
+    static let shop = try! TypeRegistry(registering: Shopper.self, LineItem.self, Quote.self)
 }
 
 /// A context whose routes take and return portable values.

@@ -76,12 +76,7 @@ private func chunks(_ bytes: [UInt8]) -> AsyncStream<[UInt8]> {
 }
 
 @Suite struct ErrorRuleTests {
-    static let registry: TypeRegistry = {
-        var registry = TypeRegistry()
-        try! registry.register(Port.self)
-        try! registry.register(Refuses.self)
-        return registry
-    }()
+    static let registry = try! TypeRegistry(registering: Port.self, Refuses.self)
 
     /// `[1, <0xc1>]`: the reserved byte as the second element, at byte 2.
     static let reservedByte: [UInt8] = [0x92, 0x01, 0xc1]

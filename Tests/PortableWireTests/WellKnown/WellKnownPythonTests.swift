@@ -85,11 +85,7 @@ import TestSupport
         try runCommand(try python(), ["-c", pythonPrelude + script], input: input)
     }
 
-    static let registry: TypeRegistry = {
-        var registry = TypeRegistry()
-        try! registry.register(Color.self)
-        return registry
-    }()
+    static let registry = try! TypeRegistry(registering: Color.self)
 
     @Test func pythonBytesDecodeIntoNativeSwiftTypes() throws {
         let result = try Self.runPython("sys.stdout.buffer.write(packb(expected, registry=registry))")

@@ -29,12 +29,7 @@ import TestSupport
         var color: Color
     }
 
-    static let registry: TypeRegistry = {
-        var registry = TypeRegistry()
-        try! registry.register(Color.self)
-        try! registry.register(Level.self)
-        return registry
-    }()
+    static let registry = try! TypeRegistry(registering: Color.self, Level.self)
     static let encoder = PortableEncoder(registry: registry)
     static let decoder = PortableDecoder(registry: registry)
 
