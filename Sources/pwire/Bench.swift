@@ -80,6 +80,40 @@ struct BenchTable {
         rows.append((workload, bytes, timed))
     }
 
+    /// The encode and decode rows of a value every route can carry: typed (one-shot and into a reused writer),
+    /// dynamic, Codable and JSON, and the `portable` cells when given.
+    mutating func addValueRows<T: MessagePackCodable & Codable & Equatable>(
+        _ name: String, _ value: T, _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder,
+        portable: (encode: () throws -> Void, decode: () throws -> Void)? = nil
+    ) throws {
+        let json = JSONEncoder()
+        let jsonDecoder = JSONDecoder()
+        var reused = MessagePackWriter(capacity: 1 << 16)
+        let bytes = value.messagePackBytes()
+        let dynamic = try MessagePackValue(decoding: bytes)
+        let jsonBytes = try json.encode(value)
+        try check(try T(messagePack: bytes) == value && encoder.encode(value) == bytes, name)
+        var encoding: [(String, () throws -> Void)] = [
+            ("typed", { _ = value.messagePackBytes() }),
+            ("reused", { reused.removeAll(); value.encode(to: &reused) }),
+            ("dynamic", { _ = dynamic.encoded() }),
+            ("Codable", { _ = try encoder.encode(value) }),
+            ("JSON", { _ = try json.encode(value) }),
+        ]
+        var decoding: [(String, () throws -> Void)] = [
+            ("typed", { _ = try T(messagePack: bytes) }),
+            ("dynamic", { _ = try MessagePackValue(decoding: bytes) }),
+            ("Codable", { _ = try decoder.decode(T.self, from: bytes) }),
+            ("JSON", { _ = try jsonDecoder.decode(T.self, from: jsonBytes) }),
+        ]
+        if let portable {
+            encoding.append(("portable", portable.encode))
+            decoding.append(("portable", portable.decode))
+        }
+        try add("\(name) encode", bytes: bytes.count, encoding)
+        try add("\(name) decode", bytes: bytes.count, decoding)
+    }
+
     /// The rows of one million numbers of one type: typed and Codable, encoding and decoding.
     mutating func addNumberRows<T: MessagePackCodable & Codable & Equatable>(
         _ name: String, _ values: [T], _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder
@@ -98,56 +132,20 @@ struct BenchTable {
     mutating func runAll() throws {
         let encoder = MessagePackEncoder()
         let decoder = MessagePackDecoder()
-        let json = JSONEncoder()
-        let jsonDecoder = JSONDecoder()
         let registry = try Workloads.registry()
         let portableEncoder = PortableEncoder(registry: registry)
         let portableDecoder = PortableDecoder(registry: registry)
-        var reused = MessagePackWriter(capacity: 1 << 16)
 
-        if wants("task") {
-            let task = Workloads.task()
-            let taskBytes = task.messagePackBytes()
-            let taskValue = task.dynamicValue
-            let taskJSON = try json.encode(task)
-            try check(try TaskCall(messagePack: taskBytes) == task && encoder.encode(task) == taskBytes, "task")
-            try add("task encode", bytes: taskBytes.count, [
-                ("typed", { _ = task.messagePackBytes() }),
-                ("reused", { reused.removeAll(); task.encode(to: &reused) }),
-                ("dynamic", { _ = taskValue.encoded() }),
-                ("Codable", { _ = try encoder.encode(task) }),
-                ("JSON", { _ = try json.encode(task) }),
-            ])
-            try add("task decode", bytes: taskBytes.count, [
-                ("typed", { _ = try TaskCall(messagePack: taskBytes) }),
-                ("dynamic", { _ = try MessagePackValue(decoding: taskBytes) }),
-                ("Codable", { _ = try decoder.decode(TaskCall.self, from: taskBytes) }),
-                ("JSON", { _ = try jsonDecoder.decode(TaskCall.self, from: taskJSON) }),
-            ])
-        }
+        if wants("task") { try addValueRows("task", Workloads.task(), encoder, decoder) }
         if wants("records") {
-            let records = Workloads.records()
-            let recordBytes = records.messagePackBytes()
-            let recordValue = try MessagePackValue(decoding: recordBytes)
-            let recordJSON = try json.encode(records)
-            let portableRecords = records.map(PortablePerson.init)
+            let portableRecords = Workloads.records().map(PortablePerson.init)
             let portableBytes = try portableEncoder.encode(portableRecords)
-            try check(try [Person](messagePack: recordBytes) == records && encoder.encode(records) == recordBytes, "records")
-            try add("records encode", bytes: recordBytes.count, [
-                ("typed", { _ = records.messagePackBytes() }),
-                ("reused", { reused.removeAll(); records.encode(to: &reused) }),
-                ("dynamic", { _ = recordValue.encoded() }),
-                ("Codable", { _ = try encoder.encode(records) }),
-                ("portable", { _ = try portableEncoder.encode(portableRecords) }),
-                ("JSON", { _ = try json.encode(records) }),
-            ])
-            try add("records decode", bytes: recordBytes.count, [
-                ("typed", { _ = try [Person](messagePack: recordBytes) }),
-                ("dynamic", { _ = try MessagePackValue(decoding: recordBytes) }),
-                ("Codable", { _ = try decoder.decode([Person].self, from: recordBytes) }),
-                ("portable", { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }),
-                ("JSON", { _ = try jsonDecoder.decode([Person].self, from: recordJSON) }),
-            ])
+            try addValueRows(
+                "records", Workloads.records(), encoder, decoder,
+                portable: (
+                    { _ = try portableEncoder.encode(portableRecords) },
+                    { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }
+                ))
         }
         if wants("Int64") { try addNumberRows("Int64", Workloads.int64s(), encoder, decoder) }
         if wants("Double") { try addNumberRows("Double", Workloads.doubles(), encoder, decoder) }

@@ -84,6 +84,12 @@ package enum _DiagnosticNotation {
         }
     }
 
+    /// Opens a container (`[` or `{`) and returns its children for the visitor to enter.
+    package static func open<Node>(_ children: _TreeChildren<Node>, into out: inout String) -> _TreeChildren<Node> {
+        if case .map = children { out += "{" } else { out += "[" }
+        return children
+    }
+
     /// After the last child.
     package static func close(isMap: Bool, into out: inout String) { out += isMap ? "}" : "]" }
 }

@@ -25,12 +25,8 @@ extension MessagePackValue: CustomStringConvertible, CustomDebugStringConvertibl
             case .double(let v): out += "\(v)"
             case .string(let s): out += MessagePackPath.quoted(s)
             case .binary(let b): out += "h'" + b.map(hexByte).joined() + "'"
-            case .array(let elements):
-                out += "["
-                return .array(elements)
-            case .map(let entries):
-                out += "{"
-                return .map(entries)
+            case .array(let elements): return _DiagnosticNotation.open(.array(elements), into: &out)
+            case .map(let entries): return _DiagnosticNotation.open(.map(entries), into: &out)
             case .extension(let t, let d): out += "ext(\(t), h'" + d.map(hexByte).joined() + "')"
             case .timestamp(let t): out += t.description
             }

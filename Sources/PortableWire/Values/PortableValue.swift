@@ -260,12 +260,8 @@ extension PortableValue: CustomStringConvertible {
                 }
             }
             switch node {
-            case .array(let a):
-                out += "["
-                return .array(a)
-            case .map(let m):
-                out += "{"
-                return .map(m)
+            case .array(let a): return _DiagnosticNotation.open(.array(a), into: &out)
+            case .map(let m): return _DiagnosticNotation.open(.map(m), into: &out)
             default:
                 out += node.plainScalar!.description
                 return nil
