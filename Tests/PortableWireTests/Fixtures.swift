@@ -40,6 +40,11 @@ final class Node: Portable, Codable {
     }
 }
 
+/// `registry` with an encoder and a decoder over it: what the portable suites start from.
+func portableCoders(_ registry: TypeRegistry) -> (TypeRegistry, PortableEncoder, PortableDecoder) {
+    (registry, PortableEncoder(registry: registry), PortableDecoder(registry: registry))
+}
+
 /// A two-phase class: may form cycles and round-trip them. The cycles article's own (DocCExamplesTests.swift).
 typealias TreeNode = CyclesArticleTests.TreeNode
 

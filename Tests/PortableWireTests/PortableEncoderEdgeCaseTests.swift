@@ -94,15 +94,8 @@ private func nestedAny(_ depth: Int) -> Any {
 }
 
 @Suite struct PortableEncoderEdgeCaseTests {
-    let registry: TypeRegistry
-    let encoder: PortableEncoder
-    let decoder: PortableDecoder
-
-    init() throws {
-        registry = try edgeRegistry()
-        encoder = PortableEncoder(registry: registry)
-        decoder = PortableDecoder(registry: registry)
-    }
+    // The registry holds fixed, distinct names: building it cannot fail.
+    var (registry, encoder, decoder) = portableCoders(try! edgeRegistry())
 
     // MARK: Scalars are the plain encoder's bytes
 

@@ -4,15 +4,8 @@ import Testing
 import TestSupport
 
 @Suite struct PortableObjectTests {
-    let registry: TypeRegistry
-    let encoder: PortableEncoder
-    let decoder: PortableDecoder
-
-    init() throws {
-        registry = try makeRegistry()
-        encoder = PortableEncoder(registry: registry)
-        decoder = PortableDecoder(registry: registry)
-    }
+    // The registry holds fixed, distinct names: building it cannot fail.
+    var (registry, encoder, decoder) = portableCoders(try! makeRegistry())
 
     @Test func codableStructRoundTripsAsOneExtWithItsName() throws {
         let bytes = try encoder.encode(Circle(radius: 2))

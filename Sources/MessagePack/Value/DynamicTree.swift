@@ -45,6 +45,22 @@ package protocol _DynamicTreeVisitor {
     mutating func exit(isMap: Bool)
 }
 
+/// A visitor that writes a text for a tree (a description, a notation), starting empty.
+package protocol _TextWritingVisitor: _DynamicTreeVisitor {
+    init()
+    /// The text written so far.
+    var out: String { get }
+}
+
+extension _TextWritingVisitor {
+    /// The text for `root` and everything under it.
+    package static func text(of root: Node) -> String {
+        var visitor = Self()
+        visitor.visit(root)
+        return visitor.out
+    }
+}
+
 extension _DynamicTreeVisitor {
     /// Visits `root` and everything under it, without recursion.
     ///

@@ -3,16 +3,12 @@
 extension MessagePackValue: CustomStringConvertible, CustomDebugStringConvertible {
     /// A diagnostic notation: JSON-like, with `nil`, `1.5f` for float32, `h'00ff'` for binary,
     /// `ext(5, h'01')` and `timestamp(1, 0)`. Maps show their entries in stored order.
-    public var description: String {
-        var describing = _Describing()
-        describing.visit(self)
-        return describing.out
-    }
+    public var description: String { _Describing.text(of: self) }
 
     public var debugDescription: String { "MessagePackValue(\(description))" }
 
     /// Writes the diagnostic notation of each node (without recursion, so any depth can be described).
-    struct _Describing: _DynamicTreeVisitor {
+    struct _Describing: _TextWritingVisitor {
         var out = ""
 
         mutating func enter(_ node: MessagePackValue) -> _TreeChildren<MessagePackValue>? {
@@ -44,14 +40,10 @@ extension MessagePackValue: CustomStringConvertible, CustomDebugStringConvertibl
 extension MessagePackValue {
     /// The value in the compact JSON notation of Spec/format.md, section 12.4: `{"int":"7"}`,
     /// `{"float64":"0x3ff0000000000000"}`, `{"map":[["a",null]]}`. Used for non-string keys in value paths.
-    package var compactNotation: String {
-        var notation = _Notation()
-        notation.visit(self)
-        return notation.out
-    }
+    package var compactNotation: String { _Notation.text(of: self) }
 
     /// Writes the compact JSON notation of each node (without recursion).
-    struct _Notation: _DynamicTreeVisitor {
+    struct _Notation: _TextWritingVisitor {
         var out = ""
 
         func hexDigits<T: FixedWidthInteger>(_ v: T) -> String {

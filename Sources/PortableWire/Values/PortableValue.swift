@@ -228,15 +228,11 @@ extension PortableValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, E
 extension PortableValue: CustomStringConvertible {
     /// The diagnostic notation of `MessagePackValue`, with objects as `Name{…}`; an object met again
     /// (shared or cyclic) is shown as `^Name`, so the output stays linear in the graph's size.
-    public var description: String {
-        var describing = Describing()
-        describing.visit(self)
-        return describing.out
-    }
+    public var description: String { Describing.text(of: self) }
 
     /// Writes the notation of each node without recursion; an object's data is entered in place of the object
     /// after its name, so chains of objects do not recurse either.
-    struct Describing: _DynamicTreeVisitor {
+    struct Describing: _TextWritingVisitor {
         var out = ""
         var seen = Set<ObjectIdentifier>()
 
