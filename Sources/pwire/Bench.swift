@@ -82,6 +82,9 @@ struct BenchTable {
 
     /// The encode and decode rows of a value every route can carry: typed (one-shot and into a reused writer),
     /// dynamic, Codable and JSON, and the `portable` cells when given.
+    // Inlined, so that each call site is specialised: a generic cell would time the unspecialised code (a value
+    // witness per field to free each decoded record), not the library.
+    @inline(__always)
     mutating func addValueRows<T: MessagePackCodable & Codable & Equatable>(
         _ name: String, _ value: T, _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder,
         portable: (encode: () throws -> Void, decode: () throws -> Void)? = nil
@@ -115,6 +118,7 @@ struct BenchTable {
     }
 
     /// The rows of one million numbers of one type: typed and Codable, encoding and decoding.
+    @inline(__always)
     mutating func addNumberRows<T: MessagePackCodable & Codable & Equatable>(
         _ name: String, _ values: [T], _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder
     ) throws {

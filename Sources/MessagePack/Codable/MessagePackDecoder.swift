@@ -686,6 +686,7 @@ struct _KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol, _FrameCont
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(key) }
 
     /// An integer of any width that must fit the requested type exactly.
+    @inline(__always)
     private func integer<I: FixedWidthInteger>(_ key: Key) throws -> I { try read(key) { try impl.decodeInteger(I.self) } }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {

@@ -703,8 +703,23 @@ public struct MessagePackReader {
 
 /// `body` over `bytes` in place when they are contiguous (an array, a `Data`, a slice of either), else over a
 /// contiguous copy: the one step every entry point that takes `some Collection<UInt8>` starts with.
+///
+/// This one rethrows (the Codable and portable coders); ``_withContiguousBytesTyped(_:_:)`` keeps a typed error
+/// for the typed entry points, whose callers specialise it (unspecialised, its `Result` costs a metadata lookup
+/// per call).
 @inlinable
-package func _withContiguousBytes<R, E: Error>(
+package func _withContiguousBytes<R>(
+    _ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R
+) rethrows -> R {
+    if let inPlace = try bytes.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+        return inPlace
+    }
+    return try Array(bytes).withUnsafeBytes(body)
+}
+
+/// ``_withContiguousBytes(_:_:)`` for a body with a typed error.
+@inlinable
+package func _withContiguousBytesTyped<R, E: Error>(
     _ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) throws(E) -> R
 ) throws(E) -> R {
     let inPlace: Result<R, E>? = bytes.withContiguousStorageIfAvailable { buffer in

@@ -43,7 +43,7 @@ extension MessagePackDecodable {
     /// - Throws: ``MessagePackError``; `.limitExceeded` when the input is longer than `limits.maxMessageByteCount`.
     @inlinable
     public init(messagePack bytes: some Collection<UInt8>, limits: MessagePackLimits = .default) throws(MessagePackError) {
-        self = try _withContiguousBytes(bytes) { raw throws(MessagePackError) in
+        self = try _withContiguousBytesTyped(bytes) { raw throws(MessagePackError) in
             try Self._decodeWhole(raw, limits: limits).get()
         }
     }

@@ -10,7 +10,7 @@ extension MessagePackValue {
     /// - Complexity: O(n) in the input.
     @inlinable
     public init(decoding bytes: some Collection<UInt8>, limits: MessagePackLimits = .default) throws(MessagePackError) {
-        self = try _withContiguousBytes(bytes) { raw throws(MessagePackError) in
+        self = try _withContiguousBytesTyped(bytes) { raw throws(MessagePackError) in
             try Self._decodeWhole(raw, limits: limits).get()
         }
     }
