@@ -167,7 +167,15 @@ package final class _DecoderImpl: Decoder {
             return _identityCast(try reader._readValue(limits: limits, depth: depth), to: T.self)
         }
         if T.self == MessagePackTimestamp.self { return _identityCast(try reader.readTimestamp(), to: T.self) }
-        if let hook, let value = try hook.decode(type, impl: self) { return value }
+        if let hook { return try decodeWithHook(hook, type) }
+        return try decodeWithContainers(type)
+    }
+
+    /// The portable layer's hook first, then the containers. Apart from ``decodeValue(_:)`` so that the plain
+    /// decoder does not pay for the hook's `T?` result: unspecialised, that costs a metadata lookup per value.
+    @inline(never)
+    func decodeWithHook<T: Decodable>(_ hook: any _DecodingHook, _ type: T.Type) throws -> T {
+        if let value = try hook.decode(type, impl: self) { return value }
         return try decodeWithContainers(type)
     }
 
