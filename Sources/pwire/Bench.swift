@@ -82,8 +82,9 @@ struct BenchTable {
 
     /// The encode and decode rows of a value every route can carry: typed (one-shot and into a reused writer),
     /// dynamic, Codable and JSON, and the `portable` cells when given.
-    // Inlined, so that each call site is specialised: a generic cell would time the unspecialised code (a value
-    // witness per field to free each decoded record), not the library.
+    ///
+    /// Inlined, so that each call site is specialised: a generic cell would time unspecialised code (a value
+    /// witness per field to free each decoded record), not the library.
     @inline(__always)
     mutating func addValueRows<T: MessagePackCodable & Codable & Equatable>(
         _ name: String, _ value: T, _ encoder: MessagePackEncoder, _ decoder: MessagePackDecoder,
@@ -142,10 +143,11 @@ struct BenchTable {
 
         if wants("task") { try addValueRows("task", Workloads.task(), encoder, decoder) }
         if wants("records") {
-            let portableRecords = Workloads.records().map(PortablePerson.init)
+            let records = Workloads.records()
+            let portableRecords = records.map(PortablePerson.init)
             let portableBytes = try portableEncoder.encode(portableRecords)
             try addValueRows(
-                "records", Workloads.records(), encoder, decoder,
+                "records", records, encoder, decoder,
                 portable: (
                     { _ = try portableEncoder.encode(portableRecords) },
                     { _ = try portableDecoder.decode([PortablePerson].self, from: portableBytes) }
