@@ -183,7 +183,7 @@ struct BenchTable {
                 try stream.withUnsafeBytes { raw in
                     for start in stride(from: 0, to: raw.count, by: 4096) {
                         decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start..<min(start + 4096, raw.count)]))
-                        while try decoder.nextFrame({ try TaskCall(messagePack: $0) }) != nil {}
+                        while try decoder.next(TaskCall.self) != nil {}
                     }
                 }
                 try decoder.finish()

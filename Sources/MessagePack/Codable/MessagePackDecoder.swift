@@ -53,6 +53,17 @@ public struct MessagePackDecoder: Sendable {
     }
 }
 
+extension MessagePackDecoder {
+    /// Decodes one value of type `T` from the front of `raw` and returns it with the bytes it took, or nil when
+    /// decoding failed (the stream decoder's one-pass route: `raw` may hold only the start of the message, and
+    /// the frame route reports the error).
+    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
+        let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
+        guard let value = try? impl.decodeValue(type), impl.deferredError == nil else { return nil }
+        return (value, impl.reader.offset)
+    }
+}
+
 /// Lets an upper layer (portable objects) decode values the plain decoder would read generically.
 package protocol _DecodingHook: AnyObject {
     /// Returns the value when it decoded it itself, nil to let the plain decoder go on.

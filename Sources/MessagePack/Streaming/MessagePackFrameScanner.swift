@@ -60,6 +60,12 @@ public struct MessagePackFrameScanner: Sendable {
     /// that must still arrive are included. Useful to reserve buffer space once (bounded by the limits).
     @inlinable public var knownMessageByteCount: Int { _messageByteCount &+ _skip &+ _headerMissing }
 
+    /// Counts a whole message that was framed without the scanner (decoded in place by the stream decoder).
+    @inlinable
+    package mutating func _passMessage(byteCount: Int) {
+        _streamOffset &+= byteCount
+    }
+
     /// Forgets any unfinished message; the stream offset keeps counting.
     @inlinable
     public mutating func resetMessage() {

@@ -68,7 +68,11 @@ public struct PortableDecoder: Sendable {
     }
 
     package func decode<T>(_ type: T.Type, raw: UnsafeRawBufferPointer) throws -> T {
-        let value = try decodeMessage(raw: raw).body
+        try cast(try decodeMessage(raw: raw).body, to: T.self, message: raw)
+    }
+
+    /// The result of a non-`Decodable` decode: the message's dynamic value cast to `T`.
+    func cast<T>(_ value: consuming PortableValue, to _: T.Type, message raw: UnsafeRawBufferPointer) throws -> T {
         // The dynamic tree is only a step on the way: it is freed without recursion, however deep (the Swift
         // values returned are the caller's, and Swift frees those its own way).
         guard let typed = value.unwrapped as? T else {
@@ -82,6 +86,28 @@ public struct PortableDecoder: Sendable {
 
     package func decodeMessage(raw: UnsafeRawBufferPointer) throws -> PortableMessage {
         try withMessage(raw: raw) { state, impl in
+            PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
+        }
+    }
+
+    // The stream decoder's one-pass route (`MessagePackStreamDecoder._nextInPlace`): `raw` holds a message at its
+    // front and maybe more after it. The wire-order scan, which every decode makes first, finds where the message
+    // ends; only its bytes are decoded. Nil when the scan or the decode fails (the message may not be all there):
+    // the stream's frame route then reports the error.
+
+    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
+        try? withMessage(raw: raw, atFront: true) { state, impl in try impl.decodeValue(type) }
+    }
+
+    package func _decodeFront<T>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
+        guard let (message, byteCount) = _decodeMessageFront(raw: raw),
+            let value = try? cast(message.body, to: T.self, message: UnsafeRawBufferPointer(rebasing: raw[..<byteCount]))
+        else { return nil }
+        return (value, byteCount)
+    }
+
+    package func _decodeMessageFront(raw: UnsafeRawBufferPointer) -> (value: PortableMessage, byteCount: Int)? {
+        try? withMessage(raw: raw, atFront: true) { state, impl in
             PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
         }
     }
@@ -131,15 +157,24 @@ public struct PortableDecoder: Sendable {
     func withMessage<R>(raw: UnsafeRawBufferPointer, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
         throws -> R
     {
-        guard raw.count <= limits.maxMessageByteCount else {
+        try withMessage(raw: raw, atFront: false, body).value
+    }
+
+    /// Decodes the message that fills `raw`, or with `atFront` the one at its front (its end found by the scan),
+    /// with `body`; returns the result and the message's byte count.
+    func withMessage<R>(
+        raw whole: UnsafeRawBufferPointer, atFront: Bool, _ body: (PortableDecodingState, _DecoderImpl) throws -> R
+    ) throws -> (value: R, byteCount: Int) {
+        guard whole.count <= limits.maxMessageByteCount else {
             throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
         }
         // One wire-order pass first: object ids, type names and every check the Spec makes of the bytes, whatever
         // order the receiving types will read their fields in (Spec/portable-objects.md 5, 6, 11).
         var scanner = PortableMessageScanner(
-            raw, limits: limits, types: extensionTypes, registry: registry, passthrough: unknownTypes == .passthrough,
+            whole, limits: limits, types: extensionTypes, registry: registry, passthrough: unknownTypes == .passthrough,
             rejectsCycles: cycles == .reject)
         try scanner.scanMessage()
+        let raw = atFront ? UnsafeRawBufferPointer(rebasing: whole[..<scanner.reader.offset]) : whole
         let state = PortableDecodingState(
             registry: registry, types: extensionTypes, limits: limits.plain, index: scanner.index, message: raw,
             rejectsCycles: cycles == .reject)
@@ -165,7 +200,7 @@ public struct PortableDecoder: Sendable {
                 .trailingBytes, at: impl.reader.offset, "\(impl.reader.remainingByteCount) byte(s) follow the message",
                 hint: "decode a sequence with a stream decoder, or check the framing")
         }
-        return result
+        return (result, raw.count)
     }
 }
 

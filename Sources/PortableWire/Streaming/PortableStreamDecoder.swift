@@ -3,10 +3,13 @@ import MessagePack
 
 /// Decodes a stream of portable messages (objects, back-references, global data) arriving in chunks.
 ///
-/// The portable counterpart of `MessagePackStreamDecoder`: each complete message is found by the frame
-/// scanner (a global-data envelope is one top-level ext value, so it needs no special case) and decoded in
-/// one piece with ``PortableDecoder``, straight from the decoder's buffer. Every chunking of a stream gives
-/// the same messages and the same errors.
+/// The portable counterpart of `MessagePackStreamDecoder`, decoding each message with ``PortableDecoder``
+/// straight from the decoder's buffer. A message that arrived whole takes one pass: the wire-order scan that
+/// every portable decode makes first also finds where the message ends. One that is not all there yet is
+/// framed by the frame scanner (a global-data envelope is one top-level ext value, so it needs no special
+/// case) and then decoded in one piece; every error comes from that route. Every chunking of a stream gives
+/// the same messages and the same errors. Your types' `init(from:)` and deserializers run only on complete
+/// messages, but on a message that fails to decode they may run twice.
 ///
 ///     var stream = PortableStreamDecoder(registry: registry)
 ///     for chunk in chunks {
@@ -38,6 +41,9 @@ public struct PortableStreamDecoder: Sendable {
     /// Bytes fed and not yet taken out as messages.
     public var bufferedByteCount: Int { _frames.bufferedByteCount }
 
+    /// Messages decoded in one pass (for tests that check which route a stream took).
+    package var _onePassMessageCount: Int { _frames._onePassMessageCount }
+
     /// Appends bytes received from the stream; see `MessagePackStreamDecoder/feed(_:)-(UnsafeRawBufferPointer)`.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) { _frames.feed(bytes) }
     /// Appends bytes received from the stream (adopting the array when the decoder holds nothing).
@@ -48,18 +54,21 @@ public struct PortableStreamDecoder: Sendable {
     /// Returns the next complete message decoded as `T`, or `nil` when more bytes are needed.
     public mutating func next<T: Decodable>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
+        if let value = _frames._nextInPlace({ raw in decoder._decodeFront(T.self, raw: raw) }) { return value }
         return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 
     /// Returns the next complete message as a dynamic value, or `nil` when more bytes are needed.
     public mutating func nextValue() throws -> PortableValue? {
         let decoder = self.decoder
+        if let message = _frames._nextInPlace({ raw in decoder._decodeMessageFront(raw: raw) }) { return message.body }
         return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw).body }
     }
 
     /// Returns the next complete message with its global data, or `nil` when more bytes are needed.
     public mutating func nextMessage() throws -> PortableMessage? {
         let decoder = self.decoder
+        if let message = _frames._nextInPlace({ raw in decoder._decodeMessageFront(raw: raw) }) { return message }
         return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw) }
     }
 
@@ -68,6 +77,7 @@ public struct PortableStreamDecoder: Sendable {
     /// does for such types.
     public mutating func next<T>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
+        if let value = _frames._nextInPlace({ raw in decoder._decodeFront(T.self, raw: raw) }) { return value }
         return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 

@@ -39,6 +39,9 @@ func portableStream(_ registry: TypeRegistry) throws -> (bytes: [UInt8], message
         }
         try stream.finish()
         #expect(decoded.count == messages.count)
+        // Fed whole, every message is decoded in one pass (the wire-order scan finds its end); byte by byte,
+        // none is (the frame scanner finds each end first).
+        #expect(stream._onePassMessageCount == (chunking == .whole ? messages.count : chunking == .byteByByte ? 0 : stream._onePassMessageCount))
         let encoder = PortableEncoder(registry: registry)
         for (message, original) in zip(decoded, messages) {
             #expect(try encoder.encode(message.body, globalData: message.globalData) == original)
