@@ -181,9 +181,11 @@ struct BenchTable {
             func chunked() throws {
                 var decoder = MessagePackStreamDecoder()
                 try stream.withUnsafeBytes { raw in
-                    for start in stride(from: 0, to: raw.count, by: 4096) {
+                    var start = 0
+                    while start < raw.count {
                         decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start..<min(start + 4096, raw.count)]))
-                        while try decoder.next(TaskCall.self) != nil {}
+                        start += 4096
+                        while let call = try decoder.next(TaskCall.self) { _ = call }
                     }
                 }
                 try decoder.finish()

@@ -54,13 +54,14 @@ public struct MessagePackDecoder: Sendable {
 }
 
 extension MessagePackDecoder {
-    /// Decodes one value of type `T` from the front of `raw` and returns it with the bytes it took, or nil when
+    /// Decodes one value of type `T` from the front of `raw` and returns it, setting `byteCount` to the bytes it took, or nil when
     /// decoding failed (the stream decoder's one-pass route: `raw` may hold only the start of the message, and
     /// the frame route reports the error).
-    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
+    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer, byteCount: inout Int) -> T? {
         let impl = _DecoderImpl(raw, options: options, limits: limits, userInfo: userInfo)
         guard let value = try? impl.decodeValue(type), impl.deferredError == nil else { return nil }
-        return (value, impl.reader.offset)
+        byteCount = impl.reader.offset
+        return value
     }
 }
 

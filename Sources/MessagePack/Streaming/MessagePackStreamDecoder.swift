@@ -138,10 +138,11 @@ public struct MessagePackStreamDecoder: Sendable {
     ///   from the start of the stream. The decoder is poisoned afterwards.
     public mutating func next() throws(MessagePackError) -> MessagePackValue? {
         let limits = self.limits
-        if let value = _nextInPlace({ (raw) -> (value: MessagePackValue, byteCount: Int)? in
+        if let value = _nextInPlace({ (raw, byteCount) -> MessagePackValue? in
             var reader = MessagePackReader(raw, limits: limits)
             guard let value = try? reader.readValue(limits: limits) else { return nil }
-            return (value, reader.offset)
+            byteCount = reader.offset
+            return value
         }) {
             return value
         }
@@ -171,7 +172,7 @@ public struct MessagePackStreamDecoder: Sendable {
         var decoder = MessagePackDecoder()
         decoder.limits = limits
         decoder.options = options
-        if let value = _nextInPlace({ raw in decoder._decodeFront(T.self, raw: raw) }) { return value }
+        if let value = _nextInPlace({ decoder._decodeFront(T.self, raw: $0, byteCount: &$1) }) { return value }
         return try nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 
@@ -188,10 +189,11 @@ public struct MessagePackStreamDecoder: Sendable {
     @inlinable
     public mutating func next<T: MessagePackDecodable>(_ type: T.Type) throws(MessagePackError) -> T? {
         let limits = self.limits
-        if let value = _nextInPlace({ (raw) -> (value: T, byteCount: Int)? in
+        if let value = _nextInPlace({ (raw, byteCount) -> T? in
             var reader = MessagePackReader(raw, limits: limits)
             guard let value = try? reader.decode(T.self) else { return nil }
-            return (value, reader.offset)
+            byteCount = reader.offset
+            return value
         }) {
             return value
         }
@@ -269,32 +271,40 @@ public struct MessagePackStreamDecoder: Sendable {
     @usableFromInline var _frameOffset = 0
     /// Messages taken by the one-pass route (for tests that check which route a stream took).
     @usableFromInline package var _onePassMessageCount = 0
+    /// The size of the last message taken (either route).
+    @usableFromInline var _lastMessageByteCount = 0
 
     /// The one-pass route: when the next message has not been scanned at all, runs `front` over everything
-    /// buffered from its first byte (at most `maxMessageByteCount` bytes) and, if it returns the value with the
-    /// bytes it took, consumes those bytes as the message. Returns nil, changing nothing, when the route does
+    /// buffered from its first byte (at most `maxMessageByteCount` bytes) and, if it returns the value and sets
+    /// its second argument to the bytes it took, consumes those bytes as the message. (Not a tuple result: an
+    /// optional tuple was destroyed through the runtime's generic value witnesses, 150 instructions a message.) Returns nil, changing nothing, when the route does
     /// not apply or `front` returns nil: the message is not all there yet, or it is at fault. The frame route
     /// then scans for its end and decodes it, and reports any error.
     ///
     /// `front` must decode exactly what the frame route would accept for the same message (the same limits and
     /// checks): which route a message takes depends on how the stream was cut.
     @inlinable
-    package mutating func _nextInPlace<R>(_ front: (UnsafeRawBufferPointer) -> (value: R, byteCount: Int)?) -> R? {
-        guard _failure == nil, _originalFailure == nil, _frameEnd == nil, _scanned == _start, _start < _buffer.count
+    package mutating func _nextInPlace<R>(_ front: (UnsafeRawBufferPointer, inout Int) -> R?) -> R? {
+        // Fewer bytes than the last message had are most likely the start of the next one, cut by the end of the
+        // last feed: a failed attempt would cost a partial decode and an error, so they go to the scanner.
+        guard _failure == nil, _originalFailure == nil, _frameEnd == nil, _scanned == _start,
+            _buffer.count &- _start >= _lastMessageByteCount, _start < _buffer.count
         else { return nil }
         let start = _start
         let end = _buffer.count &- start > limits.maxMessageByteCount ? start &+ limits.maxMessageByteCount : _buffer.count
         // A second reference to the storage, as in `_withNextFrame`.
         let buffer = _buffer
-        guard let found = buffer.withUnsafeBytes({ raw in front(UnsafeRawBufferPointer(rebasing: raw[start..<end])) }),
-            found.byteCount > 0
+        var byteCount = 0
+        guard let value = buffer.withUnsafeBytes({ raw in front(UnsafeRawBufferPointer(rebasing: raw[start..<end]), &byteCount) }),
+            byteCount > 0
         else { return nil }
         _frameOffset = _bufferStreamOffset &+ start
-        _start = start &+ found.byteCount
+        _start = start &+ byteCount
         _scanned = _start
-        _scanner._passMessage(byteCount: found.byteCount)
+        _scanner._passMessage(byteCount: byteCount)
         _onePassMessageCount &+= 1
-        return found.value
+        _lastMessageByteCount = byteCount
+        return value
     }
 
     /// Finds the next frame (scanning only new bytes), runs `body` over it, and consumes it.
@@ -313,6 +323,7 @@ public struct MessagePackStreamDecoder: Sendable {
         _frameEnd = nil
         let start = _start
         _frameOffset = _bufferStreamOffset &+ start
+        _lastMessageByteCount = end &- start
         // A second reference to the storage, so the closure below can use `self` without overlapping access;
         // it only retains the array (no copy), and it is released before the next mutation of `_buffer`.
         let buffer = _buffer

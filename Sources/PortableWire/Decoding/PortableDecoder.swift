@@ -95,19 +95,21 @@ public struct PortableDecoder: Sendable {
     // ends; only its bytes are decoded. Nil when the scan or the decode fails (the message may not be all there):
     // the stream's frame route then reports the error.
 
-    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
-        try? withMessage(raw: raw, atFront: true) { state, impl in try impl.decodeValue(type) }
+    package func _decodeFront<T: Decodable>(_ type: T.Type, raw: UnsafeRawBufferPointer, byteCount: inout Int) -> T? {
+        try? withMessage(raw: raw, atFront: true, byteCount: &byteCount) { state, impl in try impl.decodeValue(type) }
     }
 
-    package func _decodeFront<T>(_ type: T.Type, raw: UnsafeRawBufferPointer) -> (value: T, byteCount: Int)? {
-        guard let (message, byteCount) = _decodeMessageFront(raw: raw),
-            let value = try? cast(message.body, to: T.self, message: UnsafeRawBufferPointer(rebasing: raw[..<byteCount]))
+    package func _decodeFront<T>(_ type: T.Type, raw: UnsafeRawBufferPointer, byteCount: inout Int) -> T? {
+        var count = 0
+        guard let message = _decodeMessageFront(raw: raw, byteCount: &count),
+            let value = try? cast(message.body, to: T.self, message: UnsafeRawBufferPointer(rebasing: raw[..<count]))
         else { return nil }
-        return (value, byteCount)
+        byteCount = count
+        return value
     }
 
-    package func _decodeMessageFront(raw: UnsafeRawBufferPointer) -> (value: PortableMessage, byteCount: Int)? {
-        try? withMessage(raw: raw, atFront: true) { state, impl in
+    package func _decodeMessageFront(raw: UnsafeRawBufferPointer, byteCount: inout Int) -> PortableMessage? {
+        try? withMessage(raw: raw, atFront: true, byteCount: &byteCount) { state, impl in
             PortableMessage(body: try state.readValue(impl), globalData: state.globalData.entries)
         }
     }
@@ -157,14 +159,16 @@ public struct PortableDecoder: Sendable {
     func withMessage<R>(raw: UnsafeRawBufferPointer, _ body: (PortableDecodingState, _DecoderImpl) throws -> R)
         throws -> R
     {
-        try withMessage(raw: raw, atFront: false, body).value
+        var byteCount = 0
+        return try withMessage(raw: raw, atFront: false, byteCount: &byteCount, body)
     }
 
     /// Decodes the message that fills `raw`, or with `atFront` the one at its front (its end found by the scan),
-    /// with `body`; returns the result and the message's byte count.
+    /// with `body`; sets `byteCount` to the message's size.
     func withMessage<R>(
-        raw whole: UnsafeRawBufferPointer, atFront: Bool, _ body: (PortableDecodingState, _DecoderImpl) throws -> R
-    ) throws -> (value: R, byteCount: Int) {
+        raw whole: UnsafeRawBufferPointer, atFront: Bool, byteCount: inout Int,
+        _ body: (PortableDecodingState, _DecoderImpl) throws -> R
+    ) throws -> R {
         guard whole.count <= limits.maxMessageByteCount else {
             throw MessagePackError.limit("maxMessageByteCount", limits.maxMessageByteCount, at: 0)
         }
@@ -200,7 +204,8 @@ public struct PortableDecoder: Sendable {
                 .trailingBytes, at: impl.reader.offset, "\(impl.reader.remainingByteCount) byte(s) follow the message",
                 hint: "decode a sequence with a stream decoder, or check the framing")
         }
-        return (result, raw.count)
+        byteCount = raw.count
+        return result
     }
 }
 

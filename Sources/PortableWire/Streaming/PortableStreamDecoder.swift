@@ -54,21 +54,21 @@ public struct PortableStreamDecoder: Sendable {
     /// Returns the next complete message decoded as `T`, or `nil` when more bytes are needed.
     public mutating func next<T: Decodable>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
-        if let value = _frames._nextInPlace({ raw in decoder._decodeFront(T.self, raw: raw) }) { return value }
+        if let value = _frames._nextInPlace({ decoder._decodeFront(T.self, raw: $0, byteCount: &$1) }) { return value }
         return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 
     /// Returns the next complete message as a dynamic value, or `nil` when more bytes are needed.
     public mutating func nextValue() throws -> PortableValue? {
         let decoder = self.decoder
-        if let message = _frames._nextInPlace({ raw in decoder._decodeMessageFront(raw: raw) }) { return message.body }
+        if let message = _frames._nextInPlace({ decoder._decodeMessageFront(raw: $0, byteCount: &$1) }) { return message.body }
         return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw).body }
     }
 
     /// Returns the next complete message with its global data, or `nil` when more bytes are needed.
     public mutating func nextMessage() throws -> PortableMessage? {
         let decoder = self.decoder
-        if let message = _frames._nextInPlace({ raw in decoder._decodeMessageFront(raw: raw) }) { return message }
+        if let message = _frames._nextInPlace({ decoder._decodeMessageFront(raw: $0, byteCount: &$1) }) { return message }
         return try _frames.nextFrame { raw in try decoder.decodeMessage(raw: raw) }
     }
 
@@ -77,7 +77,7 @@ public struct PortableStreamDecoder: Sendable {
     /// does for such types.
     public mutating func next<T>(_ type: T.Type) throws -> T? {
         let decoder = self.decoder
-        if let value = _frames._nextInPlace({ raw in decoder._decodeFront(T.self, raw: raw) }) { return value }
+        if let value = _frames._nextInPlace({ decoder._decodeFront(T.self, raw: $0, byteCount: &$1) }) { return value }
         return try _frames.nextFrame { raw in try decoder.decode(T.self, raw: raw) }
     }
 

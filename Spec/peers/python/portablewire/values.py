@@ -15,6 +15,8 @@ import reprlib
 import struct
 from dataclasses import dataclass
 
+from msgpack import ExtType  # type: ignore[import-untyped]
+
 __all__ = ["Float32", "Map", "Ext"]
 
 _FLOAT32 = struct.Struct(">f")
@@ -86,10 +88,22 @@ class Ext:
     """A MessagePack ext value: its ``type`` (-128...127; -1 is the timestamp) and payload ``data``.
 
     Decoders return it for every ext type that is neither the timestamp nor a portable type.
+    It is equal to (and hashes like) a ``msgpack.ExtType`` with the same code and data, the same
+    wire value, so a dict or set cannot hold both as two keys that would decode as one.
     """
 
     type: int
     data: bytes
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is Ext:
+            return self.type == other.type and self.data == other.data
+        if isinstance(other, ExtType):
+            return self.type == other.code and self.data == other.data
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.data))  # ExtType's (a namedtuple of code and data)
 
     def __post_init__(self) -> None:
         if type(self.type) is not int or not -128 <= self.type <= 127:

@@ -121,6 +121,18 @@ def test_negative_ext_types_decode_as_ext():
     assert packb(Ext(-128, b"")) == bytes.fromhex("c7 00 80")
 
 
+def test_an_ext_and_a_msgpack_ext_type_with_the_same_code_and_data_are_one_value():
+    """They are one wire value, so they are one key: a dict or set cannot hold both, send two equal
+    keys and then fail to decode (issue 17: a key that cannot come back as a key is not sent)."""
+    ext, ext_type = Ext(5, b"x"), msgpack.ExtType(5, b"x")
+    assert ext == ext_type and ext_type == ext and hash(ext) == hash(ext_type)
+    assert ext != Ext(6, b"x") and ext != msgpack.ExtType(5, b"y") and ext != (5, b"x")
+    mixed = {ext: 1, ext_type: 2}
+    assert len(mixed) == 1 and len({ext, ext_type}) == 1
+    for value in (mixed, {ext, ext_type}, [{"k": mixed}], ext_type):
+        assert unpackb(packb(value)) == value
+
+
 @pytest.mark.parametrize("code", [-1, 0x50, 0x51, 0x52, 0x47])
 def test_reserved_ext_types_cannot_be_sent_as_plain_ext(code):
     with pytest.raises(PortableError) as caught:
