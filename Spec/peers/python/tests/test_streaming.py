@@ -14,7 +14,7 @@ import pytest
 from vector_files import load_all
 
 import portablewire.aio
-from portablewire import PortableError, Unpacker, packb
+from portablewire import Limits, PortableError, Unpacker, packb, unpackb
 from portablewire.notation import to_notation
 
 VALID = [vector for vector in load_all() if vector.is_valid]
@@ -267,3 +267,23 @@ def test_a_malformed_message_after_good_ones_fails_after_them():
     assert got == [{"i": i} for i in range(10)]
     assert caught.value.code == "invalidFormatByte"
     assert unpacker.tell() == sum(map(len, good))
+
+
+@pytest.mark.parametrize("depth", [1023, 1024, 1025])
+def test_messages_as_deep_as_msgpack_goes_are_read_with_a_higher_max_depth(depth):
+    """A batch is proven by packing its messages inside one more array: msgpack's packer stops at
+    1024 levels, so a message nested exactly that deep is proven alone instead of failing."""
+    limits = Limits(max_depth=2000)
+    message = b"\x91" * depth + b"\x01"
+    unpacker = Unpacker(limits=limits)
+    unpacker.feed(message * 3)
+    got = list(unpacker)
+
+    def shape(value: object) -> tuple[int, object]:  # (arrays around it, innermost value); no recursion
+        levels = 0
+        while type(value) is list and len(value) == 1:
+            value, levels = value[0], levels + 1
+        return levels, value
+
+    assert [shape(value) for value in got] == [shape(unpackb(message, limits=limits))] * 3 == [(depth, 1)] * 3
+    assert unpacker.tell() == 3 * len(message)
