@@ -24,7 +24,11 @@ public struct PortableFrameEncoder<Message>: MessageToByteEncoder {
 
     /// Creates an encoder of typed messages, encoded with `encoder`.
     public init(_ type: Message.Type, encoder: PortableEncoder) where Message: Encodable {
-        self.init { value, out in out.writeBytes(try encoder.encode(value)) }
+        self.init { value, out in
+            var writer = MessagePackWriter()
+            try encoder.encode(value, into: &writer)
+            writer.withUnsafeBytes { _ = out.writeBytes($0) }
+        }
     }
 
     /// Creates an encoder of typed messages that may hold the portable types in `registry`.
@@ -35,7 +39,11 @@ public struct PortableFrameEncoder<Message>: MessageToByteEncoder {
     /// Creates an encoder of dynamic messages that may hold the portable types in `registry`.
     public init(registry: TypeRegistry) where Message == PortableValue {
         let encoder = PortableEncoder(registry: registry)
-        self.init { value, out in out.writeBytes(try encoder.encode(value)) }
+        self.init { value, out in
+            var writer = MessagePackWriter()
+            try encoder.encode(value, into: &writer)
+            writer.withUnsafeBytes { _ = out.writeBytes($0) }
+        }
     }
 
     /// Creates an encoder of plain MessagePack values.

@@ -54,6 +54,33 @@ public struct PortableEncoder: Sendable {
         try encodeMessage(initialGlobalData: globalData) { state, impl in try state.write(value, impl) }
     }
 
+    // Appending to the caller's writer: no array is made and nothing is copied (but the body of a message with
+    // global data, which moves behind the table). Reuse one writer across messages (`removeAll()` keeps its
+    // capacity) and hand its bytes on with `withUnsafeBytes`:
+    //
+    //     var writer = MessagePackWriter()
+    //     for job in jobs {
+    //         writer.removeAll()
+    //         try encoder.encode(job, into: &writer)
+    //         try writer.withUnsafeBytes { try socket.send($0) }
+    //     }
+
+    /// Encodes a `Codable` value as one message, appending it to `writer`: no array is made and the bytes are
+    /// not copied. On an error, `writer` holds what it held before.
+    public func encode<T: Encodable>(_ value: T, into writer: inout MessagePackWriter) throws {
+        try encodeMessage(into: &writer) { state, impl in try impl.encodeValue(value) }
+    }
+
+    /// Encodes a dynamic value as one message, appending it to `writer`.
+    public func encode(_ value: PortableValue, into writer: inout MessagePackWriter) throws {
+        try encodeMessage(into: &writer) { state, impl in try state.write(value, impl) }
+    }
+
+    /// Encodes a value known only at run time (see ``encode(any:)``) as one message, appending it to `writer`.
+    public func encode(any value: Any, into writer: inout MessagePackWriter) throws {
+        try encodeMessage(into: &writer) { state, impl in try state.writeAny(value, impl) }
+    }
+
     /// Encodes `value` as one message and says whether it wrote class instances (objects with an identity).
     func encodeStandalone<T: Encodable>(_ value: T) throws -> (bytes: [UInt8], hasIdentityObjects: Bool) {
         var hasIdentityObjects = false
@@ -70,29 +97,47 @@ public struct PortableEncoder: Sendable {
         initialGlobalData: [(key: String, value: PortableValue)] = [],
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws -> [UInt8] {
+        var writer = MessagePackWriter()
+        try encodeMessage(initialGlobalData: initialGlobalData, into: &writer, body)
+        return writer.finish()
+    }
+
+    /// The same, appending the message to `writer` (left as it was on an error).
+    func encodeMessage(
+        initialGlobalData: [(key: String, value: PortableValue)] = [], into writer: inout MessagePackWriter,
+        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+    ) throws {
+        let start = writer.byteCount
         do {
-            return try encodeMessageLocated(initialGlobalData: initialGlobalData, body)
+            try encodeMessageLocated(initialGlobalData: initialGlobalData, into: &writer, body)
         } catch let located as _LocatedError {
+            writer._truncate(to: start)
             // Errors the portable layer built with their whole path, which the containers must not prefix again.
             throw located.error
         } catch {
+            writer._truncate(to: start)
             // One error type from every entry point (README, "Errors"): an `EncodingError` or any other error of
             // the application's `encode(to:)` becomes `.cannotSerialize`, the original underneath.
             throw MessagePackError.encodingFailure(error)
         }
     }
 
+    /// The first pass writes into `out` itself (after what it already holds); a message with global data is
+    /// then rebuilt in a second writer (table first, the body behind it) and put in place of the first pass.
     func encodeMessageLocated(
-        initialGlobalData: [(key: String, value: PortableValue)],
+        initialGlobalData: [(key: String, value: PortableValue)], into out: inout MessagePackWriter,
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
-    ) throws -> [UInt8] {
+    ) throws {
         let globalData = GlobalData(isAvailable: true)
         let cache = SerializationCache()
         for entry in initialGlobalData { try globalData.set(entry.value, forKey: entry.key) }
         let first = makeImpl(globalData: globalData, cache: cache)
+        let start = out.byteCount
+        swap(&first.impl.writer, &out)
+        defer { swap(&first.impl.writer, &out) }
         try body(first.state, first.impl)
         try first.impl.closeFrames(downTo: 0)
-        if globalData.count == 0 { return first.impl.writer.bytes }
+        if globalData.count == 0 { return }
 
         globalData.isFrozen = true
         let second = makeImpl(globalData: globalData, cache: cache)
@@ -120,18 +165,20 @@ public struct PortableEncoder: Sendable {
             second.state.written.keys.allSatisfy({ first.state.written[$0] == nil }),
             let names = try first.impl.writer.withUnsafeBytes({ bytes in
                 try BodyRelocation.relocate(
-                    bytes, into: &impl.writer, typeIndex: second.state.typeIndex,
+                    UnsafeRawBufferPointer(rebasing: bytes[start...]), into: &impl.writer, typeIndex: second.state.typeIndex,
                     objectsBefore: second.state.nextObjectID, maxDepth: maxDepth, types: extensionTypes)
             })
         {
             second.state.typeIndex = names
             impl.writer.endExtension(envelope)
-            return impl.writer.bytes
+        } else {
+            try body(second.state, impl)
+            try impl.closeFrames(downTo: 0)
+            impl.writer.endExtension(envelope)
         }
-        try body(second.state, impl)
-        try impl.closeFrames(downTo: 0)
-        impl.writer.endExtension(envelope)
-        return impl.writer.bytes
+        // `first.impl.writer` is the caller's writer: the first pass's message is replaced by the envelope.
+        first.impl.writer._truncate(to: start)
+        impl.writer.withUnsafeBytes { first.impl.writer.writeRawBytes($0) }
     }
 
     func makeImpl(globalData: GlobalData, cache: SerializationCache) -> (state: PortableEncodingState, impl: _EncoderImpl) {

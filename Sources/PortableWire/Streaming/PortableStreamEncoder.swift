@@ -34,23 +34,30 @@ public struct PortableStreamEncoder<Sink: MessageSink> {
 
     /// Encodes `value` as one message and hands it to the sink.
     public mutating func write<T: Encodable>(_ value: T) throws {
-        try _write(encoder.encode(value))
+        var writer = MessagePackWriter()
+        try encoder.encode(value, into: &writer)
+        try _write(writer)
     }
 
     /// Encodes a dynamic value as one message and hands it to the sink.
     public mutating func write(_ value: PortableValue) throws {
-        try _write(encoder.encode(value))
+        var writer = MessagePackWriter()
+        try encoder.encode(value, into: &writer)
+        try _write(writer)
     }
 
     /// Encodes a value known only at run time (see ``PortableEncoder/encode(any:)``) as one message.
     public mutating func write(any value: Any) throws {
-        try _write(encoder.encode(any: value))
+        var writer = MessagePackWriter()
+        try encoder.encode(any: value, into: &writer)
+        try _write(writer)
     }
 
     /// Flushes the sink.
     public mutating func flush() throws { try sink.flush() }
 
-    mutating func _write(_ message: [UInt8]) throws {
+    /// Hands the writer's bytes to the sink as they are (no array is made of them).
+    mutating func _write(_ message: borrowing MessagePackWriter) throws {
         try message.withUnsafeBytes { raw throws in try sink.write(raw) }
         messageCount += 1
     }

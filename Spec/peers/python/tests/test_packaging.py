@@ -8,6 +8,8 @@ Needs mypy (``pip install mypy``) and network access to PyPI for the isolated bu
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -99,3 +101,55 @@ def test_wheel_and_sdist_build_in_a_clean_venv_without_writing_into_the_source_t
             "print(portablewire.unpackb(portablewire.packb(d)) == d)"
     result = subprocess.run([str(python), "-c", check], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.stdout.strip() == "True", result.stderr
+
+
+def _floor(pattern: str) -> str:
+    """The lowest version pyproject.toml admits for ``pattern`` (a regex whose group is the version)."""
+    match = re.search(pattern, (PEER / "pyproject.toml").read_text())
+    assert match, f"pyproject.toml has no {pattern!r}"
+    return match.group(1)
+
+
+def _python(version: str) -> str:
+    """An interpreter of ``version`` (e.g. "3.10"): one pyenv installed, or python3.10 on PATH (a pyenv
+    shim there fails unless that version is active, so each candidate is asked for its version)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [str(path) for path in sorted(root.glob(f"versions/{version}.*/bin/python{version}"))]
+    candidates += [found] if (found := shutil.which(f"python{version}")) else []
+    for candidate in candidates:
+        probe = subprocess.run([candidate, "-c", "import sys; print(*sys.version_info[:2], sep='.')"],
+                               capture_output=True, text=True, timeout=60)
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    raise AssertionError(f"no Python {version} to test requires-python with: install it (pyenv install {version})")
+
+
+def test_the_lowest_python_and_msgpack_claimed_pass_the_suite(tmp_path):
+    """requires-python and the msgpack floor are tested, not guessed: the lowest Python that pyproject.toml
+    admits, with the lowest msgpack, runs the whole suite but this module. (msgpack before 1.2 packs at
+    most 511 levels, not 1024: the fast paths' depth proofs then fail and the Unpacker raised ValueError.)"""
+    python_floor = _floor(r'requires-python = ">=(\d+\.\d+)"')
+    msgpack_floor = _floor(r'"msgpack>=([\d.]+)"')
+    python = _python(python_floor)
+    env_dir = tmp_path / "venv"
+    result = subprocess.run([python, "-m", "venv", str(env_dir)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    venv_python = str(env_dir / "bin" / "python")
+    pip = [venv_python, "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
+    for command in (
+        [*pip, f"msgpack=={msgpack_floor}", "pytest", "pydantic>=2", "attrs", "celery[redis]>=5.3", "grpcio>=1.60"],
+        [*pip, "--no-deps", str(PEER)],  # the kombu entry point, for the real-broker test
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    versions = subprocess.run(
+        [venv_python, "-c", "import sys, msgpack; print(*sys.version_info[:2], *msgpack.version, sep='.')"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert versions.stdout.strip() == f"{python_floor}.{msgpack_floor}" + ".0" * (2 - msgpack_floor.count(".")), versions
+    result = subprocess.run(
+        [venv_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/test_packaging.py",
+         "tests", "portablewire"],
+        capture_output=True, text=True, timeout=1200, cwd=PEER,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
