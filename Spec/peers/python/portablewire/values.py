@@ -99,7 +99,7 @@ class Ext:
         if type(other) is Ext:
             return self.type == other.type and self.data == other.data
         if isinstance(other, ExtType):
-            return self.type == other.code and self.data == other.data
+            return bool(self.type == other.code and self.data == other.data)  # ExtType is untyped (Any)
         return NotImplemented
 
     def __hash__(self) -> int:
