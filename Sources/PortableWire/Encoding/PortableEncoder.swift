@@ -98,18 +98,21 @@ public struct PortableEncoder: Sendable {
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws -> [UInt8] {
         var writer = MessagePackWriter()
-        try encodeMessage(initialGlobalData: initialGlobalData, into: &writer, body)
+        try encodeMessage(initialGlobalData: initialGlobalData, into: &writer, replacingWriter: true, body)
         return writer.finish()
     }
 
-    /// The same, appending the message to `writer` (left as it was on an error).
+    /// The same, appending the message to `writer` (left as it was on an error). With `replacingWriter` (an
+    /// empty writer of the encoder's own), a message with global data takes the second pass's writer's place
+    /// instead of being copied into it.
     func encodeMessage(
         initialGlobalData: [(key: String, value: PortableValue)] = [], into writer: inout MessagePackWriter,
-        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+        replacingWriter: Bool = false, _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws {
         let start = writer.byteCount
         do {
-            try encodeMessageLocated(initialGlobalData: initialGlobalData, into: &writer, body)
+            try encodeMessageLocated(
+                initialGlobalData: initialGlobalData, into: &writer, replacingWriter: replacingWriter, body)
         } catch let located as _LocatedError {
             writer._truncate(to: start)
             // Errors the portable layer built with their whole path, which the containers must not prefix again.
@@ -126,7 +129,7 @@ public struct PortableEncoder: Sendable {
     /// then rebuilt in a second writer (table first, the body behind it) and put in place of the first pass.
     func encodeMessageLocated(
         initialGlobalData: [(key: String, value: PortableValue)], into out: inout MessagePackWriter,
-        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+        replacingWriter: Bool, _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws {
         let globalData = GlobalData(isAvailable: true)
         let cache = SerializationCache()
@@ -177,8 +180,12 @@ public struct PortableEncoder: Sendable {
             impl.writer.endExtension(envelope)
         }
         // `first.impl.writer` is the caller's writer: the first pass's message is replaced by the envelope.
-        first.impl.writer._truncate(to: start)
-        impl.writer.withUnsafeBytes { first.impl.writer.writeRawBytes($0) }
+        if replacingWriter {
+            swap(&first.impl.writer, &impl.writer)
+        } else {
+            first.impl.writer._truncate(to: start)
+            impl.writer.withUnsafeBytes { first.impl.writer.writeRawBytes($0) }
+        }
     }
 
     func makeImpl(globalData: GlobalData, cache: SerializationCache) -> (state: PortableEncodingState, impl: _EncoderImpl) {
