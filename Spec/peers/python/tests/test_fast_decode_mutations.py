@@ -346,3 +346,31 @@ def test_shuffled_object_map_orders_in_a_list_of_one_class():
             rng.shuffle(items)
             payloads.append(b"\x83" + b"".join(k + v for k, v in items))
         _check(_points_list(payloads))
+
+
+def _ext(code: int, payload: bytes) -> bytes:
+    """An ext value's bytes, made by hand (an ExtType with a portable code would send this process's
+    encoders the exact way, see _extwatch)."""
+    size = len(payload)
+    if size in (1, 2, 4, 8, 16):
+        return bytes([{1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}[size], code & 0xFF]) + payload
+    assert size < 256
+    return bytes([0xC7, size, code & 0xFF]) + payload
+
+
+@pytest.mark.parametrize("shift", [-1, 1, 3])
+def test_bulk_object_data_moved_across_ext_boundaries_decodes_as_the_exact_decoder_says(shift):
+    """The bulk path unpacks every object's data from their joined bytes: bytes moved from one ext's
+    payload to the next keep the joined bytes (and how they split into values) the same, but not
+    where each object's data ends, which is the exact decoder's error."""
+    points = [Point(i, i / 3, f"p{i % 3}") for i in range(20)]
+    exts = msgpack.unpackb(packb(points, registry=registry), ext_hook=lambda code, payload: (code, payload))
+    code = exts[0][0]
+    payloads = [payload for _, payload in exts]
+    if shift < 0:  # the second object's data all in the first ext (two maps there, none in the second)
+        payloads[0], payloads[1] = payloads[0] + payloads[1][1:], payloads[1][:1]
+    else:  # the first `shift` bytes of the third object's data at the end of the second's
+        payloads[1], payloads[2] = payloads[1] + payloads[2][1 : 1 + shift], payloads[2][:1] + payloads[2][1 + shift :]
+    data = b"\xdc" + len(payloads).to_bytes(2, "big") + b"".join(_ext(code, payload) for payload in payloads)
+    assert _decode(_exact, data, Limits())[0] == "error"
+    _check(data)
