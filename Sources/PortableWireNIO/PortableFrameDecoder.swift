@@ -190,6 +190,7 @@ public struct PortableFrameDecoder<Message>: ByteToMessageDecoder {
             // Safe: the scanner found a complete message in the first `end` readable bytes.
             let frame = buffer.readSlice(length: end)!
             self.scanned = 0
+            Self.releaseStorage(after: end, of: &buffer)
             return frameMessage(frame)
         }
         let decode = decodeMessage!  // Safe: exactly one of the two is set by every initializer.
@@ -207,7 +208,20 @@ public struct PortableFrameDecoder<Message>: ByteToMessageDecoder {
         }
         buffer.moveReaderIndex(forwardBy: end)
         self.scanned = 0
+        Self.releaseStorage(after: end, of: &buffer)
         return message
+    }
+
+    /// After a large message, moves the few bytes that follow it (the start of the next message, if any) to a
+    /// buffer of their own, so that the input does not keep the large message's storage and its pages alive
+    /// (in frame mode, once the frame is handled its storage is freed). Without this a connection paused by
+    /// backpressure held the last large message's bytes as well as its replies. The copy is at most a quarter
+    /// of the message just taken.
+    static func releaseStorage(after messageByteCount: Int, of buffer: inout ByteBuffer) {
+        guard messageByteCount >= 64 << 10, buffer.readableBytes <= messageByteCount / 4 else { return }
+        var rest = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+        rest.writeImmutableBuffer(buffer)
+        buffer = rest
     }
 }
 

@@ -22,9 +22,9 @@ import PortableWireNIO
 ///   end of input, one that takes longer than `messageTimeout` to arrive) gets a `FAILURE` reply naming the
 ///   error (at most about 1 KiB of text), after the replies to the calls before it; then that connection
 ///   closes. The other connections carry on.
-/// - Backpressure: while a connection's unsent replies are over `writeBufferHighWaterMark`, or
-///   `maxCallsInFlight` calls wait for their replies, the server stops reading from it (a peer that never
-///   reads costs at most the high-water mark plus one message).
+/// - Backpressure: while the bytes a connection holds (calls being handled and replies not yet sent) are at
+///   `writeBufferHighWaterMark` or more, or `maxCallsInFlight` calls wait for their replies, the server stops
+///   reading from it (a peer that never reads costs at most the high-water mark plus one message).
 /// - A connection with no input for `idleTimeout` and nothing in flight is closed.
 /// - Messages larger than `offloadByteCount` are decoded, run and encoded on a thread pool, so one large
 ///   message does not hold the event loop that other connections share.
@@ -138,7 +138,8 @@ public final class TaskServer: Sendable {
                     try sync.addHandler(
                         TaskConnectionHandler(
                             work: work, threadPool: threadPool, maxCallsInFlight: configuration.maxCallsInFlight,
-                            offloadByteCount: configuration.offloadByteCount))
+                            offloadByteCount: configuration.offloadByteCount,
+                            heldByteLimit: configuration.writeBufferHighWaterMark))
                 }
             }
         do {
@@ -229,6 +230,12 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
     let threadPool: NIOThreadPool
     let maxCallsInFlight: Int
     let offloadByteCount: Int
+    /// The most bytes this connection may hold before reading pauses (the high-water mark): calls read and not
+    /// yet answered, and replies written and not yet sent. NIO's own writability counts only the replies, so a
+    /// few large calls handled on the thread pool at once could each add a reply past the mark.
+    let heldByteLimit: Int
+    /// Bytes held now: the calls running on the thread pool and the replies not yet sent.
+    var heldBytes = 0
 
     var slots = CircularBuffer<Slot>()
     /// The offset on the connection of the next message's first byte.
@@ -249,14 +256,15 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
     var lastWrite: EventLoopFuture<Void>?
     static let lingerTime = TimeAmount.seconds(2)
 
-    init(work: CallWork, threadPool: NIOThreadPool, maxCallsInFlight: Int, offloadByteCount: Int) {
+    init(work: CallWork, threadPool: NIOThreadPool, maxCallsInFlight: Int, offloadByteCount: Int, heldByteLimit: Int) {
         self.work = work
         self.threadPool = threadPool
         self.maxCallsInFlight = max(1, maxCallsInFlight)
         self.offloadByteCount = offloadByteCount
+        self.heldByteLimit = max(1, heldByteLimit)
     }
 
-    var readingPaused: Bool { failed || closing || slots.count >= maxCallsInFlight }
+    var readingPaused: Bool { failed || closing || slots.count >= maxCallsInFlight || heldBytes >= heldByteLimit }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
@@ -269,6 +277,8 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
             return
         }
         let slot = Slot(reply: nil, closeAfter: false)
+        let callBytes = frame.readableBytes
+        heldBytes += callBytes
         enqueue(slot, context: context)
         let work = self.work
         let bound = NIOLoopBound((self, context, slot), eventLoop: context.eventLoop)
@@ -277,6 +287,7 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
             return CompletedCall(reply: reply, fatal: fatal)
         }.whenComplete { result in
             let (handler, context, slot) = bound.value
+            handler.heldBytes -= callBytes
             switch result {
             case .success(let done):
                 slot.reply = done.reply
@@ -306,6 +317,14 @@ final class TaskConnectionHandler: ChannelDuplexHandler {
             slots.removeFirst()
             let promise = context.eventLoop.makePromise(of: Void.self)
             lastWrite = promise.futureResult
+            let replyBytes = reply.readableBytes
+            heldBytes += replyBytes
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            promise.futureResult.whenComplete { _ in
+                let (handler, context) = bound.value
+                handler.heldBytes -= replyBytes
+                handler.resumeReadingIfPossible(context: context)
+            }
             context.write(Self.wrapOutboundOut(reply), promise: promise)
             wrote = true
             if head.closeAfter { closing = true }
