@@ -7,40 +7,36 @@
 /// bounds (objects, references, type names, global data, the expansion budget) are in `PortableLimits`, which
 /// holds these too.
 public struct MessagePackLimits: Hashable, Sendable {
-    /// Containers (arrays, maps, portable objects) open at once. Default 512; keep it at most ``maxSafeDepth``
-    /// unless every route your program takes is one of the iterative ones below.
+    /// Containers (arrays, maps, portable objects) open at once. Default 512. Raise it for trusted input as far
+    /// as you like: no route overflows the stack whatever it is set to.
     ///
-    /// The dynamic routes keep the containers they are inside in an array on the heap and need no stack per
-    /// level, at any depth: `MessagePackValue(decoding:)`, `readValue`, the stream decoders' `next()`,
-    /// `PortableDecoder.decode(from:)` / `decodeMessage(from:)` of plain nesting (and the wire-order scan every
-    /// portable decode starts with), `skipValue`, the frame scanner, and the description, compact notation,
-    /// `==`, hashing, re-encoding (`encoded()`, `MessagePackWriter.write(_:)`) and conversions
-    /// (`PortableValue(_:)`, `plainValue`, `unwrapped`) of both value types. Tested at 100,000 levels on a
-    /// 512 KiB thread in a debug build.
-    ///
-    /// These still take stack per level: the Codable and typed routes (`init(from:)` nests by the language's
-    /// design), portable objects inside portable objects (each object re-enters the walk from its own
-    /// deserializer), `PortableEncoder` (the Codable encoder), and Swift's own freeing of a value tree (about
-    /// 200 bytes a level in the runtime; end the life of a tree deeper than a few thousand levels with
-    /// `releaseIteratively()`). All but the last also watch the thread's stack: where fewer than 128 KiB of it
-    /// remain they stop with `.limitExceeded` ("would overflow this thread's stack") instead of crashing, so no
-    /// `maxDepth` and no thread makes them overflow; on a small stack they simply accept less depth.
+    /// - Routes that walk without building anything go to any depth with no stack per level: `skipValue`, the
+    ///   frame scanners, the wire-order scan every portable decode starts with. Tested at 100,000 levels on a
+    ///   512 KiB thread in a debug build.
+    /// - Routes that build a dynamic value (`MessagePackValue(decoding:)`, `readValue`, the stream decoders'
+    ///   `next()`, `PortableDecoder.decode(from:)` / `decodeMessage(from:)`, the non-`Decodable` `decode(_:from:)`)
+    ///   also need no stack per level, but they stop at ``maxSafeDepth`` with `.limitExceeded` whatever this
+    ///   allows: Swift frees a tree recursively, and a tree no deeper than that can be dropped on any thread. The
+    ///   description, compact notation, `==`, hashing, re-encoding and conversions of both value types need no
+    ///   stack per level at any depth (for trees you build yourself: end a very deep one with
+    ///   `releaseIteratively()`).
+    /// - The Codable and typed routes (`init(from:)` nests by the language's design), portable objects inside
+    ///   portable objects and `PortableEncoder` take stack per level. They watch the thread's stack: where fewer
+    ///   than 128 KiB of it remain they stop with `.limitExceeded` ("would overflow this thread's stack"), so on a
+    ///   small stack they simply accept less depth.
     public var maxDepth: Int = 512
 
-    /// The largest ``maxDepth`` that is stack-safe everywhere: the deepest nesting that every route, the
-    /// recursive ones included (Codable and typed decoding and encoding, portable objects, freeing a tree), handles
-    /// on the stack the library's threads get on Linux (8 MiB: NIO's event loops, Dispatch's and Swift
-    /// concurrency's threads), in debug builds too, with a quarter of the stack to spare.
+    /// The deepest nesting every route handles on every thread, and the deepest dynamic value the decoders
+    /// build (see ``maxDepth``).
     ///
     /// The recursive routes take up to about 3.9 KiB of stack a level in a debug build (the Codable and the
-    /// portable typed decoders; the portable re-encoder 2.9 KiB), so at 768 levels they use at most about 3 MiB.
-    /// On a 512 KiB thread (a secondary thread on Apple platforms) only the iterative routes listed under
-    /// ``maxDepth`` reach this depth (at any depth, in fact); the recursive ones stop there with `.limitExceeded`
-    /// naming the stack once 128 KiB of it remain (about 80 levels of debug-build Codable decoding, far more in
-    /// release); decode there dynamically, or on a thread with a larger stack. Measured by
-    /// `Tests/PortableWireTests/Limits/StackDepthTests.swift` (`PWIRE_STACK_REPORT=1` prints each route's stack
-    /// use per level), which runs every route at this depth on 8 MiB and the iterative ones at the default depth
-    /// and at 100,000 levels on 512 KiB.
+    /// portable typed decoders; the portable re-encoder 2.9 KiB), so at 768 levels they use at most about 3 MiB
+    /// of the 8 MiB the library's threads get on Linux (NIO's event loops, Dispatch's and Swift concurrency's
+    /// threads). Swift's freeing of a dynamic value takes about 110 bytes a level: at 768 levels about 85 KiB,
+    /// which fits a 512 KiB thread (a secondary thread on Apple platforms) too. On such a thread the recursive
+    /// decoders stop earlier, once 128 KiB of the stack remain (about 80 levels of debug-build Codable
+    /// decoding, far more in release). Measured by `Tests/PortableWireTests/Limits/StackDepthTests.swift`
+    /// (`PWIRE_STACK_REPORT=1` prints each route's stack use per level).
     public static let maxSafeDepth = 768
     /// Bytes in one message. Default 64 MiB.
     public var maxMessageByteCount: Int = 64 << 20

@@ -134,6 +134,19 @@ extension MessagePackError {
             hint: "raise the decoder's limits.\(name) if this input is trusted")
     }
 
+    /// A dynamic value (a tree of `MessagePackValue` or `PortableValue`) would be deeper than
+    /// ``MessagePackLimits/maxSafeDepth``, whatever `maxDepth` allows.
+    @inline(never) @usableFromInline
+    static func treeTooDeep(at offset: Int) -> MessagePackError {
+        MessagePackError(
+            .limitExceeded, at: offset,
+            "a dynamic value nested deeper than \(MessagePackLimits.maxSafeDepth) levels (MessagePackLimits.maxSafeDepth) "
+                + "is not built, whatever maxDepth allows: Swift frees such a tree recursively, and a deeper one could "
+                + "overflow the stack of the thread that drops it",
+            hint: "decode this input into your own types (the typed and Codable routes watch the stack), or walk it "
+                + "with MessagePackReader (skipValue and the stream scanners go to any depth)")
+    }
+
     @inline(never) @usableFromInline
     static func typeMismatch(at offset: Int, expected: StaticString, found: UInt8) -> MessagePackError {
         // 0xc1 is not a value of another kind but no value at all.

@@ -105,11 +105,12 @@ package struct _WalkFrame<Value> {
 
 extension MessagePackReader {
     /// Consumes one value of any kind and builds it with `builder`, without recursion: the open containers live
-    /// in an array on the heap, so the stack a walk needs does not grow with the nesting of its input (any
-    /// depth `limits.maxDepth` allows runs on a 512 KiB thread).
+    /// in an array on the heap, so the stack a walk needs does not grow with the nesting of its input (it runs
+    /// on a 512 KiB thread).
     ///
     /// `depth` counts the containers already open around the value; a container is refused when it would be
-    /// opened at `limits.maxDepth` or deeper, after its header is found complete and within its count limit
+    /// opened at `limits.maxDepth` or deeper, or at `MessagePackLimits.maxSafeDepth` or deeper (the tree's
+    /// ceiling, see `_checkContainer`), after its header is found complete and within its count limit
     /// (Spec/format.md 6.4, 6.5). A failure deep inside gets the path of the failing value: an array element
     /// adds its index, a map value its key's segment, a map key nothing (the key's map is the path).
     ///
@@ -340,15 +341,19 @@ extension MessagePackReader {
 
     /// Checks a container header just read at `start` against the count limit, then the depth (Spec/format.md
     /// 6.4 steps 3 and 4); on failure the cursor goes back to `start`.
+    ///
+    /// The walk builds a tree, and Swift frees a tree recursively (about 110 bytes of stack a level in a debug
+    /// build), so it never goes deeper than ``MessagePackLimits/maxSafeDepth`` whatever `maxDepth` says: a value
+    /// it returns can be dropped on any thread, a 512 KiB one included (Spec/format.md 6.5 allows this ceiling).
     @inlinable @inline(__always)
     mutating func _checkContainer(count: Int, start: Int, limits: MessagePackLimits, depth: Int) throws(MessagePackError) {
         guard count <= limits.maxElementCount else {
             offset = start
             throw .limit("maxElementCount", limits.maxElementCount, at: start)
         }
-        guard depth < limits.maxDepth else {
+        guard depth < limits.maxDepth && depth < MessagePackLimits.maxSafeDepth else {
             offset = start
-            throw .limit("maxDepth", limits.maxDepth, at: start)
+            throw depth >= limits.maxDepth ? .limit("maxDepth", limits.maxDepth, at: start) : .treeTooDeep(at: start)
         }
     }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 13: every route is stack-safe at the largest maxDepth a caller may set (MessagePackLimits.maxSafeDepth),
-// on the stack the library's threads get on Linux (8 MiB), in the debug and the release test jobs alike; and the
-// dynamic routes, which are iterative, need no stack per level at all: they run at 100,000 levels on a 512 KiB
-// thread. Measured in debug (PWIRE_STACK_REPORT=1): the Codable routes recurse (Codable decode about 3.7 KiB a
+// Issue 13: every route is stack-safe at MessagePackLimits.maxSafeDepth on the stack the library's threads get
+// on Linux (8 MiB), in the debug and the release test jobs alike; and the iterative routes need no stack per
+// level at all: they run at 100,000 levels on a 512 KiB thread, where the ones that build a dynamic value stop
+// cleanly at maxSafeDepth (the deepest tree Swift can free on any thread). Measured in debug (PWIRE_STACK_REPORT=1): the Codable routes recurse (Codable decode about 3.7 KiB a
 // level, the portable typed decode about 4.6 KiB), the dynamic ones take 0 bytes a level.
 #if canImport(Glibc)
 import Glibc
@@ -89,8 +89,40 @@ enum DepthRoutes {
         return limits
     }
 
+    /// `depth` nested arrays as a value: decoded when the decoders build a tree that deep (up to
+    /// `maxSafeDepth`), built by this code when deeper (the routes that take a value must handle any depth).
     static func plainValue(_ depth: Int) throws -> MessagePackValue {
-        try MessagePackValue(decoding: deepArrays(depth), limits: limits(depth))
+        guard depth > MessagePackLimits.maxSafeDepth else {
+            return try MessagePackValue(decoding: deepArrays(depth), limits: limits(depth))
+        }
+        var value: MessagePackValue = []
+        for _ in 1..<depth { value = [value] }
+        return value
+    }
+
+    /// The same as a portable value.
+    static func portableValue(_ depth: Int) throws -> PortableValue {
+        guard depth > MessagePackLimits.maxSafeDepth else { return try portableDecoder(depth).decode(from: deepArrays(depth)) }
+        var value = PortableValue.array([])
+        for _ in 1..<depth { value = .array([value]) }
+        return value
+    }
+
+    /// Runs a route that decodes a dynamic value from input `depth` levels deep (maxDepth allowing it): up to
+    /// `maxSafeDepth` it must succeed; deeper, the decoder must refuse to build the tree, with `limitExceeded`
+    /// naming `maxSafeDepth` at the container that would open past it (`bytesPerLevel` bytes a level).
+    static func decodingTree(_ depth: Int, bytesPerLevel: Int = 1, _ body: () throws -> Void) throws {
+        let cap = MessagePackLimits.maxSafeDepth
+        guard depth > cap else { return try body() }
+        do {
+            try body()
+        } catch let error as MessagePackError
+            where error.code == .limitExceeded && error.byteOffset == cap * bytesPerLevel
+            && error.description.contains("MessagePackLimits.maxSafeDepth")
+        {
+            return
+        }
+        throw mismatch("a tree deeper than maxSafeDepth")
     }
 
     static func portableDecoder(_ depth: Int) -> PortableDecoder {
@@ -108,9 +140,15 @@ enum DepthRoutes {
     static let all: [DepthRoute] = [
         // The iterative routes end the life of the deep values they make with `releaseIteratively()`: Swift's own
         // freeing of nested arrays recurses (the last route here measures it).
-        DepthRoute(description: "one-shot decode of arrays") { depth in try plainValue(depth).releaseIteratively() },
+        DepthRoute(description: "one-shot decode of arrays") { depth in
+            try decodingTree(depth) {
+                try MessagePackValue(decoding: deepArrays(depth), limits: limits(depth)).releaseIteratively()
+            }
+        },
         DepthRoute(description: "one-shot decode of maps") { depth in
-            try MessagePackValue(decoding: deepMaps(depth), limits: limits(depth)).releaseIteratively()
+            try decodingTree(depth, bytesPerLevel: 2) {
+                try MessagePackValue(decoding: deepMaps(depth), limits: limits(depth)).releaseIteratively()
+            }
         },
         // The typed decoders count the model and its array as two levels: the deepest input they accept
         // under maxDepth = depth is depth / 2 arrays.
@@ -125,7 +163,7 @@ enum DepthRoutes {
             _ = try encoder.encode(nested(depth))
         },
         DepthRoute(description: "portable decode, dynamic") { depth in
-            try portableDecoder(depth).decode(from: deepArrays(depth)).releaseIteratively()
+            try decodingTree(depth) { try portableDecoder(depth).decode(from: deepArrays(depth)).releaseIteratively() }
         },
         DepthRoute(description: "portable decode, typed", isIterative: false) { depth in
             _ = try portableDecoder(depth).decode(NestedArrays.self, from: deepArrays(depth / 2))
@@ -148,7 +186,7 @@ enum DepthRoutes {
             (consume value).releaseIteratively()
         },
         DepthRoute(description: "portable description") { depth in
-            let value = try portableDecoder(depth).decode(from: deepArrays(depth))
+            let value = try portableValue(depth)
             guard value.description.utf8.count == 2 * depth else { throw mismatch("description") }
             (consume value).releaseIteratively()
         },
@@ -170,26 +208,32 @@ enum DepthRoutes {
             let b = try plainValue(depth)
             guard a == b else { throw mismatch("equality") }
             // One more level makes them differ, at the bottom.
-            let c = try MessagePackValue(decoding: deepArrays(depth + 1), limits: limits(depth + 1))
+            let c = try plainValue(depth + 1)
             guard a != c else { throw mismatch("inequality") }
             (consume a).releaseIteratively()
             (consume b).releaseIteratively()
             (consume c).releaseIteratively()
         },
         DepthRoute(description: "streaming decode") { depth in
-            var decoder = MessagePackStreamDecoder(limits: limits(depth))
-            decoder.feed(deepArrays(depth))
-            guard let value = try decoder.next() else { throw mismatch("no message") }
-            (consume value).releaseIteratively()
+            try decodingTree(depth) {
+                var decoder = MessagePackStreamDecoder(limits: limits(depth))
+                decoder.feed(deepArrays(depth))
+                guard let value = try decoder.next() else { throw mismatch("no message") }
+                (consume value).releaseIteratively()
+            }
         },
         DepthRoute(description: "portable decode of maps, dynamic") { depth in
-            try portableDecoder(depth).decode(from: deepMaps(depth)).releaseIteratively()
+            try decodingTree(depth, bytesPerLevel: 2) {
+                try portableDecoder(depth).decode(from: deepMaps(depth)).releaseIteratively()
+            }
         },
         DepthRoute(description: "portable streaming decode, dynamic") { depth in
-            var decoder = PortableStreamDecoder(registry: TypeRegistry(), limits: PortableLimits(limits(depth)))
-            decoder.feed(deepArrays(depth))
-            guard let value = try decoder.nextValue() else { throw mismatch("no message") }
-            (consume value).releaseIteratively()
+            try decodingTree(depth) {
+                var decoder = PortableStreamDecoder(registry: TypeRegistry(), limits: PortableLimits(limits(depth)))
+                decoder.feed(deepArrays(depth))
+                guard let value = try decoder.nextValue() else { throw mismatch("no message") }
+                (consume value).releaseIteratively()
+            }
         },
         DepthRoute(description: "plain hashing") { depth in
             let value = try plainValue(depth)
@@ -199,8 +243,8 @@ enum DepthRoutes {
             (consume value).releaseIteratively()
         },
         DepthRoute(description: "portable equality") { depth in
-            let a = try portableDecoder(depth).decode(from: deepArrays(depth))
-            let b = try portableDecoder(depth).decode(from: deepArrays(depth))
+            let a = try portableValue(depth)
+            let b = try portableValue(depth)
             guard a == b else { throw mismatch("equality") }
             (consume a).releaseIteratively()
             (consume b).releaseIteratively()
@@ -220,13 +264,15 @@ enum DepthRoutes {
             // The innermost array claims one element that is not there: truncated, with a path `depth` levels long.
             var bytes = deepArrays(depth)
             bytes[bytes.count - 1] = 0x91
-            do {
-                _ = try MessagePackValue(decoding: bytes, limits: limits(depth))
-            } catch let error as MessagePackError where error.code == .truncated && error.path.segments.count == depth - 1 {
-                _ = error.description
-                return
+            try decodingTree(depth) {
+                do {
+                    _ = try MessagePackValue(decoding: bytes, limits: limits(depth))
+                } catch let error as MessagePackError where error.code == .truncated && error.path.segments.count == depth - 1 {
+                    _ = error.description
+                    return
+                }
+                throw MessagePackError(.typeMismatch, at: -1, "expected truncated with a \(depth - 1)-segment path")
             }
-            throw MessagePackError(.typeMismatch, at: -1, "expected truncated with a \(depth - 1)-segment path")
         },
         DepthRoute(description: "portable error path of a fault at the bottom") { depth in
             var bytes = deepArrays(depth)
@@ -239,8 +285,8 @@ enum DepthRoutes {
             }
             throw MessagePackError(.typeMismatch, at: -1, "expected invalidFormatByte with a \(depth - 1)-segment path")
         },
-        // These walk iteratively but end by freeing a deep tree the Swift way, which recurses: safe at the cap on
-        // 8 MiB, not at 100,000 levels.
+        // These walk iteratively but end by freeing a tree the Swift way, which recurses: no decoder builds one
+        // deeper than the cap, and at the cap it fits a 512 KiB thread (`aTreeAtTheCapIsFreedTheSwiftWay…`).
         DepthRoute(description: "portable decode into Swift values (decode of a non-Decodable type)", isIterative: false) { depth in
             _ = try portableDecoder(depth).decode([Any].self, from: deepArrays(depth))
         },
@@ -330,6 +376,45 @@ enum DepthRoutes {
             do { try route.run(depth) } catch { outcome.error = error }
         }
         #expect(outcome.error == nil, sourceLocation: sourceLocation)
+    }
+
+    /// Swift frees a tree recursively, so the decoders build none deeper than `maxSafeDepth`, whatever maxDepth
+    /// allows: a tree they return can then be dropped the Swift way (no `releaseIteratively()`) on the smallest
+    /// stack the library runs on, with room to spare.
+    @Test func aTreeAtTheCapIsFreedTheSwiftWayOnASecondaryThread() throws {
+        let cap = MessagePackLimits.maxSafeDepth
+        final class Outcome: @unchecked Sendable { var error: (any Error)? }
+        let outcome = Outcome()
+        let drops: [@Sendable () throws -> Void] = [
+            { _ = try MessagePackValue(decoding: deepArrays(cap), limits: DepthRoutes.limits(100_000)) },
+            { _ = try MessagePackValue(decoding: deepMaps(cap), limits: DepthRoutes.limits(100_000)) },
+            { _ = try DepthRoutes.portableDecoder(100_000).decode(from: deepArrays(cap)) },
+            { _ = try DepthRoutes.portableDecoder(100_000).decode([Any].self, from: deepArrays(cap)) },
+        ]
+        for drop in drops {
+            let used = stackBytesUsed(stackByteCount: Self.secondaryThreadStack) {
+                do { try drop() } catch { outcome.error = error }
+            }
+            #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+            #expect(used < Self.secondaryThreadStack / 2, "dropping a tree of \(cap) levels used \(used) bytes of stack")
+            runOnThread(stackByteCount: Self.secondaryThreadStack) {
+                do { try drop() } catch { outcome.error = error }
+            }
+            #expect(outcome.error == nil)
+        }
+        // One level more is refused, with the ceiling named, however high maxDepth is.
+        let error = #expect(throws: MessagePackError.self) {
+            try MessagePackValue(decoding: deepArrays(cap + 1), limits: DepthRoutes.limits(100_000))
+        }
+        #expect(error?.code == .limitExceeded)
+        #expect(error?.byteOffset == cap)
+        #expect(error?.description.contains("MessagePackLimits.maxSafeDepth") == true)
+        // Under a lower maxDepth, maxDepth is the limit named.
+        let lower = #expect(throws: MessagePackError.self) {
+            try MessagePackValue(decoding: deepArrays(cap + 1), limits: DepthRoutes.limits(cap - 1))
+        }
+        #expect(lower?.byteOffset == cap - 1)
+        #expect(lower?.description.contains("maxDepth = \(cap - 1)") == true)
     }
 
     /// Prints each route's stack use per level (for the figures in Limits.swift): `PWIRE_STACK_REPORT=1`.
