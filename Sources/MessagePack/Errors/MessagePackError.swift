@@ -126,23 +126,25 @@ extension MessagePackError {
             hint: "send arbitrary bytes as bin, not str")
     }
 
-    /// The error for exceeding limit `name` (used by every decoder in the package).
+    /// The error for exceeding limit `name` (used by every decoder in the package); `why` and `hint` replace
+    /// the generic explanation for a limit that is not the caller's to raise.
     @inline(never) @usableFromInline
-    package static func limit(_ name: String, _ value: Int, at offset: Int) -> MessagePackError {
+    package static func limit(_ name: String, _ value: Int, at offset: Int, why: String? = nil, hint: String? = nil)
+        -> MessagePackError
+    {
         MessagePackError(
-            .limitExceeded, at: offset, "the input exceeds the limit \(name) = \(value)",
-            hint: "raise the decoder's limits.\(name) if this input is trusted")
+            .limitExceeded, at: offset, "the input exceeds the limit \(name) = \(value)" + (why.map { ": " + $0 } ?? ""),
+            hint: hint ?? "raise the decoder's limits.\(name) if this input is trusted")
     }
 
     /// A dynamic value (a tree of `MessagePackValue` or `PortableValue`) would be deeper than
     /// ``MessagePackLimits/maxSafeDepth``, whatever `maxDepth` allows.
     @inline(never) @usableFromInline
     static func treeTooDeep(at offset: Int) -> MessagePackError {
-        MessagePackError(
-            .limitExceeded, at: offset,
-            "a dynamic value nested deeper than \(MessagePackLimits.maxSafeDepth) levels (MessagePackLimits.maxSafeDepth) "
-                + "is not built, whatever maxDepth allows: Swift frees such a tree recursively, and a deeper one could "
-                + "overflow the stack of the thread that drops it",
+        limit(
+            "MessagePackLimits.maxSafeDepth", MessagePackLimits.maxSafeDepth, at: offset,
+            why: "no dynamic value is built deeper, whatever maxDepth allows, because Swift frees such a tree "
+                + "recursively and a deeper one could overflow the stack of the thread that drops it",
             hint: "decode this input into your own types (the typed and Codable routes watch the stack), or walk it "
                 + "with MessagePackReader (skipValue and the stream scanners go to any depth)")
     }

@@ -4,34 +4,33 @@ import TestSupport
 import Testing
 
 /// A record with a hand-written typed conformance (it skips keys it does not know) and Codable's synthesized one.
-struct OnePassPair: Codable, Equatable, MessagePackCodable {
+struct OnePassPair: Codable, Equatable {
     var a: Int
     var b: [String]
+}
 
-    init(a: Int, b: [String]) {
-        self.a = a
-        self.b = b
-    }
-
+extension OnePassPair: MessagePackCodable {
     func encode(to writer: inout MessagePackWriter) {
         writer.writeMapHeader(count: 2)
-        writer.writeKey("a")
-        writer.write(a)
-        writer.writeKey("b")
-        writer.encodeArray(b)
+        writer.encode(a, key: "a")
+        writer.encode(b, key: "b")
     }
 
     init(from reader: inout MessagePackReader) throws(MessagePackError) {
-        var a: Int?, b: [String]?
-        for _ in 0..<(try reader.readMapHeader()) {
-            switch try reader.readKey() {
-            case "a": a = try reader.decode(Int.self, key: "a")
-            case "b": b = try reader.decode([String].self, key: "b")
-            default: try reader.skipValue()
+        var fields: (a: Int?, b: [String]?) = (nil, nil)
+        let count = try reader.readMapHeader()
+        for _ in 0..<count {
+            let key = try reader.readKey()
+            if key.matches("a") {
+                fields.a = try reader.decode(Int.self, key: "a")
+            } else if key.matches("b") {
+                fields.b = try reader.decode([String].self, key: "b")
+            } else {
+                try reader.skipValue()  // keys it does not know
             }
         }
-        self.a = try reader.required(a, "a", in: "OnePassPair")
-        self.b = try reader.required(b, "b", in: "OnePassPair")
+        a = try reader.required(fields.a, "a", in: "OnePassPair")
+        b = try reader.required(fields.b, "b", in: "OnePassPair")
     }
 }
 
