@@ -30,7 +30,7 @@
 public struct MessagePackStreamDecoder: Sendable {
     /// The bounds for each message (and for the scanner).
     public let limits: MessagePackLimits
-    /// Plain-value choices for ``next(_:)`` (typed decoding).
+    /// Plain-value choices for `next(_:)` of a `Decodable` type (the Codable route).
     public var options = MessagePackDecoder.Options()
 
     @usableFromInline var _buffer: [UInt8] = []
