@@ -48,7 +48,8 @@ public final class TaskServer: Sendable {
         public var maxCallsInFlight = 64
         /// Messages of more bytes than this are decoded and handled on the thread pool, off the event loop.
         public var offloadByteCount = 64 << 10
-        /// Unsent reply bytes above which the server stops reading from a connection.
+        /// Bytes a connection may hold (calls being handled and replies not yet sent) before the server stops
+        /// reading from it; also NIO's write-buffer high-water mark for its unsent replies.
         public var writeBufferHighWaterMark = 1 << 20
         /// Unsent reply bytes below which it reads again.
         public var writeBufferLowWaterMark = 256 << 10

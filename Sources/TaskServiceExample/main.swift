@@ -37,7 +37,7 @@ let usage = """
       --message-timeout SECONDS  longest a message may take to arrive once begun (default \(defaults.messageTimeout.nanoseconds / 1_000_000_000))
       --max-in-flight N          calls per connection awaiting replies before reading pauses (default \(defaults.maxCallsInFlight))
       --offload-bytes N          messages larger than this run on the thread pool, off the event loop (default \(defaults.offloadByteCount))
-      --high-water-bytes N       unsent reply bytes per connection above which reading pauses (default \(defaults.writeBufferHighWaterMark))
+      --high-water-bytes N       bytes a connection may hold (calls being handled, unsent replies) before reading pauses (default \(defaults.writeBufferHighWaterMark))
       --low-water-bytes N        unsent reply bytes below which reading resumes (default \(defaults.writeBufferLowWaterMark))
       --max-message-bytes N      largest message accepted (default \(defaults.limits.maxMessageByteCount))
       --max-depth N              deepest nesting accepted (default \(defaults.limits.maxDepth), at most \(MessagePackLimits.maxSafeDepth))
