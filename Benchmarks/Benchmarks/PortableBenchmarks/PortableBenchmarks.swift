@@ -49,6 +49,19 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("portable-records:encode:portable_macro") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try macroEncoder.encode(macroPortable)) }
     }
+    // Into one writer kept across iterations (`encode(_:into:)`, emptied, not freed, each time): no array made.
+    var macroWriter = MessagePackWriter(capacity: portableBytes.count)
+    Fixtures.check(
+        (try? macroEncoder.encode(macroPortable, into: &macroWriter)) != nil
+            && macroWriter.withUnsafeBytes { Array($0) } == portableBytes,
+        "@Portable records into a writer write the same bytes")
+    Benchmark("portable-records:encode:portable_macro,_reused_writer") { benchmark in
+        for _ in benchmark.scaledIterations {
+            macroWriter.removeAll()
+            try macroEncoder.encode(macroPortable, into: &macroWriter)
+            blackHole(macroWriter.byteCount)
+        }
+    }
     Benchmark("portable-records:decode:portable_macro") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try macroDecoder.decode([MacroPerson].self, from: portableBytes))

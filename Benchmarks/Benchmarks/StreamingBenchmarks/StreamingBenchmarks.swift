@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Streams: 64 MiB of back-to-back task messages fed in 4 KiB chunks against the same bytes decoded in one
-// piece (PortableWire and msgpack-c's unpacker), and one 60 MiB message fed in 64-byte chunks.
+// Streams: 64 MiB of back-to-back task messages fed in 4 KiB chunks (through the stream decoder's typed
+// `next(TaskCall.self)`) against the same bytes decoded in one piece (PortableWire and msgpack-c's unpacker),
+// and one 60 MiB message fed in 64-byte chunks (through `nextFrame`: a message that big never arrives whole).
 import Benchmark
 import BenchmarkSupport
 import MsgPackCBaseline
@@ -21,12 +22,26 @@ let benchmarks: @Sendable () -> Void = {
     let stream = streamBytes
     let pinned = PinnedBytes(stream)
 
-    /// Decodes every message of `stream` fed in `chunk`-byte pieces; returns how many came out.
+    /// Decodes every message of `stream` fed in `chunk`-byte pieces through the typed one-pass route
+    /// (`next(TaskCall.self)`: a message that arrived whole is decoded in place, with no frame scan first);
+    /// returns how many came out.
     func chunked(_ chunk: Int) throws -> Int {
-        try decodeFed(stream, inPiecesOf: chunk, { try TaskCall(messagePack: $0) }) { task in
-            blackHole(task)
-            return 1
+        var decoder = MessagePackStreamDecoder()
+        var count = 0
+        try stream.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let end = min(offset + chunk, raw.count)
+                decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                offset = end
+                while let task = try decoder.next(TaskCall.self) {
+                    blackHole(task)
+                    count += 1
+                }
+            }
         }
+        try decoder.finish()
+        return count
     }
 
     /// Decodes every message of `stream` from the one contiguous buffer.
