@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Instructions per operation for the task and records rows, by valgrind's callgrind (deterministic, unlike times):
-# each route runs N times and 0 times; the difference divided by N is one operation's count.
+# each route runs N times and 0 times; the difference divided by N is one operation's count. Also encode into a
+# reused writer (macro-reused), 1M doubles and the 16 MiB blob encode, and 8 MiB of task messages decoded one-shot
+# against fed in 4 KiB chunks through the stream decoder's typed `next(TaskCall.self)`.
 #
 #     swift build -c release --product InstructionCounts && Scripts/instructions.sh
 set -euo pipefail
@@ -20,7 +22,9 @@ for workload in task records; do
     n=$([[ $workload == task ]] && echo 2000 || echo 10)
     for direction in encode decode; do
         base=""
-        for route in msgpack-c macro typed codable; do
+        routes="msgpack-c macro typed codable"
+        [[ $direction == encode ]] && routes="$routes macro-reused"
+        for route in $routes; do
             full=$(count "$workload" "$direction" "$route" "$n")
             empty=$(count "$workload" "$direction" "$route" 0)
             per=$(( (full - empty) / n ))
@@ -32,7 +36,9 @@ for workload in task records; do
 done
 for direction in encode decode; do
     base=""
-    for route in plain portable macro; do
+    routes="plain portable macro"
+    [[ $direction == encode ]] && routes="$routes macro-reused"
+    for route in $routes; do
         full=$(count portable-records "$direction" "$route" 10)
         empty=$(count portable-records "$direction" "$route" 0)
         per=$(( (full - empty) / 10 ))
@@ -40,4 +46,27 @@ for direction in encode decode; do
         ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
         printf '| portable-records | %s | %s | %s | %s× plain |\n' "$direction" "$route" "$per" "$ratio"
     done
+done
+# 1M doubles and the 16 MiB blob, encode (N = 3); the stream: 8 MiB of task messages (N = 2), against one-shot.
+for workload in doubles blob; do
+    base=""
+    routes="msgpack-c typed typed-reused"
+    [[ $workload == blob ]] && routes="$routes memcpy"
+    for route in $routes; do
+        full=$(count "$workload" encode "$route" 3)
+        empty=$(count "$workload" encode "$route" 0)
+        per=$(( (full - empty) / 3 ))
+        [[ -z $base ]] && base=$per
+        ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
+        printf '| %s | encode | %s | %s | %s |\n' "$workload" "$route" "$per" "$ratio"
+    done
+done
+base=""
+for route in one-shot 4k-chunks msgpack-c-4k-chunks; do
+    full=$(count stream decode "$route" 2)
+    empty=$(count stream decode "$route" 0)
+    per=$(( (full - empty) / 2 ))
+    [[ -z $base ]] && base=$per
+    ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
+    printf '| stream-8MiB-tasks | decode | %s | %s | %s× one-shot |\n' "$route" "$per" "$ratio"
 done
