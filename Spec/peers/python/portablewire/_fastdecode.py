@@ -44,6 +44,7 @@ _PAYLOAD = attrgetter("stop")
 _AFTER_INDEX_0 = itemgetter(slice(1, None))
 _ONLY_SLICE = {slice}
 _ONLY_DICT = {dict}
+_CONTAINERS = frozenset((list, dict))
 _ONLY_STR = frozenset((str,))
 _BULK_SCALARS = frozenset((int, float, str, bytes, bool, type(None), Timestamp))
 _BULK_MIN = 16
@@ -104,6 +105,9 @@ class _FastDecoder(_ThreadCoder):
         self.small = min(limits.max_payload_byte_count, limits.max_element_count)
         self.small_options = {"ext_hook": self._hook, "strict_map_key": False}
         self.unpack_options = self.small_options
+        # A message no longer than this is decoded by decode_value's short path: small options,
+        # and too short to be too deep (each level takes a byte).
+        self.short = min(self.small, limits.max_depth, limits.max_message_byte_count)
         self.begin()
         self.wrapper = _Wrapper()
         # Messages the bulk path skips after it unpacked one it then could not take.
@@ -145,6 +149,48 @@ class _FastDecoder(_ThreadCoder):
             self._finish_top(value, data, records, 0)
         if records:
             self.begin()  # releases the message's objects; a message without exts left the tables empty
+
+    def decode_value(self, data: bytes) -> object:
+        """``decode(data)[0]``, with a short message that is neither an envelope nor a long array
+        decoded inline: what ``decode`` and ``finish`` do for it, without their calls."""
+        length = len(data)
+        if length > self.short or not length:
+            return self.decode(data)[0]
+        b = data[0]
+        if b >= 0xC7 and (b <= 0xC9 or 0xD4 <= b <= 0xD8 or b == 0xDC or b == 0xDD):
+            return self.decode(data)[0]  # an envelope, or a list that may go in bulk
+        try:
+            if self.objects or self.type_names or self.references or self.global_data is not _NO_GLOBAL_DATA:
+                self.begin()
+            records: list[tuple[int, bytes, object, int]] = []
+            self.records = [records]
+            self.unpack_options = self.small_options
+            value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            if not records:
+                # The common small plain message: packing it again is the cheapest proof.
+                if self.verifier.pack(value) != data:
+                    raise Fallback
+                return value
+            if (type(value) is list and value and type(value[0]) in _CONTAINERS) or not self._flat(value, data):
+                # _verify without a wrap, inline.
+                queue = self.put_back
+                queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+                packed = self.verifier.pack(value)
+                if queue or packed != data:
+                    raise Fallback
+            # Releases the message's objects (what begin() does; the global data and records
+            # are untouched on this path, and the next message sets its own records).
+            self.objects = []
+            self.type_names = []
+            self.known_names = set()
+            self.references = 0
+            return value
+        except Fallback:
+            self.put_back.clear()
+            raise
+        except Exception as error:
+            self.put_back.clear()
+            raise Fallback from error
 
     def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
         """Decodes one message into (body, global data), or raises :class:`Fallback`."""

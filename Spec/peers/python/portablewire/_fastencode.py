@@ -158,6 +158,7 @@ class _FastEncoder(_ThreadCoder):
     def __init__(self, registry: Registry, limits: Limits, ext_types: ExtTypes) -> None:
         super().__init__(registry, limits, ext_types)
         self.by_class = registry._by_class
+        self.max_depth = limits.max_depth
         self.small_references = [_new_ext(ExtType, (ext_types.reference, _SMALL_INTS[i])) for i in range(128)]
         self.reserved = {-1, ext_types.object, ext_types.two_phase_object, ext_types.reference, ext_types.global_data}
         self.heights = [0]
@@ -179,6 +180,9 @@ class _FastEncoder(_ThreadCoder):
         self.wrapper = _Wrapper()
         self.wrapper_slot = self.wrapper.lists[0]
         self.object_ids = None  # the message's tables, made when the first object needs them
+        # Opaque objects and tuples being written (cycle checks; instances of registered classes
+        # are negative in object_ids instead); emptied after every message.
+        self.active = set()
         self.level = 0
         self.table = self.global_data = None
         self.results = None
@@ -190,13 +194,65 @@ class _FastEncoder(_ThreadCoder):
     # MARK: Per message
 
     def encode(self, obj: object, initial: object) -> bytes:
-        """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results."""
+        """Encodes one message, or raises :class:`Fallback` carrying the global-data table and serializer results.
+
+        The short path here is what ``_encode_message``, ``_encode`` and ``_pack_top`` do for a
+        message without initial global data, when the last message used neither the reference
+        cache, an envelope nor a wrap, and the body is no list that may go in bulk: the body
+        packed once and, when short, proven by its length; anything longer or with global data
+        continues as ``_pack_top`` and ``_encode`` do.
+        """
         if _made_ext_codes and not self.reserved.isdisjoint(_made_ext_codes):
             # msgpack's C packer writes an ExtType without asking: once one with a portable (or
             # the timestamp's) code exists, only the exact encoder can refuse it (see _extwatch).
             raise Fallback
         # (object_ids, table, global_data and results are None, and level 0, between messages:
-        # the finally below and the packer's default restore them.)
+        # the finally blocks and the packer's default restore them.)
+        if initial is not None or self.cache_next or self.last_was_envelope or self.guess[0] or (
+            type(obj) is list and len(obj) >= _BULK_MIN
+        ):
+            return self._encode_message(obj, initial)
+        self.top_references = 0
+        try:
+            max_depth = self.max_depth
+            if max_depth >= _MSGPACK_DEPTH:
+                raise Fallback
+            self.heights[0] = 0
+            # (self.top is an empty list between messages: the finally below makes it one)
+            body: bytes = self.packers[0].pack(obj)
+            if len(body) > max_depth:
+                body = self._long_top(obj, body, max_depth, 0, 0)
+            table = self.table
+            if table is not None and table._entries:
+                self.last_was_envelope = True
+                body = self._envelope(body, obj, False)
+            if self.cooldown:
+                self.cooldown -= 1
+            elif self.top_references >= _CACHE_MIN_REFERENCES:
+                self.cache_next = all(map(_identity_hashed, set(map(type, map(_FIRST, self.top)))))
+            return body
+        except Exception as error:
+            self.last_was_envelope = False
+            handover = error if type(error) is Fallback else Fallback()
+            handover.table = self.table
+            handover.results = self.results
+            if handover is error:
+                raise
+            raise handover from error  # the exact encoder reports it, with its path
+        finally:
+            # (the reference cache is neither used nor filled without self.caching)
+            if self.object_ids is not None:
+                self.kept = []
+                self.object_ids = None
+                self.top = []
+                if self.active:
+                    self.active.clear()
+            self.wrapper_slot[0] = None
+            self.table = self.global_data = self.results = None
+            self.level = 0
+
+    def _encode_message(self, obj: object, initial: object) -> bytes:
+        """:meth:`encode` for every message its short path does not take."""
         if initial is not None:
             self.table = self.global_data = GlobalData(initial)  # type: ignore[arg-type]
         elif type(obj) is list and len(obj) >= _BULK_MIN:
@@ -268,6 +324,8 @@ class _FastEncoder(_ThreadCoder):
                 self.kept = []
                 self.object_ids = None
                 self.top = []
+                if self.active:
+                    self.active.clear()
             self.wrapper_slot[0] = None  # (the wrapper's clear())
             self.table = self.global_data = self.results = None
             self.level = 0
@@ -330,6 +388,7 @@ class _FastEncoder(_ThreadCoder):
             self.object_ids = None
             self.kept = []
             self.top = []
+            self.active.clear()
         self.global_data = self.table  # (an attempt that reached the envelope's table made it UNAVAILABLE)
 
     def _encode(self, obj: object) -> bytes:
@@ -352,7 +411,6 @@ class _FastEncoder(_ThreadCoder):
         self.references = 0
         self.type_indices = {}
         self.kept = []
-        self.active = set()
         return object_ids
 
     def _pack_top(self, value: object, base: int = 0, slot: int | None = None) -> bytes:
@@ -382,6 +440,11 @@ class _FastEncoder(_ThreadCoder):
         if len(packed) <= max_depth:
             self.guess[slot] = 0
             return packed
+        return self._long_top(value, packed, max_depth, slot, guess)
+
+    def _long_top(self, value: object, packed: bytes, max_depth: int, slot: int, guess: int) -> bytes:
+        """The rest of :meth:`_pack_top` for a value packed as ``packed`` (inside ``guess`` wrapper
+        lists) that is longer than ``max_depth``: proven inside the wrap its exts need."""
         needed = _MSGPACK_DEPTH - max_depth + self.heights[0]
         if needed >= _MSGPACK_DEPTH:
             raise Fallback
@@ -551,13 +614,22 @@ class _FastEncoder(_ThreadCoder):
                 ext = convert(value)
             else:
                 object_ids = self.object_ids
-                if object_ids is None:
-                    object_ids = self._tables()
                 key = id(value)
-                object_id = object_ids.get(key)
+                if object_ids is None:
+                    # The message's first object: its tables (as _tables).
+                    object_ids = self.object_ids = {}
+                    self.next_id = self.references = 0
+                    self.type_indices = {}
+                    self.kept = []
+                    object_id = None
+                else:
+                    object_id = object_ids.get(key)
                 if object_id is not None:
-                    if key in self.active and not entry.two_phase:
-                        raise Fallback  # a cycle: the exact encoder names both paths
+                    if object_id < 0:
+                        # Being written (its payload is being packed): a cycle, unless two-phase.
+                        if not entry.two_phase:
+                            raise Fallback  # a cycle: the exact encoder names both paths
+                        object_id = ~object_id
                     # A back-reference (as _reference).
                     references = self.references = self.references + 1
                     if references > max_reference_count:
@@ -573,12 +645,33 @@ class _FastEncoder(_ThreadCoder):
                         ext = _new_ext(ExtType, (code_reference, _int_bytes(object_id)))
                 else:
                     object_id = self.next_id
-                    object_ids[key] = object_id
+                    object_ids[key] = ~object_id  # (negative while being written: see above)
                     next_id = self.next_id = object_id + 1
                     self.kept.append(value)
-                    data = value.__dict__ if entry.serialize is None else serialize_hook(value, entry)
-                    active = self.active
-                    active.add(key)
+                    serialize = entry.serialize
+                    data: object
+                    if serialize is None:
+                        data = value.__dict__
+                    else:
+                        # What _serialize does, its common cases inline.
+                        global_data = self.global_data
+                        if global_data is None:
+                            if entry.serialize_uses_global_data:
+                                data = serialize_hook(value, entry)  # (makes the table)
+                            else:
+                                results = self.results
+                                if results is None:
+                                    results = self.results = {}
+                                    recorded = None
+                                else:
+                                    recorded = results.get(key)
+                                if recorded is None:
+                                    data = serialize(value, _UNUSED)
+                                    results[key] = (value, data)
+                                else:
+                                    data = recorded[1]
+                        else:
+                            data = serialize_hook(value, entry)
                     # The payload: type-ref, then the data packed one level down (as _payload).
                     if next_id > max_object_count:
                         raise Fallback
@@ -612,14 +705,15 @@ class _FastEncoder(_ThreadCoder):
                     payload = type_ref + packed
                     # The height bound: 1 + min(len(payload), _MSGPACK_DEPTH + heights[level]).
                     height = len(payload)
-                    limit = _MSGPACK_DEPTH + heights[level]
-                    if height > limit:
-                        height = limit
+                    if height > _MSGPACK_DEPTH:
+                        limit = _MSGPACK_DEPTH + heights[level]
+                        if height > limit:
+                            height = limit
                     height += 1
                     if height > heights[outer]:
                         heights[outer] = height
                     ext = _new_ext(ExtType, (code_two_phase if entry.two_phase else code_object, payload))
-                    active.discard(key)
+                    object_ids[key] = object_id  # written
                     if self.caching:
                         # Written in full: from now on the top level's packer finds its
                         # back-reference in C (instances of identity-hashed classes only).

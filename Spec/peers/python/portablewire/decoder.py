@@ -739,7 +739,7 @@ def unpackb(
         ):
             decoder.busy = True
             try:
-                return decoder.decode(data)[0]
+                return decoder.decode_value(data)
             except Fallback:
                 pass
             finally:

@@ -119,6 +119,10 @@ _ERRORS: tuple[type[Exception], type[Exception]] | None = None
 #: validator directly, with the same arguments the two methods pass.
 _BASE_DUMP: Any = None
 _BASE_VALIDATE: Any = None
+#: A model class's attribute as ``cls.name`` finds it, without the detour through pydantic's
+#: metaclass ``__getattr__`` hook that makes ``cls.name`` slow (the hook only runs when the
+#: lookup fails, and these lookups do not).
+_class_attribute = type.__getattribute__
 
 
 def _base_methods() -> None:
@@ -154,11 +158,17 @@ class _Dump:
     _plain_cache: list[Any] = dataclasses.field(
         default_factory=lambda: [-1, False], init=False, repr=False, compare=False, hash=False
     )
+    #: Whether ``cls`` is a root model (a class constant, read once: a class attribute of a model
+    #: goes through pydantic's metaclass ``__getattr__`` hook, which is slow).
+    _root: bool = dataclasses.field(default=False, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_root", bool(getattr(self.cls, "__pydantic_root_model__", False)))
 
     def __call__(self, obj: Any, global_data: object) -> object:
         cls = type(obj)
         try:
-            if cls.model_dump is _BASE_DUMP:
+            if _class_attribute(cls, "model_dump") is _BASE_DUMP:
                 # What BaseModel.model_dump does with these arguments, one Python call less.
                 dumped = obj.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
             else:
@@ -169,7 +179,7 @@ class _Dump:
                 f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
-        if type(dumped) is dict and not getattr(cls, "__pydantic_root_model__", False):
+        if type(dumped) is dict and not (self._root if cls is self.cls else getattr(cls, "__pydantic_root_model__", False)):
             # _model's first case, inline: every field dumped as a scalar under a str key.
             cache = self._plain_cache
             if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
@@ -308,9 +318,9 @@ class _Load:
             data = _from_wire(data)
         cls = self.cls
         try:
-            if cls.model_validate.__func__ is _BASE_VALIDATE:
+            if _class_attribute(cls, "model_validate").__func__ is _BASE_VALIDATE:
                 # What BaseModel.model_validate does with no options, one Python call less.
-                return cls.__pydantic_validator__.validate_python(data)
+                return _class_attribute(cls, "__pydantic_validator__").validate_python(data)
             return cls.model_validate(data)
         except _pydantic_errors()[1] as error:
             raise _mismatch(self.cls, self.name, data, error) from error
