@@ -34,6 +34,21 @@ for workload in task records; do
         done
     done
 done
+# The dynamic value against msgpack-c's dynamic msgpack_object.
+for workload in task records; do
+    n=$([[ $workload == task ]] && echo 2000 || echo 10)
+    for direction in encode decode; do
+        base=""
+        for route in msgpack-c-dynamic dynamic; do
+            full=$(count "$workload" "$direction" "$route" "$n")
+            empty=$(count "$workload" "$direction" "$route" 0)
+            per=$(( (full - empty) / n ))
+            [[ -z $base ]] && base=$per
+            ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
+            printf '| %s | %s | %s | %s | %s |\n' "$workload" "$direction" "$route" "$per" "$ratio"
+        done
+    done
+done
 for direction in encode decode; do
     base=""
     routes="plain portable macro"

@@ -16,7 +16,7 @@ guard arguments.count == 5, let iterations = Int(arguments[4]) else {
     print(
         """
         usage: InstructionCounts <workload> <encode|decode> <route> <iterations>
-          task|records: msgpack-c|typed|macro|codable, and for encode macro-reused (one writer kept across operations)
+          task|records: msgpack-c|typed|macro|codable|msgpack-c-dynamic|dynamic, and for encode macro-reused (one writer kept across operations)
           portable-records: plain|portable|macro, and for encode macro-reused
           doubles|blob (encode): msgpack-c|typed|typed-reused|memcpy (blob only)
           stream (decode, 8 MiB of task messages): one-shot|4k-chunks|msgpack-c-4k-chunks
@@ -35,8 +35,17 @@ func run<T: Codable & Equatable & MessagePackCodable>(_ value: T, bytes: [UInt8]
     let encoder = MessagePackEncoder()
     let decoder = MessagePackDecoder()
     var writer = MessagePackWriter(capacity: bytes.count)
+    let dynamic = try! MessagePackValue(decoding: bytes)
+    let cDynamic = CDynamic(bytes: bytes)
     for _ in 0..<iterations {
         switch (direction, route) {
+        case ("encode", "msgpack-c-dynamic"):
+            var out = pwb_buffer()
+            _ = pwb_pack_dynamic(cDynamic.value, &out)
+            pwb_buffer_free(&out)
+        case ("decode", "msgpack-c-dynamic"): consume(pwb_unpack_dynamic(cDynamic.source.base, cDynamic.source.count))
+        case ("encode", "dynamic"): consume(dynamic.encoded())
+        case ("decode", "dynamic"): consume(try! MessagePackValue(decoding: bytes))
         case ("encode", "macro-reused"):
             writer.removeAll()
             value.encode(to: &writer)
