@@ -28,6 +28,7 @@ from msgpack import ExtType, Packer, Timestamp, unpackb  # type: ignore[import-u
 
 from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
+from .pydantic import _Load as _ModelLoad
 from .registry import Registry
 from .values import Ext
 from ._fastencode import _thread_coder, _ThreadCoder, _Wrapper
@@ -174,7 +175,11 @@ class _FastDecoder(_ThreadCoder):
             if (type(value) is list and value and type(value[0]) in _CONTAINERS) or not self._flat(value, data):
                 # _verify without a wrap, inline.
                 queue = self.put_back
-                queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+                if len(records) == 1:
+                    record = records[0]  # (one ext: cheaper than the maps below)
+                    queue.append(_new_ext(ExtType, (record[0], record[1])))
+                else:
+                    queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
                 packed = self.verifier.pack(value)
                 if queue or packed != data:
                     raise Fallback
@@ -591,8 +596,14 @@ class _FastDecoder(_ThreadCoder):
                 if verifier_pack(data) != data_bytes:
                     raise Fallback
                 height = 0
-            if entry.new_deserialized is not None:
-                obj = entry.new_deserialized(data, self.global_data)
+            new_deserialized = entry.new_deserialized
+            if new_deserialized is not None:
+                if type(new_deserialized) is _ModelLoad and 0xFF not in data_bytes:
+                    # A pydantic model's data without a timestamp (no 0xff, the type byte of
+                    # every one), as its hook would pass it on: validated directly.
+                    obj = new_deserialized.validate(data)
+                else:
+                    obj = new_deserialized(data, self.global_data)
             elif entry.deserialize is not None:
                 obj = cls.__new__(cls)
                 entry.deserialize(obj, data, self.global_data)

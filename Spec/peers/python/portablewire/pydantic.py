@@ -316,6 +316,12 @@ class _Load:
             # (else a map of scalars: what _from_wire would copy unchanged)
         else:
             data = _from_wire(data)
+        return self.validate(data)
+
+    def validate(self, data: object) -> object:
+        """``model_validate`` on received data that needs no conversion: data holding no timestamp
+        and no exact map, which ``_from_wire`` would return unchanged or copy as it is. (The fast
+        decoder calls it for data whose bytes hold no 0xff, the type byte of every timestamp.)"""
         cls = self.cls
         try:
             if _class_attribute(cls, "model_validate").__func__ is _BASE_VALIDATE:
