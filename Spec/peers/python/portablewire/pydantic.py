@@ -161,6 +161,11 @@ class _Dump:
     #: Whether ``cls`` is a root model (a class constant, read once: a class attribute of a model
     #: goes through pydantic's metaclass ``__getattr__`` hook, which is slow).
     _root: bool = dataclasses.field(default=False, init=False, repr=False, compare=False, hash=False)
+    #: Whether ``cls``'s dump can only have the str keys of its schema (see _schema_keys_only),
+    #: found at the first dump: [decided, value].
+    _str_keys: list[bool] = dataclasses.field(
+        default_factory=lambda: [False, False], init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_root", bool(getattr(self.cls, "__pydantic_root_model__", False)))
@@ -170,7 +175,8 @@ class _Dump:
         try:
             if _class_attribute(cls, "model_dump") is _BASE_DUMP:
                 # What BaseModel.model_dump does with these arguments, one Python call less.
-                dumped = obj.__pydantic_serializer__.to_python(obj, mode="python", by_alias=True, round_trip=True)
+                # (mode="python" is to_python's default: one keyword less to parse)
+                dumped = obj.__pydantic_serializer__.to_python(obj, by_alias=True, round_trip=True)
             else:
                 dumped = obj.model_dump(mode="python", by_alias=True, round_trip=True)
         except (_pydantic_errors()[0], ValueError, TypeError) as error:
@@ -184,11 +190,23 @@ class _Dump:
             cache = self._plain_cache
             if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
                 plain = _PLAIN_TYPES
-                for key, value in dumped.items():
-                    if type(key) is not str or type(value) not in plain:
-                        break
+                str_keys = self._str_keys
+                if str_keys[1] and cls is self.cls:
+                    # The keys are the schema's own str: only the values need a look.
+                    for value in dumped.values():
+                        if type(value) not in plain:
+                            break
+                    else:
+                        return dumped
                 else:
-                    return dumped
+                    for key, value in dumped.items():
+                        if type(key) is not str or type(value) not in plain:
+                            break
+                    else:
+                        if not str_keys[0] and cls is self.cls:
+                            str_keys[1] = _schema_keys_only(cls)
+                            str_keys[0] = True
+                        return dumped
         return self._model(obj, dumped)
 
     def _plain_unregistered(self) -> bool:
@@ -250,6 +268,30 @@ class _Dump:
             items = [self._wire(r, d) for r, d in zip(raw, dumped)]
             return tuple(items) if t is tuple else items
         return _plain(dumped, self._keep)
+
+
+def _schema_keys_only(cls: Any) -> bool:
+    """Whether every key of ``cls``'s dump is a str of its core schema: a plain model schema
+    (no model serializer, which may return any keys, and no extra fields, whose keys come from
+    the data) whose keys pydantic-core writes from the field and computed-field names. Anything
+    else, or a schema it cannot read, is ``False`` (each key is then looked at)."""
+    try:
+        schema = _class_attribute(cls, "__pydantic_core_schema__")
+        fields = schema["schema"]
+        return bool(
+            type(schema) is dict
+            and schema.get("type") == "model"
+            and schema.get("cls") is cls
+            and "serialization" not in schema
+            and not schema.get("root_model")
+            and type(fields) is dict
+            and fields.get("type") == "model-fields"
+            and "serialization" not in fields
+            and fields.get("extra_behavior", "ignore") != "allow"
+            and (schema.get("config") or {}).get("extra_fields_behavior", "ignore") != "allow"
+        )
+    except Exception:  # noqa: BLE001 - a schema of another shape: every key is looked at
+        return False
 
 
 def _dump_keys(cls: Any) -> dict[str, str]:

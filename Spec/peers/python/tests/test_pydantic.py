@@ -341,3 +341,43 @@ def test_a_registered_plain_type_in_a_scalar_field_still_travels_as_an_object():
     data = packb(Holder(code=Code("x")), registry=local)
     back = unpackb(data, registry=local)
     assert type(back.code) is Code and back.code == "x"
+
+
+class _Color(str, Enum):
+    red = "red"
+
+
+class _OpenModel(BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    a: int = 1
+
+
+class _CustomDump(BaseModel):
+    a: int = 1
+
+    @pydantic.model_serializer
+    def _dump(self) -> dict[Any, int]:
+        return {_Color.red: self.a} if self.a > 1 else {"a": self.a}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _OpenModel.model_construct(a=2, **{"red": 5}),  # an extra field, its key made an enum member below
+    lambda: _CustomDump(a=2),  # a model serializer writing an enum member as a key
+], ids=["extra field", "model serializer"])
+def test_an_enum_key_in_a_dump_becomes_its_value_after_all_scalar_dumps(make: Any) -> None:
+    # After dumps of str keys and scalars only (which may let the encoder look at the values
+    # alone), a dump whose key is an enum member still sends the member's value as the key.
+    local = Registry()
+    local.register(_OpenModel, "t.Open")
+    local.register(_CustomDump, "t.CustomDump")
+    for _ in range(3):
+        packb([_OpenModel(a=2, b=3), _CustomDump(a=1)], registry=local)
+    model = make()
+    if isinstance(model, _OpenModel):
+        model.__pydantic_extra__ = {_Color.red: 5}
+        expected = {"a": 2, "red": 5}
+    else:
+        expected = {"red": 2}
+    assert _Color.red in model.model_dump(mode="python", by_alias=True, round_trip=True)
+    name = "t.Open" if isinstance(model, _OpenModel) else "t.CustomDump"
+    assert packb(model, registry=local) == packb(OpaqueObject(name, expected), registry=Registry())
