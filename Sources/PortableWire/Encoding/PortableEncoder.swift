@@ -91,59 +91,73 @@ public struct PortableEncoder: Sendable {
         return (bytes, hasIdentityObjects)
     }
 
-    /// Runs `body` once to collect global data; when there is some, runs it again after the table so that
-    /// type-name indices and object ids follow wire order (table first, then body).
+    /// Encodes one message with `body` (see `encodePasses`) and returns it as an array.
     func encodeMessage(
         initialGlobalData: [(key: String, value: PortableValue)] = [],
         _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws -> [UInt8] {
-        var writer = MessagePackWriter()
-        try encodeMessage(initialGlobalData: initialGlobalData, into: &writer, replacingWriter: true, body)
-        return writer.finish()
-    }
-
-    /// The same, appending the message to `writer` (left as it was on an error). With `replacingWriter` (an
-    /// empty writer of the encoder's own), a message with global data takes the second pass's writer's place
-    /// instead of being copied into it.
-    func encodeMessage(
-        initialGlobalData: [(key: String, value: PortableValue)] = [], into writer: inout MessagePackWriter,
-        replacingWriter: Bool = false, _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
-    ) throws {
-        let start = writer.byteCount
         do {
-            try encodeMessageLocated(
-                initialGlobalData: initialGlobalData, into: &writer, replacingWriter: replacingWriter, body)
-        } catch let located as _LocatedError {
-            writer._truncate(to: start)
-            // Errors the portable layer built with their whole path, which the containers must not prefix again.
-            throw located.error
+            let first = try makeFirstPass(initialGlobalData)
+            let second = try encodePasses(first, start: 0, body)
+            return (second ?? first.impl).writer.bytes
         } catch {
-            writer._truncate(to: start)
-            // One error type from every entry point (README, "Errors"): an `EncodingError` or any other error of
-            // the application's `encode(to:)` becomes `.cannotSerialize`, the original underneath.
-            throw MessagePackError.encodingFailure(error)
+            throw Self.reported(error)
         }
     }
 
-    /// The first pass writes into `out` itself (after what it already holds); a message with global data is
-    /// then rebuilt in a second writer (table first, the body behind it) and put in place of the first pass.
-    func encodeMessageLocated(
-        initialGlobalData: [(key: String, value: PortableValue)], into out: inout MessagePackWriter,
-        replacingWriter: Bool, _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+    /// The same, appending the message to `writer` (left as it was on an error): the first pass writes into the
+    /// caller's writer itself, and a message with global data is put in place of what it wrote.
+    func encodeMessage(
+        initialGlobalData: [(key: String, value: PortableValue)] = [], into writer: inout MessagePackWriter,
+        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
     ) throws {
+        let start = writer.byteCount
+        do {
+            let first = try makeFirstPass(initialGlobalData)
+            swap(&first.impl.writer, &writer)
+            defer { swap(&first.impl.writer, &writer) }
+            if let second = try encodePasses(first, start: start, body) {
+                first.impl.writer._truncate(to: start)
+                second.writer.withUnsafeBytes { first.impl.writer.writeRawBytes($0) }
+            }
+        } catch {
+            writer._truncate(to: start)
+            throw Self.reported(error)
+        }
+    }
+
+    /// The error an entry point reports.
+    static func reported(_ error: any Error) -> any Error {
+        // Errors the portable layer built with their whole path, which the containers must not prefix again.
+        if let located = error as? _LocatedError { return located.error }
+        // One error type from every entry point (README, "Errors"): an `EncodingError` or any other error of the
+        // application's `encode(to:)` becomes `.cannotSerialize`, the original underneath.
+        return MessagePackError.encodingFailure(error)
+    }
+
+    /// The state and coder of a message's first pass, with the global data the caller gives.
+    func makeFirstPass(_ initialGlobalData: [(key: String, value: PortableValue)]) throws
+        -> (state: PortableEncodingState, impl: _EncoderImpl)
+    {
         let globalData = GlobalData(isAvailable: true)
-        let cache = SerializationCache()
         for entry in initialGlobalData { try globalData.set(entry.value, forKey: entry.key) }
-        let first = makeImpl(globalData: globalData, cache: cache)
-        let start = out.byteCount
-        swap(&first.impl.writer, &out)
-        defer { swap(&first.impl.writer, &out) }
+        return makeImpl(globalData: globalData, cache: SerializationCache())
+    }
+
+    /// Runs `body` once into `first`'s writer (the message starts at `start`) to collect global data. Returns nil
+    /// when there is none (the message is that first pass), else the coder of a second pass whose writer holds the
+    /// message rebuilt so that type-name indices and object ids follow wire order (table first, then body).
+    func encodePasses(
+        _ first: (state: PortableEncodingState, impl: _EncoderImpl), start: Int,
+        _ body: (PortableEncodingState, _EncoderImpl) throws -> Void
+    ) throws -> _EncoderImpl? {
+        let globalData = first.state.globalData
         try body(first.state, first.impl)
         try first.impl.closeFrames(downTo: 0)
-        if globalData.count == 0 { return }
+        if globalData.count == 0 { return nil }
 
         globalData.isFrozen = true
-        let second = makeImpl(globalData: globalData, cache: cache)
+        let second = makeImpl(globalData: globalData, cache: first.state.serialized)
         let impl = second.impl
         // The envelope is a container, and so is its table (Spec/portable-objects.md 2): table entries sit at
         // depth 2 and the body at depth 1, so the second pass fails where the envelope would make the message
@@ -173,19 +187,12 @@ public struct PortableEncoder: Sendable {
             })
         {
             second.state.typeIndex = names
-            impl.writer.endExtension(envelope)
         } else {
             try body(second.state, impl)
             try impl.closeFrames(downTo: 0)
-            impl.writer.endExtension(envelope)
         }
-        // `first.impl.writer` is the caller's writer: the first pass's message is replaced by the envelope.
-        if replacingWriter {
-            swap(&first.impl.writer, &impl.writer)
-        } else {
-            first.impl.writer._truncate(to: start)
-            impl.writer.withUnsafeBytes { first.impl.writer.writeRawBytes($0) }
-        }
+        impl.writer.endExtension(envelope)
+        return impl
     }
 
     func makeImpl(globalData: GlobalData, cache: SerializationCache) -> (state: PortableEncodingState, impl: _EncoderImpl) {
