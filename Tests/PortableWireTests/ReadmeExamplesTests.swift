@@ -50,8 +50,13 @@ import Testing
         #expect(withGlobalData.count * 5 <= without.count)
     }
 
+    // The README writes its portable examples with `@Portable`; PortableWireMacrosTests runs them verbatim
+    // (ReadmePortableMacroExamplesTests). These two are the same flows with hand-written `Portable` conformances,
+    // the README's "without the macro" route, which needs no macro trait.
+
     @Test func taskCallExample() throws {
-        // The example's types are at file scope in StreamingReadmeExamplesTests.swift, verbatim but for their names.
+        // The example's types are at file scope in StreamingReadmeExamplesTests.swift, as the README's "without the
+        // macro" route spells them.
         typealias TaskCall = ReadmeTaskCall
         typealias CustomVariable = ReadmeCustomVariable
 
