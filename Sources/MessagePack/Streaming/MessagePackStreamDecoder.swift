@@ -276,10 +276,9 @@ public struct MessagePackStreamDecoder: Sendable {
 
     /// The one-pass route: when the next message has not been scanned at all, runs `front` over everything
     /// buffered from its first byte (at most `maxMessageByteCount` bytes) and, if it returns the value and sets
-    /// its second argument to the bytes it took, consumes those bytes as the message. (Not a tuple result: an
-    /// optional tuple was destroyed through the runtime's generic value witnesses, 150 instructions a message.) Returns nil, changing nothing, when the route does
-    /// not apply or `front` returns nil: the message is not all there yet, or it is at fault. The frame route
-    /// then scans for its end and decodes it, and reports any error.
+    /// its second argument to the bytes it took, consumes those bytes as the message. Returns nil, changing
+    /// nothing, when the route does not apply or `front` returns nil: the message is not all there yet, or it is
+    /// at fault. The frame route then scans for its end and decodes it, and reports any error.
     ///
     /// `front` must decode exactly what the frame route would accept for the same message (the same limits and
     /// checks): which route a message takes depends on how the stream was cut.
