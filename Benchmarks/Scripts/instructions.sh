@@ -17,6 +17,17 @@ count() {  # workload direction route iterations -> total instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$@" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+# One table row: a route's instructions per operation (N runs minus 0 runs, divided by N) and its ratio to the first
+# route of its group (set base="" to start a group), the ratio followed by `suffix` ("× plain", "× one-shot").
+row() {  # workload direction route N [label] [suffix]
+    local full empty per ratio
+    full=$(count "$1" "$2" "$3" "$4")
+    empty=$(count "$1" "$2" "$3" 0)
+    per=$(( (full - empty) / $4 ))
+    [[ -z $base ]] && base=$per
+    ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
+    printf '| %s | %s | %s | %s | %s%s |\n' "${5:-$1}" "$2" "$3" "$per" "$ratio" "${6:-}"
+}
 printf '| workload | direction | route | instructions/op | × msgpack-c |\n|---|---|---|---:|---:|\n'
 for workload in task records; do
     n=$([[ $workload == task ]] && echo 2000 || echo 10)
@@ -24,14 +35,7 @@ for workload in task records; do
         base=""
         routes="msgpack-c macro typed codable"
         [[ $direction == encode ]] && routes="$routes macro-reused"
-        for route in $routes; do
-            full=$(count "$workload" "$direction" "$route" "$n")
-            empty=$(count "$workload" "$direction" "$route" 0)
-            per=$(( (full - empty) / n ))
-            [[ -z $base ]] && base=$per
-            ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
-            printf '| %s | %s | %s | %s | %s |\n' "$workload" "$direction" "$route" "$per" "$ratio"
-        done
+        for route in $routes; do row "$workload" "$direction" "$route" "$n"; done
     done
 done
 # The dynamic value against msgpack-c's dynamic msgpack_object.
@@ -39,49 +43,21 @@ for workload in task records; do
     n=$([[ $workload == task ]] && echo 2000 || echo 10)
     for direction in encode decode; do
         base=""
-        for route in msgpack-c-dynamic dynamic; do
-            full=$(count "$workload" "$direction" "$route" "$n")
-            empty=$(count "$workload" "$direction" "$route" 0)
-            per=$(( (full - empty) / n ))
-            [[ -z $base ]] && base=$per
-            ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
-            printf '| %s | %s | %s | %s | %s |\n' "$workload" "$direction" "$route" "$per" "$ratio"
-        done
+        for route in msgpack-c-dynamic dynamic; do row "$workload" "$direction" "$route" "$n"; done
     done
 done
 for direction in encode decode; do
     base=""
     routes="plain portable macro"
     [[ $direction == encode ]] && routes="$routes macro-reused"
-    for route in $routes; do
-        full=$(count portable-records "$direction" "$route" 10)
-        empty=$(count portable-records "$direction" "$route" 0)
-        per=$(( (full - empty) / 10 ))
-        [[ -z $base ]] && base=$per
-        ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
-        printf '| portable-records | %s | %s | %s | %s× plain |\n' "$direction" "$route" "$per" "$ratio"
-    done
+    for route in $routes; do row portable-records "$direction" "$route" 10 portable-records "× plain"; done
 done
 # 1M doubles and the 16 MiB blob, encode (N = 3); the stream: 8 MiB of task messages (N = 2), against one-shot.
 for workload in doubles blob; do
     base=""
     routes="msgpack-c typed typed-reused"
     [[ $workload == blob ]] && routes="$routes memcpy"
-    for route in $routes; do
-        full=$(count "$workload" encode "$route" 3)
-        empty=$(count "$workload" encode "$route" 0)
-        per=$(( (full - empty) / 3 ))
-        [[ -z $base ]] && base=$per
-        ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
-        printf '| %s | encode | %s | %s | %s |\n' "$workload" "$route" "$per" "$ratio"
-    done
+    for route in $routes; do row "$workload" encode "$route" 3; done
 done
 base=""
-for route in one-shot 4k-chunks msgpack-c-4k-chunks; do
-    full=$(count stream decode "$route" 2)
-    empty=$(count stream decode "$route" 0)
-    per=$(( (full - empty) / 2 ))
-    [[ -z $base ]] && base=$per
-    ratio=$(python3 -c "print(f'{$per / $base:.2f}')")
-    printf '| stream-8MiB-tasks | decode | %s | %s | %s× one-shot |\n' "$route" "$per" "$ratio"
-done
+for route in one-shot 4k-chunks msgpack-c-4k-chunks; do row stream decode "$route" 2 stream-8MiB-tasks "× one-shot"; done
