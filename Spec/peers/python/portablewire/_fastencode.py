@@ -232,10 +232,7 @@ class _FastEncoder(_ThreadCoder):
                 self.cache_next = all(map(_identity_hashed, set(map(type, map(_FIRST, self.top)))))
             return body
         except Exception as error:
-            self.last_was_envelope = False
-            handover = error if type(error) is Fallback else Fallback()
-            handover.table = self.table
-            handover.results = self.results
+            handover = self._handover(error)
             if handover is error:
                 raise
             raise handover from error  # the exact encoder reports it, with its path
@@ -250,6 +247,15 @@ class _FastEncoder(_ThreadCoder):
             self.wrapper_slot[0] = None
             self.table = self.global_data = self.results = None
             self.level = 0
+
+    def _handover(self, error: Exception) -> Fallback:
+        """The :class:`Fallback` that hands a message that failed here to the exact encoder, with the
+        tables and serializer results made so far (``error`` itself when it is one)."""
+        self.last_was_envelope = False
+        handover = error if type(error) is Fallback else Fallback()
+        handover.table = self.table
+        handover.results = self.results
+        return handover
 
     def _encode_message(self, obj: object, initial: object) -> bytes:
         """:meth:`encode` for every message its short path does not take."""
@@ -308,10 +314,7 @@ class _FastEncoder(_ThreadCoder):
                 self.cache_next = all(map(_identity_hashed, set(map(type, map(_FIRST, self.top)))))
             return body
         except Exception as error:
-            self.last_was_envelope = False
-            handover = error if type(error) is Fallback else Fallback()
-            handover.table = self.table
-            handover.results = self.results
+            handover = self._handover(error)
             if handover is error:
                 raise
             raise handover from error  # the exact encoder reports it, with its path
