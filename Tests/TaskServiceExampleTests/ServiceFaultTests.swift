@@ -159,20 +159,20 @@ func report(_ text: String) {
         let (warm, warmPayloads) = Self.pipelinedCalls(4, size: message)
         let warmed = try Self.exchange(port: service.port, warm, halfClose: true)
         Self.expectEchoes(warmed.replies, warmPayloads)
-        let baseline = service.settledResidentBytes()
+        usleep(200_000)
+        let baseline = service.residentBytes
         // The non-reading client sends calls until the server stops taking them.
         let call = callBytes(id: "n", args: [.binary(payload(size: message, call: 1))])
         let stubborn = try RawConnection(port: service.port)
         var sentBytes = 0
         let limit = fullLoad ? 256 : 48
         for _ in 0..<limit {
-            // Until the server stops reading, however slowly it reads: with a fixed 2 s per call, a server slowed
-            // down by every other suite running at once (CI) was still reading when the client gave up.
-            let sent = stubborn.send(call, untilStalledFor: 3)
+            let sent = stubborn.send(call, within: 2)
             sentBytes += sent
             if sent < call.count { break }
         }
-        let grown = service.settledResidentBytes() - baseline
+        usleep(300_000)
+        let grown = service.residentBytes - baseline
         report(
             "non-reading client: sent \(sentBytes >> 20) MiB of 1 MiB echo calls; server RSS grew by "
                 + "\(grown / 1024) KiB (high-water mark \(highWater >> 10) KiB, message \(message >> 10) KiB)")

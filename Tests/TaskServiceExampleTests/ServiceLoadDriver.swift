@@ -155,18 +155,6 @@ final class RawConnection: @unchecked Sendable {
         return sent
     }
 
-    /// Sends all of `bytes` unless the peer stops taking them: gives up only after `stall` seconds without a byte
-    /// accepted (a slow reader that still reads is waited for). Returns the bytes sent.
-    func send(_ bytes: [UInt8], untilStalledFor stall: Double) -> Int {
-        var sent = 0
-        while sent < bytes.count {
-            let more = send(Array(bytes[sent...]), within: stall)
-            if more == 0 { break }
-            sent += more
-        }
-        return sent
-    }
-
     /// Shuts down the sending side (the server sees the end of input but may still reply).
     func shutdownWrite() { _ = shutdown(fd, Int32(SHUT_WR)) }
 

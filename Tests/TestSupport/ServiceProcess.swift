@@ -64,23 +64,6 @@ public final class ServiceProcess {
 
     public var residentBytes: Int { memory("VmRSS") }
     public var peakResidentBytes: Int { memory("VmHWM") }
-
-    /// `VmRSS` once the process has settled: sampled every 200 ms until three samples in a row are within 64 KiB
-    /// of each other, or `timeout` seconds have passed. On a loaded machine (CI runs every suite at once on two
-    /// cores, several times slower than a quiet run) a fixed pause can sample a call still being handled, which is
-    /// not memory the process keeps.
-    public func settledResidentBytes(timeout: Double = 10) -> Int {
-        let deadline = Date().addingTimeInterval(timeout)
-        var samples = [residentBytes]
-        while Date() < deadline {
-            usleep(200_000)
-            samples.append(residentBytes)
-            let last = samples.suffix(3)
-            if last.count == 3, last.max()! - last.min()! < 64 << 10 { break }
-        }
-        return samples.last!
-    }
-
     public var isRunning: Bool { process.isRunning }
 
     public func stop() {
