@@ -175,14 +175,19 @@ func report(_ text: String) {
         let grown = service.residentBytes - baseline
         report(
             "non-reading client: sent \(sentBytes >> 20) MiB of 1 MiB echo calls; server RSS grew by "
-                + "\(grown / 1024) KiB (high-water mark \(highWater >> 10) KiB, message \(message >> 10) KiB)")
+                + "\(grown / 1024) KiB (high-water mark \(highWater >> 10) KiB, message \(message >> 10) KiB)"
+                + (runningUnderThreadSanitizer ? " under ThreadSanitizer, not held to that bound" : ""))
         #expect(sentBytes < limit * call.count, "the server never stopped reading")
         // Issue 13's bound: the high-water mark plus one message. Reading pauses while the connection holds
         // that many bytes (calls being handled, replies not sent), the frame decoder does not keep a large
         // message's storage alive after it, and the service fixes glibc's mmap threshold at 256 KiB so freed
         // buffers go back to the system. Measured: 1,344 KiB, release and debug server alike (2.2-2.4 MiB before
         // the first two; 5.3-9.3 MiB with glibc's sliding threshold; 48 MiB here without backpressure).
-        #expect(grown <= highWater + message, "server RSS grew by \(grown) bytes")
+        // Not under ThreadSanitizer (CI's race step runs these tests too): its allocator keeps freed blocks and
+        // adds shadow memory, 2,512-2,584 KiB here. The plain run checks the bound; the race step checks the rest.
+        if !runningUnderThreadSanitizer {
+            #expect(grown <= highWater + message, "server RSS grew by \(grown) bytes")
+        }
         #expect(service.isRunning)
     }
 

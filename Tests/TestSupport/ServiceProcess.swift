@@ -74,6 +74,11 @@ public final class ServiceProcess {
     deinit { stop() }
 }
 
+/// Whether this test process runs under ThreadSanitizer (`swift test --sanitize=thread`). The executables SwiftPM
+/// builds beside it in the same run are instrumented too: their memory comes from the sanitizer's allocator and
+/// carries its shadow memory, so resident-size bounds that hold for the plain build do not apply to them.
+public let runningUnderThreadSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+
 /// The executable product `name` that SwiftPM built next to the test bundle (a folder or up to two above it).
 public func builtExecutable(_ name: String) -> String? {
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
