@@ -28,6 +28,7 @@ from msgpack import ExtType, Packer, Timestamp, unpackb  # type: ignore[import-u
 
 from .objects import GenericObject, GlobalData
 from .options import ExtTypes, Limits
+from . import pydantic as _pydantic
 from .pydantic import _Load as _ModelLoad
 from .registry import Registry
 from .values import Ext
@@ -89,6 +90,7 @@ class _FastDecoder(_ThreadCoder):
             default=partial(next, iter(self.put_back.popleft, _NEVER)),
         )
         self._hook = self._make_hook()
+        self._short_hook = self._make_short_hook()
         self.options = {
             "ext_hook": self._hook,
             "raw": False,
@@ -166,7 +168,7 @@ class _FastDecoder(_ThreadCoder):
             records: list[tuple[int, bytes, object, int]] = []
             self.records = [records]
             self.unpack_options = self.small_options
-            value = unpackb(data, ext_hook=self._hook, strict_map_key=False)
+            value = unpackb(data, ext_hook=self._short_hook, strict_map_key=False)
             if not records:
                 # The common small plain message: packing it again is the cheapest proof.
                 if self.verifier.pack(value) != data:
@@ -621,6 +623,106 @@ class _FastDecoder(_ThreadCoder):
             if bound > _MSGPACK_DEPTH + height:
                 bound = _MSGPACK_DEPTH + height
             stack[-1].append((code, payload, obj, bound + 1))
+            return obj
+
+        return hook
+
+    def _make_short_hook(self) -> Any:
+        """The ext hook of :meth:`decode_value`'s short path: what ``_make_hook``'s hook does, for a
+        message no longer than ``max_depth`` and ``small`` (so every object's data is unpacked with
+        the small options, and no height bound is needed: the message is too short to be too deep),
+        with a pydantic model's data validated inline."""
+        code_object = self.code_object
+        code_reference = self.code_reference
+        max_object_count = self.max_object_count
+        max_reference_count = self.max_reference_count
+        by_name_get = self.by_name.get
+        verifier_pack = self.verifier.pack
+        general = self._hook_general
+        max_type_name_count = self.limits.max_type_name_count
+        incomplete = _INCOMPLETE
+        class_attribute = type.__getattribute__
+        model_load = _ModelLoad
+
+        def hook(code: int, payload: bytes) -> object:
+            if code != code_object:
+                if code == code_reference and len(payload) == 1 and payload[0] < 0x80:
+                    references = self.references = self.references + 1
+                    object_id = payload[0]
+                    objects = self.objects
+                    if references > max_reference_count or object_id >= len(objects):
+                        raise Fallback
+                    value = objects[object_id]
+                    if value is incomplete:
+                        raise Fallback
+                    self.records[-1].append((code, payload, value, 1))
+                    return value
+                return general(code, payload)
+            b = payload[0]
+            if b < 0x80:
+                name = self.type_names[b]
+                start = 1
+            elif 0xA0 <= b <= 0xBF:
+                start = 1 + (b & 0x1F)
+                name = payload[1:start].decode()
+                known = self.known_names
+                if name not in known:
+                    type_names = self.type_names
+                    if len(type_names) >= max_type_name_count:
+                        raise Fallback
+                    known.add(name)
+                    type_names.append(name)
+            else:
+                return general(code, payload)
+            entry = by_name_get(name)
+            if entry is None:
+                return general(code, payload)
+            cls: Any = entry.cls
+            if cls is None:
+                return general(code, payload)
+            objects = self.objects
+            object_id = len(objects)
+            if object_id >= max_object_count:
+                raise Fallback
+            objects.append(incomplete)
+            data_bytes = payload[start:]
+            stack = self.records
+            if len(stack) > _MAX_NESTED_OBJECTS:
+                raise Fallback
+            records: list[tuple[int, bytes, object, int]] = []
+            stack.append(records)
+            try:
+                data = unpackb(data_bytes, ext_hook=hook, strict_map_key=False)
+            finally:
+                stack.pop()
+            if records:
+                self._proven_segment(data, data_bytes, records)
+            elif verifier_pack(data) != data_bytes:
+                raise Fallback
+            new_deserialized = entry.new_deserialized
+            if new_deserialized is not None:
+                if type(new_deserialized) is model_load and 0xFF not in data_bytes:
+                    # _Load.validate inline (any error goes to the exact decoder, which reports it).
+                    model = new_deserialized.cls
+                    if class_attribute(model, "model_validate").__func__ is _pydantic._BASE_VALIDATE:
+                        obj = class_attribute(model, "__pydantic_validator__").validate_python(data)
+                    else:
+                        obj = model.model_validate(data)
+                else:
+                    obj = new_deserialized(data, self.global_data)
+            elif entry.deserialize is not None:
+                obj = cls.__new__(cls)
+                entry.deserialize(obj, data, self.global_data)
+            else:
+                if type(data) is not dict:
+                    raise Fallback
+                for key in data:
+                    if type(key) is not str:
+                        raise Fallback
+                obj = cls.__new__(cls)
+                obj.__dict__.update(data)
+            objects[object_id] = obj
+            stack[-1].append((code, payload, obj, 1))
             return obj
 
         return hook
