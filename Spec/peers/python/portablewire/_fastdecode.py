@@ -70,6 +70,7 @@ class _Incomplete:
 _INCOMPLETE = _Incomplete()
 _NO_GLOBAL_DATA = GlobalData(writable=False)
 _STR_FIXED = range(0xA0, 0xC0)
+_FIXEXT_SIZES = frozenset((1, 2, 4, 8, 16))  # payload lengths a fixext holds
 
 
 class _FastDecoder(_ThreadCoder):
@@ -174,17 +175,19 @@ class _FastDecoder(_ThreadCoder):
                 if self.verifier.pack(value) != data:
                     raise Fallback
                 return value
-            if (type(value) is list and value and type(value[0]) in _CONTAINERS) or not self._flat(value, data):
-                # _verify without a wrap, inline.
+            if len(records) == 1 and len(record := records[0]) == 6 and 0xCA not in data:
+                # One top-level pydantic object whose data waits for its proof (the common Celery
+                # body): _short_proof's second case, inline.
                 queue = self.put_back
-                if len(records) == 1:
-                    record = records[0]  # (one ext: cheaper than the maps below)
-                    queue.append(_new_ext(ExtType, (record[0], record[1])))
-                else:
-                    queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+                queue.append(record[4])
+                n = len(record[1])
                 packed = self.verifier.pack(value)
-                if queue or packed != data:
+                if queue or len(packed) != length - record[5] - (
+                    2 if n in _FIXEXT_SIZES else 3 if n < 0x100 else 4 if n < 0x10000 else 6
+                ):
                     raise Fallback
+            else:
+                self._short_proof(value, data, records)
             # Releases the message's objects (what begin() does; the global data and records
             # are untouched on this path, and the next message sets its own records).
             self.objects = []
@@ -198,6 +201,58 @@ class _FastDecoder(_ThreadCoder):
         except Exception as error:
             self.put_back.clear()
             raise Fallback from error
+
+    def _short_proof(self, value: object, data: bytes, records: list[tuple[Any, ...]]) -> None:
+        """Proves a short message (no longer than ``max_depth``) whose top level holds exts.
+
+        Records of 6 are top-level pydantic objects whose data (no exts in it) was not packed again
+        yet (see _make_short_hook): ``(code, payload, object, 1, data, type-ref length)``.
+
+        Without a 0xca byte anywhere in the message (so no float32 in any of its segments), one
+        re-pack proves the body and those objects' data together: the verifier's default puts back
+        each object's data in its place (an ext of another kind as it came), and the result must
+        be exactly as long as the message without those objects' ext headers and type-refs. Every
+        value msgpack decodes packs again in the shortest form the format has, so in no more bytes
+        than it came in, and a map that lost a repeated key packs in fewer (the lost entry took at
+        least two): the lengths match only when no map lost a key (what makes msgpack's value
+        differ from the exact decoder's; a longer form of a value decodes to the same value). Every
+        put-back must be taken, so each object and ext met is the one recorded there. Otherwise
+        each such object's data is packed again on its own and must give back its exact bytes, and
+        the body is proven as before (_flat, or a re-pack with the exts put back, byte for byte).
+        """
+        queue = self.put_back
+        deferred = False
+        for record in records:
+            if len(record) == 6:
+                deferred = True
+                break
+        if deferred and 0xCA not in data:
+            expected = len(data)
+            for record in records:
+                if len(record) == 6:
+                    queue.append(record[4])
+                    n = len(record[1])
+                    expected -= record[5] + (2 if n in _FIXEXT_SIZES else 3 if n < 0x100 else 4 if n < 0x10000 else 6)
+                else:
+                    queue.append(_new_ext(ExtType, (record[0], record[1])))
+            packed = self.verifier.pack(value)
+            if queue or len(packed) != expected:
+                raise Fallback
+            return
+        if deferred:
+            for record in records:
+                if len(record) == 6 and self.verifier.pack(record[4]) != record[1][record[5] :]:
+                    raise Fallback
+        if (type(value) is list and value and type(value[0]) in _CONTAINERS) or not self._flat(value, data):
+            # _verify without a wrap, inline.
+            if len(records) == 1:
+                record = records[0]  # (one ext: cheaper than the maps below)
+                queue.append(_new_ext(ExtType, (record[0], record[1])))
+            else:
+                queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+            packed = self.verifier.pack(value)
+            if queue or packed != data:
+                raise Fallback
 
     def decode(self, data: bytes) -> tuple[object, dict[str, object]]:
         """Decodes one message into (body, global data), or raises :class:`Fallback`."""
@@ -695,21 +750,44 @@ class _FastDecoder(_ThreadCoder):
                 data = unpackb(data_bytes, ext_hook=hook, strict_map_key=False)
             finally:
                 stack.pop()
+            new_deserialized = entry.new_deserialized
+            if type(new_deserialized) is model_load and 0xFF not in data_bytes:
+                # A pydantic model's data without a timestamp (no 0xff, the type byte of every
+                # one), as its hook would pass it on: validated here (_Load.validate inline; any
+                # error goes to the exact decoder, which reports it).
+                model = new_deserialized.cls
+                if class_attribute(model, "model_validate").__func__ is _pydantic._BASE_VALIDATE:
+                    validator = class_attribute(model, "__pydantic_validator__")
+                    if records:
+                        self._proven_segment(data, data_bytes, records)
+                    elif len(stack) == 1 and (
+                        pure[1] if (pure := new_deserialized._pure)[0] is validator else new_deserialized.pure_validator(validator)
+                    ):
+                        # A top-level object's data with no exts, validated by pydantic-core alone
+                        # (no user code sees it): proven with the message, in the same re-pack
+                        # (see _short_proof), instead of a re-pack of its own.
+                        obj = validator.validate_python(data)
+                        objects[object_id] = obj
+                        stack[0].append((code, payload, obj, 1, data, start))  # type: ignore[arg-type]
+                        return obj
+                    elif verifier_pack(data) != data_bytes:
+                        raise Fallback
+                    obj = validator.validate_python(data)
+                else:
+                    if records:
+                        self._proven_segment(data, data_bytes, records)
+                    elif verifier_pack(data) != data_bytes:
+                        raise Fallback
+                    obj = model.model_validate(data)
+                objects[object_id] = obj
+                stack[-1].append((code, payload, obj, 1))
+                return obj
             if records:
                 self._proven_segment(data, data_bytes, records)
             elif verifier_pack(data) != data_bytes:
                 raise Fallback
-            new_deserialized = entry.new_deserialized
             if new_deserialized is not None:
-                if type(new_deserialized) is model_load and 0xFF not in data_bytes:
-                    # _Load.validate inline (any error goes to the exact decoder, which reports it).
-                    model = new_deserialized.cls
-                    if class_attribute(model, "model_validate").__func__ is _pydantic._BASE_VALIDATE:
-                        obj = class_attribute(model, "__pydantic_validator__").validate_python(data)
-                    else:
-                        obj = model.model_validate(data)
-                else:
-                    obj = new_deserialized(data, self.global_data)
+                obj = new_deserialized(data, self.global_data)
             elif entry.deserialize is not None:
                 obj = cls.__new__(cls)
                 entry.deserialize(obj, data, self.global_data)

@@ -347,6 +347,21 @@ class _Load:
 
     cls: Any
     name: str
+    #: [validator, whether its schema runs no user code on the input] for the last validator seen
+    #: (see pure_validator): a rebuilt model gets a new validator, which is looked at again.
+    _pure: list[Any] = dataclasses.field(
+        default_factory=lambda: [None, False], init=False, repr=False, compare=False, hash=False
+    )
+
+    def pure_validator(self, validator: object) -> bool:
+        """Whether ``validator`` (the class's ``__pydantic_validator__``) validates with pydantic-core's
+        own validators only: no function validator, no custom ``__init__``, so no user code sees,
+        or can change, the input data. Cached for the validator object."""
+        pure = self._pure
+        if pure[0] is not validator:
+            pure[1] = _pure_schema(_class_attribute(self.cls, "__pydantic_core_schema__"))
+            pure[0] = validator
+        return bool(pure[1])
 
     def __call__(self, data: object, global_data: object) -> object:
         if type(data) is dict:
@@ -372,6 +387,36 @@ class _Load:
             return cls.model_validate(data)
         except _pydantic_errors()[1] as error:
             raise _mismatch(self.cls, self.name, data, error) from error
+
+
+#: Core schema types that run user code on (part of) the input, or that this check does not know.
+_IMPURE_SCHEMA_TYPES = frozenset(("function-before", "function-after", "function-wrap", "function-plain", "call"))
+
+
+def _pure_schema(schema: object) -> bool:
+    """Whether a core schema validates without user code (see ``_Load.pure_validator``): no
+    function validator anywhere in it and no model with a custom ``__init__``. Metadata and
+    serialization entries are not looked at; anything unexpected is impure."""
+    try:
+        stack: list[Any] = [schema]
+        seen: set[int] = set()
+        while stack:
+            item = stack.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if type(item) is dict:
+                kind = item.get("type")  # (in a fields map, the entry of a field named "type")
+                if type(kind) is str and kind in _IMPURE_SCHEMA_TYPES or (kind in ("model", "dataclass") and item.get("custom_init")):
+                    return False
+                for key, value in item.items():
+                    if key not in ("metadata", "serialization") and type(value) in (dict, list, tuple):
+                        stack.append(value)
+            elif type(item) in (list, tuple):
+                stack.extend(value for value in item if type(value) in (dict, list, tuple))
+        return True
+    except Exception:  # noqa: BLE001 - a schema of another shape: treated as impure
+        return False
 
 
 def _from_wire(value: Any) -> object:

@@ -18,7 +18,7 @@ import random
 import msgpack
 import pytest
 from named import Named
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from portablewire import Limits, PortableError, Registry, packb, unpackb
 from portablewire.decoder import _DEFAULT_EXT_TYPES, _exact_unpackb_message
@@ -57,12 +57,38 @@ class Model(BaseModel):
     ratio: float | None = None
 
 
+class Rich(BaseModel):
+    """Containers in a model's data: their maps are proven with the message (see _short_proof)."""
+
+    kind: str
+    tags: list[str] = []
+    counts: dict[str, int] = {}
+
+
+class Mutating(BaseModel):
+    """A before-validator that changes its input in place: user code sees the data, so the data is
+    proven before it is validated."""
+
+    kind: str
+    seen: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count(cls, data):
+        if isinstance(data, dict):
+            data["seen"] = len(data)
+            data["padding"] = "x" * 40
+        return data
+
+
 registry = Registry()
 registry.register(Point, "m.Point")
 registry.register(Box, "m.Box", two_phase=True)
 registry.register(Named, "m.Named")  # fills a blank instance; keeps its label in the global data
 registry.register(Pair, "m.Pair")
 registry.register(Model, "m.Model")
+registry.register(Rich, "m.Rich")
+registry.register(Mutating, "m.Mutating")
 
 
 def _messages() -> list[bytes]:
@@ -82,6 +108,10 @@ def _messages() -> list[bytes]:
         # A list of 16 or more objects of one class: decoded in bulk when it can be.
         [Point(i, i / 3, f"p{i % 3}") for i in range(20)],
         [Point(i, float(i), "") for i in range(16)],
+        # Celery-shaped bodies (args, kwargs, embed) with a pydantic model at the top level.
+        [[1, 2], {"input": Model(kind="quantile", ratio=0.5), "name": "job"}, {"callbacks": None}],
+        [[], {"a": Rich(kind="r", tags=["x", "y"], counts={"one": 1, "two": 2}), "b": Model(kind="m")}, {}],
+        [[Mutating(kind="m")], {}, {"callbacks": None}],
     ]
     return [packb(value, registry=registry) for value in values]
 
@@ -374,3 +404,60 @@ def test_bulk_object_data_moved_across_ext_boundaries_decodes_as_the_exact_decod
     data = b"\xdc" + len(payloads).to_bytes(2, "big") + b"".join(_ext(code, payload) for payload in payloads)
     assert _decode(_exact, data, Limits())[0] == "error"
     _check(data)
+
+
+def _celery(model: bytes, *, args: bytes = b"\x92\x01\x02", name: bytes = b"\xa4name\xa3job",
+            embed: bytes = b"\x81\xa9callbacks\xc0", type_name: bytes = b"m.Model") -> bytes:
+    """A Celery-shaped body by hand: [args, {"input": <object>, ...}, embed]."""
+    return b"\x93" + args + b"\x82\xa5input" + _object(type_name, model) + name + embed
+
+
+def test_celery_shaped_bodies_the_short_path_must_not_accept_as_is(monkeypatch):
+    """The short path proves a top-level pydantic object's data together with the body (one re-pack,
+    compared by length; see _FastDecoder._short_proof): non-shortest forms, float32 values,
+    repeated keys and too-deep nesting, in the object's data or in the body around it, must decode
+    (or fail, with the same code, offset and path) exactly as the exact decoder says."""
+    model = b"\x82\xa4kind\xa8quantile\xa5ratio\xcb\x3f\xe0" + bytes(6)
+    rich = b"\x83\xa4kind\xa1r\xa4tags\x92\xa1x\xa1y\xa6counts\x82\xa3one\x01\xa3two\x02"
+    cases = [
+        _celery(model),
+        _celery(b"\x82\xa4kind\xd9\x08quantile\xa5ratio\xcb\x3f\xe0" + bytes(6)),  # a str8 for a fixstr
+        _celery(b"\x82\xa4kind\xa1q\xa5ratio\xca\x3f\x00\x00\x00"),  # float32 in the model's data
+        _celery(b"\x83\xa4kind\xa1q\xa5ratio\xc0\xa4kind\xa1r"),  # a repeated key in the model's data
+        _celery(b"\x83\xa4kind\xa1q\xa5ratio\xc0\xa4kind\xa1q"),  # repeated with the same value
+        _celery(b"\xde\x00\x02\xa4kind\xa1q\xa5ratio\xc0"),  # a map16 header
+        _celery(b"\x82\xa4kind\xa1q\xa5ratio\xc0", args=b"\x92\xcc\x01\xd1\x00\x02"),  # non-shortest ints
+        _celery(model, args=b"\x92\x01\xca\x3f\xc0\x00\x00"),  # float32 in the body
+        _celery(model, name=b"\xa5input\xa3job"),  # the body's kwargs repeat "input"
+        _celery(model, embed=b"\x82\xa1k\x01\xa1k\x02"),  # a repeated key in the embed
+        _celery(model, embed=b"\x83\xa1k\x01\xa1k\x01\xa1z\x00"),  # a repeated key and value
+        _celery(model, args=b"\x91" * 20 + b"\x01"),  # nested lists in the body
+        _celery(rich, type_name=b"m.Rich"),
+        _celery(b"\x83\xa4kind\xa1r\xa4tags\x91\xa1x\xa6counts\x82\xa3one\x01\xa3one\x02", type_name=b"m.Rich"),
+        _celery(b"\x83\xa4kind\xa1r\xa4tags\x91\xcb" + bytes(8) + b"\xa6counts\x80", type_name=b"m.Rich"),
+        _celery(b"\x82\xa4kind\xa1r\xa4tags\x91\x91\x91\x91\x91\xa1x", type_name=b"m.Rich"),
+        # A repeated key, and a key only the before-validator would have added (same length).
+        _celery(b"\x82\xa4kind\xa1m\xa4kind\xa1m", type_name=b"m.Mutating"),
+        _celery(b"\x81\xa4kind\xa1m", type_name=b"m.Mutating"),
+        # The object twice (a back-reference), and a second object beside it.
+        b"\x93\x90\x82\xa1a" + _object(b"m.Model", model) + b"\xa1b" + _ext(0x52, b"\x00") + b"\x80",
+        b"\x93\x90\x82\xa1a" + _object(b"m.Model", model) + b"\xa1b" + _object(0, model[:-9] + b"\xc0") + b"\x80",
+        b"\x93\x90\x82\xa1a" + _object(b"m.Model", model) + b"\xa1a" + _object(0, model) + b"\x80",
+        # The object's ext with a longer header than its payload needs (ext16).
+        b"\x91" + b"\xc8" + len(b"\xa7m.Model" + model).to_bytes(2, "big") + b"\x50\xa7m.Model" + model,
+    ]
+    from portablewire import decoder
+
+    for case in cases:
+        _check(case)
+        for depth in (3, 5, 12, 40):
+            _check(case, Limits(max_depth=depth))
+    # The canonical body is proven by the short path itself (no hand-over).
+    exact = []
+    monkeypatch.setattr(decoder, "_exact_unpackb_message", lambda *a: exact.append(a) or _exact_unpackb_message(*a))
+    for case in (cases[0], cases[12]):
+        assert unpackb(case, registry=registry) == unpackb(case, registry=registry)
+    assert exact == []
+    with pytest.raises(PortableError):
+        unpackb(cases[3], registry=registry)  # the repeated key: handed over, and reported there
+    assert len(exact) == 1
