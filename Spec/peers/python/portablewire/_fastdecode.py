@@ -113,6 +113,8 @@ class _FastDecoder(_ThreadCoder):
         # and too short to be too deep (each level takes a byte).
         self.short = min(self.small, limits.max_depth, limits.max_message_byte_count)
         self.begin()
+        # Whether the tables may hold anything (decode() was used, or the short path gave up).
+        self.dirty = False
         self.wrapper = _Wrapper()
         # Messages the bulk path skips after it unpacked one it then could not take.
         self.bulk_cooldown = 0
@@ -164,8 +166,10 @@ class _FastDecoder(_ThreadCoder):
         if b >= 0xC7 and (b <= 0xC9 or 0xD4 <= b <= 0xD8 or b == 0xDC or b == 0xDD):
             return self.decode(data)[0]  # an envelope, or a list that may go in bulk
         try:
-            if self.objects or self.type_names or self.references or self.global_data is not _NO_GLOBAL_DATA:
+            if self.dirty:
+                # (what decode() does when the tables are not empty; this path leaves them empty)
                 self.begin()
+                self.dirty = False
             records: list[tuple[int, bytes, object, int]] = []
             self.records = [records]
             self.unpack_options = self.small_options
@@ -197,10 +201,16 @@ class _FastDecoder(_ThreadCoder):
             return value
         except Fallback:
             self.put_back.clear()
+            self.dirty = True
             raise
         except Exception as error:
             self.put_back.clear()
+            self.dirty = True
             raise Fallback from error
+        except BaseException:  # (KeyboardInterrupt...: the next message must not see this one's tables)
+            self.put_back.clear()
+            self.dirty = True
+            raise
 
     def _short_proof(self, value: object, data: bytes, records: list[tuple[Any, ...]]) -> None:
         """Proves a short message (no longer than ``max_depth``) whose top level holds exts.
@@ -259,6 +269,7 @@ class _FastDecoder(_ThreadCoder):
         length = len(data)
         if not length or length > self.max_message_byte_count:
             raise Fallback
+        self.dirty = True  # (decode_value's short path resets the tables before its next message)
         try:
             if self.objects or self.type_names or self.references or self.global_data is not _NO_GLOBAL_DATA:
                 self.begin()

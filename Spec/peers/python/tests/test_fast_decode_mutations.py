@@ -461,3 +461,47 @@ def test_celery_shaped_bodies_the_short_path_must_not_accept_as_is(monkeypatch):
     with pytest.raises(PortableError):
         unpackb(cases[3], registry=registry)  # the repeated key: handed over, and reported there
     assert len(exact) == 1
+
+
+def test_a_message_the_short_path_gave_up_leaves_no_objects_for_the_next():
+    """The short path resets its tables only when one of its messages failed or decode() ran:
+    a back-reference or type index of the next message must not find the last one's."""
+    model = packb([[], {"input": Model(kind="q")}, {}], registry=registry)
+    reference = b"\x91" + _ext(0x52, b"\x00")
+    index = b"\x91" + _object(0, b"\x81\xa4kind\xa1q")
+    float32 = b"\x93\x91\xca\x3f\xc0\x00\x00" + model[2:]  # args [float32]: proven, and handed over, after the hook
+    assert model[:2] == b"\x93\x90"
+    for before in (model, model[:-1], model.replace(b"\xa4kind", b"\xa4kine"), float32,
+                   b"\x91" + _object(b"m.Nope", b"\x80")):
+        for after in (reference, index):
+            for _ in range(2):  # (the first may go through decode(), which leaves the tables to reset)
+                assert unpackb(model, registry=registry)[1]["input"] == Model(kind="q")
+            try:
+                unpackb(before, registry=registry)
+            except PortableError:
+                pass
+            with pytest.raises(PortableError):
+                unpackb(after, registry=registry)
+            _check(after)
+
+
+def test_an_interrupted_short_path_leaves_no_objects_for_the_next(monkeypatch):
+    class Interrupt(BaseException):
+        pass
+
+    model = packb([[], {"input": Model(kind="q")}, {}], registry=registry)
+    unpackb(model, registry=registry)
+    from portablewire import pydantic as portable_pydantic
+
+    def interrupt(self, validator):
+        raise Interrupt
+
+    monkeypatch.setattr(portable_pydantic._Load, "pure_validator", interrupt)
+    for load in (registry._by_name["m.Model"].new_deserialized,):
+        load._pure[0] = None
+    with pytest.raises(Interrupt):
+        unpackb(model, registry=registry)
+    monkeypatch.undo()
+    with pytest.raises(PortableError):  # type index 0, which that message defined
+        unpackb(b"\x91" + _object(0, b"\x81\xa4kind\xa1q"), registry=registry)
+    assert unpackb(model, registry=registry)[1]["input"] == Model(kind="q")
