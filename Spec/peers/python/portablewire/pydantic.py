@@ -355,8 +355,8 @@ class _Load:
 
     def pure_validator(self, validator: object) -> bool:
         """Whether ``validator`` (the class's ``__pydantic_validator__``) validates with pydantic-core's
-        own validators only: no function validator, no custom ``__init__``, so no user code sees,
-        or can change, the input data. Cached for the validator object."""
+        own validators only (see ``_pure_schema``), so no user code sees, or can change, the input
+        data. Cached for the validator object."""
         pure = self._pure
         if pure[0] is not validator:
             pure[1] = _pure_schema(_class_attribute(self.cls, "__pydantic_core_schema__"))
@@ -395,8 +395,9 @@ _IMPURE_SCHEMA_TYPES = frozenset(("function-before", "function-after", "function
 
 def _pure_schema(schema: object) -> bool:
     """Whether a core schema validates without user code (see ``_Load.pure_validator``): no
-    function validator anywhere in it and no model with a custom ``__init__``. Metadata and
-    serialization entries are not looked at; anything unexpected is impure."""
+    function validator anywhere in it, no model or dataclass with a custom ``__init__`` or a
+    post-init hook, and no default factory but a built-in type (``list``, ``dict``...). Metadata
+    and serialization entries are not looked at; anything unexpected is impure."""
     try:
         stack: list[Any] = [schema]
         seen: set[int] = set()
@@ -407,7 +408,12 @@ def _pure_schema(schema: object) -> bool:
             seen.add(id(item))
             if type(item) is dict:
                 kind = item.get("type")  # (in a fields map, the entry of a field named "type")
-                if type(kind) is str and kind in _IMPURE_SCHEMA_TYPES or (kind in ("model", "dataclass") and item.get("custom_init")):
+                if type(kind) is str and kind in _IMPURE_SCHEMA_TYPES:
+                    return False
+                if kind in ("model", "dataclass") and (item.get("custom_init") or item.get("post_init")):
+                    return False
+                factory = item.get("default_factory") if kind == "default" else None
+                if factory is not None and not (type(factory) is type and factory.__module__ == "builtins"):
                     return False
                 for key, value in item.items():
                     if key not in ("metadata", "serialization") and type(value) in (dict, list, tuple):

@@ -505,3 +505,58 @@ def test_an_interrupted_short_path_leaves_no_objects_for_the_next(monkeypatch):
     with pytest.raises(PortableError):  # type index 0, which that message defined
         unpackb(b"\x91" + _object(0, b"\x81\xa4kind\xa1q"), registry=registry)
     assert unpackb(model, registry=registry)[1]["input"] == Model(kind="q")
+
+
+def test_only_models_validated_without_user_code_are_proven_with_the_message():
+    """_Load.pure_validator: the short path validates a top-level model before the message's proof
+    only when no user code (validators, __init__, post-init, default factories) sees its data."""
+    from pydantic import Field, field_validator
+
+    from portablewire.pydantic import _Load
+
+    def factory():
+        return 1
+
+    class Plain(BaseModel):
+        kind: str
+        tags: list[str] = Field(default_factory=list)
+        inner: Model | None = None
+
+    class Checked(BaseModel):
+        kind: str
+
+        @field_validator("kind")
+        @classmethod
+        def _kind(cls, value):
+            return value
+
+    class Made(BaseModel):
+        n: int = Field(default_factory=factory)
+
+    class Posted(BaseModel):
+        kind: str = ""
+
+        def model_post_init(self, context):
+            pass
+
+    class Built(BaseModel):
+        kind: str = ""
+
+        def __init__(self, **data):
+            super().__init__(**data)
+
+    class Holding(BaseModel):
+        inner: Checked
+
+    expected = {Plain: True, Model: True, Rich: True, Mutating: False, Checked: False, Made: False,
+                Posted: False, Built: False, Holding: False}
+    for cls, pure in expected.items():
+        load = _Load(cls, "t")
+        assert load.pure_validator(cls.__pydantic_validator__) is pure, cls
+    # The decision belongs to the validator it was made for: a rebuilt model is looked at again.
+    load = _Load(Plain, "t")
+    assert load.pure_validator(Plain.__pydantic_validator__)
+    load._pure[1] = False
+    assert not load.pure_validator(Plain.__pydantic_validator__)
+    Plain.model_rebuild(force=True)
+    assert load.pure_validator(Plain.__pydantic_validator__)
