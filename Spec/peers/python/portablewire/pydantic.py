@@ -166,6 +166,12 @@ class _Dump:
     _str_keys: list[bool] = dataclasses.field(
         default_factory=lambda: [False, False], init=False, repr=False, compare=False, hash=False
     )
+    #: [cls, registry version] once the checks below hold for them (cls not a root model, no type
+    #: of _PLAIN registered at that version, a dump with the schema's str keys only): then only
+    #: the dump's values need a look. Another registry version looks at everything again.
+    _fast: list[Any] = dataclasses.field(
+        default_factory=lambda: [None, -1], init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_root", bool(getattr(self.cls, "__pydantic_root_model__", False)))
@@ -185,6 +191,16 @@ class _Dump:
                 f"cannot serialize {type(obj).__qualname__}: model_dump failed: {error}",
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
+        fast = self._fast
+        if fast[0] is cls and fast[1] == self.registry.version and type(dumped) is dict:
+            # What the checks below decide for this class, decided before: only the values.
+            plain = _PLAIN_TYPES
+            for value in dumped.values():
+                if type(value) not in plain:
+                    break
+            else:
+                return dumped
+            return self._model(obj, dumped)
         if type(dumped) is dict and not (self._root if cls is self.cls else getattr(cls, "__pydantic_root_model__", False)):
             # _model's first case, inline: every field dumped as a scalar under a str key.
             cache = self._plain_cache
@@ -193,6 +209,8 @@ class _Dump:
                 str_keys = self._str_keys
                 if str_keys[1] and cls is self.cls:
                     # The keys are the schema's own str: only the values need a look.
+                    fast[1] = cache[0]
+                    fast[0] = cls
                     for value in dumped.values():
                         if type(value) not in plain:
                             break

@@ -381,3 +381,26 @@ def test_an_enum_key_in_a_dump_becomes_its_value_after_all_scalar_dumps(make: An
     assert _Color.red in model.model_dump(mode="python", by_alias=True, round_trip=True)
     name = "t.Open" if isinstance(model, _OpenModel) else "t.CustomDump"
     assert packb(model, registry=local) == packb(OpaqueObject(name, expected), registry=Registry())
+
+
+def test_registering_a_plain_type_after_dumps_is_seen_by_the_next_dump():
+    """A plain type registered after some dumps (here Float32) travels as an object in the next one
+    (_Dump keeps what it decided about a class per registry version)."""
+    from portablewire import Float32
+
+    class Stamped(BaseModel):
+        model_config = pydantic.ConfigDict(arbitrary_types_allowed=True)
+        kind: str
+        at: Any = None
+
+    local = Registry()
+    local.register(Stamped, "t.Stamped")
+    model = Stamped(kind="a", at=Float32(1.5))
+    for _ in range(3):
+        before = packb(model, registry=local)
+    assert b"t.F" not in before.replace(b"t.Stamped", b"")  # a float32 value in the data
+    local.register(Float32, "t.F", serialize=lambda f: float(f), deserialize=lambda x: Float32(x))
+    after = packb(model, registry=local)
+    assert b"t.F" in after.replace(b"t.Stamped", b"")
+    back = unpackb(after, registry=local)
+    assert type(back.at) is Float32 and back.at == 1.5
