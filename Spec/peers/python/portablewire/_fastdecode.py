@@ -92,6 +92,11 @@ class _FastDecoder(_ThreadCoder):
         )
         self._hook = self._make_hook()
         self._short_hook = self._make_short_hook()
+        # An envelope's body (see _body): the exts to put back in its proof, in wire order, and
+        # the objects its canonical back-references resolved to so far (by payload).
+        self.body_exts: list[ExtType] = []
+        self.body_done: dict[bytes, object] = {}
+        self._body_hook = self._make_body_hook()
         self.options = {
             "ext_hook": self._hook,
             "raw": False,
@@ -103,6 +108,7 @@ class _FastDecoder(_ThreadCoder):
             "max_array_len": limits.max_element_count,
             "max_map_len": limits.max_element_count,
         }
+        self.body_options = dict(self.options, ext_hook=self._body_hook)
         # For a message no longer than every length limit, msgpack's own bounds (each length at
         # most the input's length) are the tighter ones, so nothing is allocated for a declared
         # length the input cannot hold; longer messages get the limits spelled out.
@@ -485,7 +491,14 @@ class _FastDecoder(_ThreadCoder):
             return False
         return float not in types or 0xCA not in data
 
-    def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
+    def _verify(
+        self,
+        value: object,
+        data: bytes | memoryview,
+        records: list[tuple[int, bytes, object, int]],
+        wrap: int = 0,
+        exts: list[ExtType] | None = None,
+    ) -> None:
         """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``.
 
         The packer meets the values the ext hook returned in the order the hook was called (both
@@ -493,9 +506,13 @@ class _FastDecoder(_ThreadCoder):
         Every ext must be taken, and the bytes must match: a hook value the packer writes
         natively (never an ext), or a map that lost a repeated key, shifts what follows, which
         changes the bytes or leaves exts untaken. The queue is empty again whatever happens.
+        ``exts``, when given, are those exts already made (see _body), in place of the records'.
         """
         queue = self.put_back
-        queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+        if exts is None:
+            queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
+        else:
+            queue.extend(exts)
         target = self.wrapper.wrap(value, wrap) if wrap else value
         try:
             packed = self.verifier.pack(target)
@@ -576,12 +593,49 @@ class _FastDecoder(_ThreadCoder):
                 raise Fallback
         self._verify(table, table_bytes, records, wrap)
         self.global_data = GlobalData(table, writable=False)
-        body_bytes = payload[table_end:]
-        records = []
+        return self._body(payload[table_end:]), table
+
+    def _body(self, data: memoryview) -> object:
+        """Decodes and proves an envelope's body (what ``unpackb`` and ``_finish_top`` with base 1
+        do), with a canonical back-reference to an object the body already referred back to
+        resolved by one dict lookup (see _make_body_hook).
+
+        The proof is _verify's: the body is packed again (inside the wrap that proves its depth)
+        with every ext met at its top level put back as it came, in wire order, and must give back
+        its exact bytes. Only how the put-back list is made changed: the hook appends each ext as
+        it meets it, a repeated back-reference as a prebuilt ExtType of the same code and payload.
+        Those back-references are counted after the unpack (the put-back list's length less the
+        exts the usual hook recorded) and the count checked against ``max_reference_count``
+        before the proof; a message over the limit goes to the exact decoder, which reports it.
+        """
+        records: list[tuple[int, bytes, object, int]] = []
         self.records = [records]
-        body = unpackb(body_bytes, **self.unpack_options)
-        self._finish_top(body, body_bytes, records, 1)
-        return body, table
+        exts = self.body_exts
+        try:
+            if self.unpack_options is self.small_options:
+                value = unpackb(data, ext_hook=self._body_hook, strict_map_key=False)
+            else:
+                value = unpackb(data, **self.body_options)
+            repeated = len(exts) - len(records)
+            if repeated:
+                self.references += repeated
+                if self.references > self.max_reference_count:
+                    raise Fallback
+            # Each repeated back-reference is one level high (each record's bound is at least 1).
+            height = max(map(_HEIGHT, records), default=1 if repeated else 0)
+            wrap = 0
+            max_depth = self.limits.max_depth - 1
+            if len(data) > max_depth:  # else too short to be too deep: each level takes a byte
+                if max_depth >= _MSGPACK_DEPTH:
+                    raise Fallback
+                wrap = _MSGPACK_DEPTH - max_depth + height
+                if wrap >= _MSGPACK_DEPTH:
+                    raise Fallback
+            self._verify(value, data, records, wrap, exts)
+        finally:
+            exts.clear()
+            self.body_done.clear()
+        return value
 
     # MARK: The ext hook
 
@@ -692,6 +746,39 @@ class _FastDecoder(_ThreadCoder):
             return obj
 
         return hook
+
+    def _make_body_hook(self) -> Any:
+        """The ext hook of an envelope's body (see _body): the usual hook for each ext, which
+        records it, except a canonical back-reference (``d4 R nn``, id below 0x80) to an object the
+        body referred back to before, which resolves to the object the usual hook gave then (an
+        object's table entry never changes once complete) and is not recorded. Each ext met is
+        appended to ``body_exts`` as it came (code and payload), for the proof."""
+        hook = self._hook
+        code_reference = self.code_reference
+        done = self.body_done
+        done_get = done.get
+        append = self.body_exts.append
+        # The put-back of a canonical back-reference to each id 0..127: the ExtType the records'
+        # map would make for it.
+        prebuilt = {bytes((i,)): _new_ext(ExtType, (code_reference, bytes((i,)))) for i in range(0x80)}
+
+        def body_hook(code: int, payload: bytes) -> object:
+            if code == code_reference:
+                value = done_get(payload)
+                if value is not None:
+                    append(prebuilt[payload])
+                    return value
+                value = hook(code, payload)
+                append(_new_ext(ExtType, (code, payload)))
+                if len(payload) == 1 and payload[0] < 0x80:
+                    # (the usual hook took its canonical case: the id is in range, the object complete)
+                    done[payload] = value
+                return value
+            value = hook(code, payload)
+            append(_new_ext(ExtType, (code, payload)))
+            return value
+
+        return body_hook
 
     def _make_short_hook(self) -> Any:
         """The ext hook of :meth:`decode_value`'s short path: what ``_make_hook``'s hook does, for a
