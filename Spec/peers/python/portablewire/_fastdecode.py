@@ -95,7 +95,7 @@ class _FastDecoder(_ThreadCoder):
         # An envelope's body (see _body): the exts to put back in its proof, in wire order, and
         # the objects its canonical back-references resolved to so far (by payload).
         self.body_exts: list[ExtType] = []
-        self.body_done: dict[bytes, object] = {}
+        self.body_done: dict[bytes, tuple[object, ExtType]] = {}
         self._body_hook = self._make_body_hook()
         self.options = {
             "ext_hook": self._hook,
@@ -603,7 +603,7 @@ class _FastDecoder(_ThreadCoder):
         The proof is _verify's: the body is packed again (inside the wrap that proves its depth)
         with every ext met at its top level put back as it came, in wire order, and must give back
         its exact bytes. Only how the put-back list is made changed: the hook appends each ext as
-        it meets it, a repeated back-reference as a prebuilt ExtType of the same code and payload.
+        it meets it, a repeated back-reference as the ExtType made for the first one (same code and payload).
         Those back-references are counted after the unpack (the put-back list's length less the
         exts the usual hook recorded) and the count checked against ``max_reference_count``
         before the proof; a message over the limit goes to the exact decoder, which reports it.
@@ -752,27 +752,26 @@ class _FastDecoder(_ThreadCoder):
         records it, except a canonical back-reference (``d4 R nn``, id below 0x80) to an object the
         body referred back to before, which resolves to the object the usual hook gave then (an
         object's table entry never changes once complete) and is not recorded. Each ext met is
-        appended to ``body_exts`` as it came (code and payload), for the proof."""
+        appended to ``body_exts`` as it came (code and payload), for the proof; a repeated
+        back-reference as the ExtType made for its payload the first time."""
         hook = self._hook
         code_reference = self.code_reference
         done = self.body_done
-        done_get = done.get
         append = self.body_exts.append
-        # The put-back of a canonical back-reference to each id 0..127: the ExtType the records'
-        # map would make for it.
-        prebuilt = {bytes((i,)): _new_ext(ExtType, (code_reference, bytes((i,)))) for i in range(0x80)}
 
         def body_hook(code: int, payload: bytes) -> object:
             if code == code_reference:
-                value = done_get(payload)
-                if value is not None:
-                    append(prebuilt[payload])
+                try:
+                    value, ext = done[payload]
+                except KeyError:
+                    value = hook(code, payload)
+                    ext = _new_ext(ExtType, (code, payload))
+                    append(ext)
+                    if len(payload) == 1 and payload[0] < 0x80:
+                        # (the usual hook took its canonical case: the id is in range, the object complete)
+                        done[payload] = (value, ext)
                     return value
-                value = hook(code, payload)
-                append(_new_ext(ExtType, (code, payload)))
-                if len(payload) == 1 and payload[0] < 0x80:
-                    # (the usual hook took its canonical case: the id is in range, the object complete)
-                    done[payload] = value
+                append(ext)
                 return value
             value = hook(code, payload)
             append(_new_ext(ExtType, (code, payload)))
