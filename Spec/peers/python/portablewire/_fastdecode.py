@@ -491,14 +491,7 @@ class _FastDecoder(_ThreadCoder):
             return False
         return float not in types or 0xCA not in data
 
-    def _verify(
-        self,
-        value: object,
-        data: bytes | memoryview,
-        records: list[tuple[int, bytes, object, int]],
-        wrap: int = 0,
-        exts: list[ExtType] | None = None,
-    ) -> None:
+    def _verify(self, value: object, data: bytes | memoryview, records: list[tuple[int, bytes, object, int]], wrap: int = 0) -> None:
         """Packs ``value`` again (inside ``wrap`` one-element lists) and requires exactly ``data``.
 
         The packer meets the values the ext hook returned in the order the hook was called (both
@@ -506,13 +499,9 @@ class _FastDecoder(_ThreadCoder):
         Every ext must be taken, and the bytes must match: a hook value the packer writes
         natively (never an ext), or a map that lost a repeated key, shifts what follows, which
         changes the bytes or leaves exts untaken. The queue is empty again whatever happens.
-        ``exts``, when given, are those exts already made (see _body), in place of the records'.
         """
         queue = self.put_back
-        if exts is None:
-            queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
-        else:
-            queue.extend(exts)
+        queue.extend(map(_new_ext, repeat(ExtType), map(_CODE_AND_PAYLOAD, records)))
         target = self.wrapper.wrap(value, wrap) if wrap else value
         try:
             packed = self.verifier.pack(target)
@@ -601,8 +590,8 @@ class _FastDecoder(_ThreadCoder):
         resolved by one dict lookup (see _make_body_hook).
 
         The proof is _verify's: the body is packed again (inside the wrap that proves its depth)
-        with every ext met at its top level put back as it came, in wire order, and must give back
-        its exact bytes. Only how the put-back list is made changed: the hook appends each ext as
+        with every ext met at its top level put back as it came, in wire order, every one taken,
+        and must give back its exact bytes. Only how the put-back list is made changed: the hook appends each ext as
         it meets it, a repeated back-reference as the ExtType made for the first one (same code and payload).
         Those back-references are counted after the unpack (the put-back list's length less the
         exts the usual hook recorded) and the count checked against ``max_reference_count``
@@ -631,7 +620,23 @@ class _FastDecoder(_ThreadCoder):
                 wrap = _MSGPACK_DEPTH - max_depth + height
                 if wrap >= _MSGPACK_DEPTH:
                     raise Fallback
-            self._verify(value, data, records, wrap, exts)
+            # _verify, with the exts taken from the list by its own iterator (one C call fewer per
+            # ext than the deque's): exhausted, ``next`` gives back the object, which the packer
+            # then refuses; an ext left over fails below.
+            taken = iter(exts)
+            packer = Packer(use_bin_type=True, strict_types=True, autoreset=True, default=partial(next, taken))
+            try:
+                packed = packer.pack(self.wrapper.wrap(value, wrap) if wrap else value)
+            finally:
+                if wrap:
+                    self.wrapper.clear()
+            if next(taken, _NEVER) is not _NEVER:
+                raise Fallback
+            if wrap:
+                if len(packed) != wrap + len(data) or not packed.endswith(data) or not packed.startswith(b"\x91" * wrap):
+                    raise Fallback
+            elif packed != data:
+                raise Fallback
         finally:
             exts.clear()
             self.body_done.clear()
