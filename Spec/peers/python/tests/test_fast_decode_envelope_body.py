@@ -72,7 +72,7 @@ def _row(i: int, customer: bytes, amount: bytes | None = None, extra: bytes = b"
 def _envelope(rows: list[bytes], labels: int = SHARED, header: bytes | None = None) -> bytes:
     table = msgpack.packb({"labels": [f"customer-{i}" for i in range(labels)]})
     if header is None:
-        header = b"\xdc" + len(rows).to_bytes(2, "big")
+        header = bytes([0x90 | len(rows)]) if len(rows) < 16 else b"\xdc" + len(rows).to_bytes(2, "big")
     payload = table + header + b"".join(rows)
     return _ext(0x47, payload) if len(payload) < 0x10000 else b"\xc9" + len(payload).to_bytes(4, "big") + b"\x47" + payload
 
@@ -166,6 +166,7 @@ def _cases() -> dict[str, bytes]:
         "map16 row": _envelope(_rows(change={30: b"\xde\x00\x03" + _row(30, _ref(0))[1:]})),
         "str8 key": _envelope(_rows(change={30: b"\x83\xd9\x03row\x1e\xa8customer" + _ref(0) + b"\xa6amount\x00"})),
         "array32 body": _envelope(_rows(), header=b"\xdd\x00\x00\x00\x28"),
+        "array16 body, short": _envelope(_rows(12), header=b"\xdc\x00\x0c"),
         # Nesting around back-references: shallow and beyond every depth limit below.
         "nested lists": _envelope(_rows(change={30: _row(30, b"\x91" * 20 + _ref(0))})),
         "deep lists": _envelope(_rows(change={30: _row(30, b"\x91" * 600 + _ref(0))})),
@@ -173,6 +174,18 @@ def _cases() -> dict[str, bytes]:
         "bad label": _envelope(_rows(change={5: _row(5, _named(False, 99))})),
         # More labels than objects: the table and body are proven apart.
         "bigger table": _envelope(_rows(), labels=40),
+        # Bodies no longer than max_depth (proven without the depth wrap), with a repeated
+        # back-reference (row 12) before the odd row 13.
+        **{f"short, {name}": _envelope(_rows(14, change={12: _row(12, _ref(0)), 13: row}))
+           for name, row in {
+               "canonical": _row(13, _ref(0)),
+               "ext8 back-reference": _row(13, b"\xc7\x01\x52\x00"),
+               "float32 amount": _row(13, _ref(0), float32),
+               "customer twice": _row(13, _ref(0), extra=b"\xa8customer" + _ref(1), count=4),
+               "customer twice, same": _row(13, _ref(0), extra=b"\xa8customer" + _ref(0), count=4),
+               "uint16 row": b"\x83\xa3row\xcd\x00\x0d\xa8customer" + _ref(0) + b"\xa6amount\x00",
+               "id 10": _row(13, _ref(10)),
+           }.items()},
     }
 
 
@@ -199,6 +212,12 @@ def test_the_canonical_rows_are_decoded_by_the_fast_path_itself(monkeypatch):
     assert exact == [] and calls == [1]
     assert value[0]["customer"] is value[10]["customer"] is value[30]["customer"]
     assert [row["customer"].label for row in value] == [f"customer-{i % SHARED}" for i in range(40)]
+    # A body no longer than max_depth (proven without the depth wrap).
+    table = msgpack.packb({"labels": [f"customer-{i}" for i in range(SHARED)]})
+    assert len(CASES["canonical, short"]) - 4 - len(table) < Limits().max_depth - 1  # (ext16 header, table)
+    value = unpackb(CASES["canonical, short"], registry=registry)
+    assert exact == [] and calls == [1, 1]
+    assert value[1]["customer"] is value[11]["customer"] and value[11]["customer"].label == "customer-1"
     # A repeated key is handed over, and reported there.
     with pytest.raises(PortableError):
         unpackb(CASES["customer twice"], registry=registry)
