@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """The fast decoder against the exact decoder on Celery-shaped bodies in every valid spelling.
 
-Bodies holding pydantic models (in kwargs, in args, twice so one is a back-reference, alone) are
+Bodies holding pydantic models (in kwargs, in args, twice so one is a back-reference, alone), and
+rows referring back to shared objects whose names travel in the global data (an envelope), are
 packed, read back by a msgpack reader written here (not the package's), and written again by a
 writer written here that picks, at random, valid forms other than the shortest: wider ints and
 int/uint swaps, str/bin/array/map/ext headers wider than needed, float32 where it holds the value
-exactly, a repeated map entry, inside an object's data as well as around it; with ``max_depth``
-sometimes just below what the message needs. ``unpackb`` (the fast path, which proves some of
-this by lengths instead of bytes) must give what the exact decoder gives: an equal value, or the
-same error code, offset and path.
+exactly, a repeated map entry, inside an object's data, an envelope and a back-reference as well
+as around them; with ``max_depth`` or the object and back-reference counts sometimes just below
+what the message needs. ``unpackb`` (the fast path, which proves some of this by lengths instead
+of bytes) must give what the exact decoder gives: an equal value, or the same error code, offset
+and path.
 """
 
 from __future__ import annotations
@@ -124,7 +126,30 @@ def read_map(b, i, n):
     return ("map", out), i
 
 
+class Customer:
+    """Sends its name through the global data's names table (the message gets an envelope)."""
+
+    def __init__(self, name="", tier=0):
+        self.name = name
+        self.tier = tier
+
+    def __serialize__(self, global_data):
+        names = global_data.setdefault("names", [])
+        names.append(self.name)
+        return [len(names) - 1, self.tier]
+
+    def __deserialize__(self, data, global_data):
+        self.name = global_data["names"][data[0]]
+        self.tier = data[1]
+
+
+registry.register(Customer, "differential.Customer")
+
 OBJECT_CODE: int = read(packb(Plain(n=1), registry=registry), 0)[0][1]
+ENVELOPE_CODE: int = read(packb([Customer("a", 1)], registry=registry), 0)[0][1]
+_shared = Plain(n=1)
+REFERENCE_CODE: int = read(packb([_shared, _shared], registry=registry), 0)[0][1][1][1]
+assert len({OBJECT_CODE, ENVELOPE_CODE, REFERENCE_CODE}) == 3
 
 
 # --- an independent writer with variants
@@ -196,12 +221,14 @@ def write(tok, rng, vary):
         )
     if k == "ext":
         code, payload = tok[1], tok[2]
-        if code == OBJECT_CODE and vary and rng.random() < 0.7:
-            # the payload is a type-ref then the data: re-emit the data with variants
-            _, j = read(payload, 0)
-            data, end = read(payload, j)
-            if end == len(payload):
-                payload = payload[:j] + write(data, rng, vary)
+        if code in (OBJECT_CODE, ENVELOPE_CODE, REFERENCE_CODE) and vary and rng.random() < 0.7:
+            # The payload is a run of values (a type-ref and the data; the global data and the body;
+            # an object id): each is spelled again.
+            values, j = [], 0
+            while j < len(payload):
+                value, j = read(payload, j)
+                values.append(value)
+            payload = b"".join(write(value, rng, vary) for value in values)
         n = len(payload)
         cb = struct.pack("b", code)
         if n in (1, 2, 4, 8, 16) and not (vary and rng.random() < 0.4):
@@ -267,19 +294,32 @@ def rand_model(rng):
 def _bodies(rng):
     for _ in range(250):
         m = rand_model(rng)
-        shape = rng.randrange(4)
+        shape = rng.randrange(5)
         if shape == 0:
             yield [[1, 2], {"input": m, "name": "job"}, {"callbacks": None}]
         elif shape == 1:
             yield [[m], {}, {"callbacks": None, "chord": None}]
         elif shape == 2:
             yield [[], {"a": m, "b": m}, {}]  # the second is a back-reference
-        else:
+        elif shape == 3:
             yield m
+        else:
+            # Rows referring back to a few shared objects, their names in the global data.
+            customers = [Customer(f"customer-{i}", i % 3) for i in range(rng.randrange(1, 5))]
+            step = rng.choice([1.25, 0.1])  # 0.1: not a float32; 1.25 steps are
+            yield [
+                {"row": i, "customer": customers[i % len(customers)], "amount": i * step}
+                for i in range(rng.randrange(2, 24))
+            ]
 
 
 # Made once: unpackb reuses a thread's fast decoder only for the same Limits object (its short path).
-_LIMITS = [Limits(max_depth=depth) for depth in (3, 4, 5, 8, 64)] + [Limits()]
+_LIMITS = (
+    [Limits(max_depth=depth) for depth in (3, 4, 5, 8, 64)]
+    + [Limits(max_reference_count=count) for count in (1, 4, 12)]
+    + [Limits(max_object_count=count) for count in (1, 2, 4)]
+    + [Limits()]
+)
 
 
 def test_the_reader_and_writer_here_reproduce_canonical_bytes():
@@ -304,9 +344,9 @@ def test_fast_and_exact_decoders_agree_on_every_spelling(seed):
             changed += data != canonical
             limits = rng.choice(_LIMITS) if rng.random() < 0.3 else _LIMITS[-1]
             fast_result, exact_result = decode(fast, data, limits), decode(exact, data, limits)
-            assert fast_result == exact_result, (data.hex(), limits.max_depth)
+            assert fast_result == exact_result, (data.hex(), limits)
             body_result = decode(fast_body, data, limits)
-            assert body_result == decode(exact_body, data, limits), (data.hex(), limits.max_depth)
+            assert body_result == decode(exact_body, data, limits), (data.hex(), limits)
             outcomes[fast_result[0]] = outcomes.get(fast_result[0], 0) + 1
     # The spellings really vary, and both values and errors are compared.
     assert changed > 800
