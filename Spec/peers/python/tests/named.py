@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A portable class the fast-path tests share (each registers it in a registry of its own)."""
+"""Portable classes the fast-path tests share (each registers them in a registry of its own)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,17 @@ class Named:
 
     def __deserialize__(self, data, global_data):
         self.label = global_data["labels"][data]
+
+
+class Pair:
+    """Built from its data (which may hold back-references)."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def __serialize__(self, global_data):
+        return [self.a, self.b]
+
+    @staticmethod
+    def __new_deserialized__(data, global_data):
+        return Pair(*data)

@@ -16,25 +16,11 @@ import random
 
 import msgpack
 import pytest
-from named import Named
+from named import Named, Pair
 
 from portablewire import Limits, PortableError, Registry, unpackb
 from portablewire import _fastdecode
 from portablewire.decoder import _DEFAULT_EXT_TYPES, _exact_unpackb_message
-
-
-class Pair:
-    """Built from its data (which may hold back-references)."""
-
-    def __init__(self, a, b):
-        self.a, self.b = a, b
-
-    def __serialize__(self, global_data):
-        return [self.a, self.b]
-
-    @staticmethod
-    def __new_deserialized__(data, global_data):
-        return Pair(*data)
 
 
 registry = Registry()

@@ -17,7 +17,7 @@ import random
 
 import msgpack
 import pytest
-from named import Named
+from named import Named, Pair
 from pydantic import BaseModel, model_validator
 
 from portablewire import Limits, PortableError, Registry, packb, unpackb
@@ -36,20 +36,6 @@ class Box:
 
     def __init__(self, content=None):
         self.content = content
-
-
-class Pair:
-    """Built from its data."""
-
-    def __init__(self, a, b):
-        self.a, self.b = a, b
-
-    def __serialize__(self, global_data):
-        return [self.a, self.b]
-
-    @staticmethod
-    def __new_deserialized__(data, global_data):
-        return Pair(*data)
 
 
 class Model(BaseModel):
