@@ -166,7 +166,7 @@ class _Dump:
     _str_keys: list[bool] = dataclasses.field(
         default_factory=lambda: [False, False], init=False, repr=False, compare=False, hash=False
     )
-    #: [cls, registry version] once the checks below hold for them (cls not a root model, no type
+    #: [cls, registry version] once the checks in __call__ hold for them (cls not a root model, no type
     #: of _PLAIN registered at that version, a dump with the schema's str keys only): then only
     #: the dump's values need a look. Another registry version looks at everything again.
     _fast: list[Any] = dataclasses.field(
@@ -192,39 +192,34 @@ class _Dump:
                 hint="make the model dumpable (field serializers), or break the cycle",
             ) from error
         fast = self._fast
-        if fast[0] is cls and fast[1] == self.registry.version and type(dumped) is dict:
-            # What the checks below decide for this class, decided before: only the values.
-            plain = _PLAIN_TYPES
-            for value in dumped.values():
-                if type(value) not in plain:
-                    break
-            else:
-                return dumped
-            return self._model(obj, dumped)
-        if type(dumped) is dict and not (self._root if cls is self.cls else getattr(cls, "__pydantic_root_model__", False)):
-            # _model's first case, inline: every field dumped as a scalar under a str key.
+        if not (fast[0] is cls and fast[1] == self.registry.version and type(dumped) is dict):
+            # _model's first case, inline: every field dumped as a scalar under a str key. Once the
+            # keys are known to be the schema's own str (and no plain type registered), ``fast``
+            # remembers it for this class and registry version, and only the values need a look.
+            if type(dumped) is not dict or (self._root if cls is self.cls else getattr(cls, "__pydantic_root_model__", False)):
+                return self._model(obj, dumped)
             cache = self._plain_cache
-            if cache[1] if cache[0] == self.registry.version else self._plain_unregistered():
-                plain = _PLAIN_TYPES
-                str_keys = self._str_keys
-                if str_keys[1] and cls is self.cls:
-                    # The keys are the schema's own str: only the values need a look.
-                    fast[1] = cache[0]
-                    fast[0] = cls
-                    for value in dumped.values():
-                        if type(value) not in plain:
-                            break
-                    else:
-                        return dumped
+            if not (cache[1] if cache[0] == self.registry.version else self._plain_unregistered()):
+                return self._model(obj, dumped)
+            str_keys = self._str_keys
+            if not (str_keys[1] and cls is self.cls):
+                for key, value in dumped.items():
+                    if type(key) is not str or type(value) not in _PLAIN_TYPES:
+                        break
                 else:
-                    for key, value in dumped.items():
-                        if type(key) is not str or type(value) not in plain:
-                            break
-                    else:
-                        if not str_keys[0] and cls is self.cls:
-                            str_keys[1] = _schema_keys_only(cls)
-                            str_keys[0] = True
-                        return dumped
+                    if not str_keys[0] and cls is self.cls:
+                        str_keys[1] = _schema_keys_only(cls)
+                        str_keys[0] = True
+                    return dumped
+                return self._model(obj, dumped)
+            fast[1] = cache[0]
+            fast[0] = cls
+        plain = _PLAIN_TYPES
+        for value in dumped.values():
+            if type(value) not in plain:
+                break
+        else:
+            return dumped
         return self._model(obj, dumped)
 
     def _plain_unregistered(self) -> bool:
